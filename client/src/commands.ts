@@ -1,0 +1,73 @@
+// The extension's commands: each a small function of the context.
+import * as vscode from 'vscode';
+import { MemoryMapRequest, ServerCommands } from '../../server/src/protocol';
+import type { Ctx } from './ctx';
+import { sendRequest } from './typed';
+
+export function registerCommands(ctx: Ctx): void {
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) => ctx.push(vscode.commands.registerCommand(id, fn));
+  reg('nanomind.toggleInlineCompletion', () => toggleInlineCompletion(ctx));
+  reg('nanomind.restartServer', () => restartServer(ctx));
+  reg('nanomind.solvePuzzle', () => solvePuzzle(ctx));
+  reg('nanomind.showMemoryMap', () => showMemoryMap(ctx));
+  reg('nanomind.showStatusMenu', () => showStatusMenu(ctx));
+  // For tests and scripts: the client's state and the server's own status report.
+  reg('nanomind.serverStatus', () => ctx.serverStatus());
+}
+
+async function toggleInlineCompletion(ctx: Ctx): Promise<void> {
+  const enabled = !ctx.config.completionEnabled;
+  await ctx.config.setCompletionEnabled(enabled);
+  vscode.window.setStatusBarMessage(`nanomind: inline completion ${enabled ? 'on' : 'off'}`, 3000);
+}
+
+async function restartServer(ctx: Ctx): Promise<void> {
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'nanomind: restarting server' },
+    () => ctx.restart(),
+  );
+}
+
+async function solvePuzzle(ctx: Ctx): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const client = ctx.languageClient;
+  if (!editor || !client) {
+    void vscode.window.showErrorMessage('nanomind: open a puzzle file (.sudoku or .maze) to solve it.');
+    return;
+  }
+  const selection = editor.selection.isEmpty ? undefined : client.code2ProtocolConverter.asRange(editor.selection);
+  try {
+    await client.sendRequest('workspace/executeCommand', {
+      command: ServerCommands.solvePuzzle,
+      arguments: [{ uri: editor.document.uri.toString(), range: selection }],
+    });
+  } catch (e) {
+    void vscode.window.showErrorMessage(`nanomind: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+async function showMemoryMap(ctx: Ctx): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const client = ctx.languageClient;
+  if (!editor || !client) return;
+  try {
+    const r = await sendRequest(client, MemoryMapRequest, { uri: editor.document.uri.toString() });
+    const read = r.tokensRead === null ? 'not counted' : `${r.tokensRead} tokens read, ${r.tokensKept} kept`;
+    void vscode.window.showInformationMessage(`nanomind memory: ${read}${r.unavailable ? ` (${r.unavailable})` : ''}`);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`nanomind: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+async function showStatusMenu(ctx: Ctx): Promise<void> {
+  const on = ctx.config.completionEnabled;
+  const picks: (vscode.QuickPickItem & { command: string })[] = [
+    { label: on ? 'Turn inline completion off' : 'Turn inline completion on', command: 'nanomind.toggleInlineCompletion' },
+    { label: 'Restart server', command: 'nanomind.restartServer' },
+    { label: 'Show memory map', command: 'nanomind.showMemoryMap' },
+    { label: 'Show log', command: 'nanomind.showLog' },
+  ];
+  const pick = await vscode.window.showQuickPick(picks, { title: 'nanomind' });
+  if (pick?.command === 'nanomind.showLog') ctx.output.show();
+  else if (pick) await vscode.commands.executeCommand(pick.command);
+}

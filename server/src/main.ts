@@ -1,0 +1,114 @@
+// The nanomind language server: connection and capability wiring only. Each brain lives in its
+// own folder; this file hands them documents, settings and cancellation tokens.
+// Runs inside VS Code (node IPC) or standalone: `nanomind-server --stdio`.
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import {
+  createConnection,
+  LSPErrorCodes,
+  InlineCompletionItem,
+  ProposedFeatures,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { CompletionBrain } from './completion';
+import { MemoryBrain, memoryHoverMarkdown } from './memory';
+import { invalid, requireDocumentUri, requirePosition } from './params';
+import { MemoryMapRequest, ServerCommands, StatusNotification, StatusRequest, type NanomindSettings } from './protocol';
+import { ModelRegistry } from './runtime/models';
+import { parseSettings } from './settings';
+import { StatusReporter } from './status';
+import { onRequest, sendNotification } from './typed';
+
+const root = path.resolve(__dirname, '..');
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+let settings: NanomindSettings = parseSettings(undefined);
+
+const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR ?? path.join(root, 'models'), undefined, () =>
+  status.changed(),
+);
+const status = new StatusReporter(readVersion(), registry, (s) => void sendNotification(connection, StatusNotification, s));
+const completion = new CompletionBrain(registry);
+const memory = new MemoryBrain(registry, async () => null);
+
+connection.onInitialize((params) => {
+  const init = (params.initializationOptions ?? {}) as { settings?: unknown };
+  applySettings(init.settings);
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      inlineCompletionProvider: true,
+      executeCommandProvider: { commands: [ServerCommands.solvePuzzle] },
+    },
+    serverInfo: { name: 'nanomind', version: readVersion() },
+  };
+});
+
+connection.onInitialized(() => {
+  // Hash the model files off the request path so a corrupt one is reported before it is needed.
+  void Promise.all((['completion', 'memory', 'reasoning'] as const).map((b) => registry.verify(b))).then(() => status.changed());
+});
+
+connection.onDidChangeConfiguration((change) => {
+  const raw = (change.settings as { nanomind?: unknown } | null)?.nanomind;
+  if (raw !== undefined) applySettings(raw);
+});
+
+onRequest(connection, StatusRequest, () => status.current());
+
+connection.languages.inlineCompletion.on(async (params, token) => {
+  const doc = openDocument(requireDocumentUri(params));
+  const position = requirePosition(params);
+  const started = performance.now();
+  const outcome = await completion.complete(doc, position, settings.completion, token);
+  if (outcome.modelMs !== null) status.recordCompletion(performance.now() - started);
+  return outcome.items satisfies InlineCompletionItem[];
+});
+
+connection.onHover(async (params) => {
+  const doc = openDocument(requireDocumentUri(params));
+  requirePosition(params);
+  const report = await memory.report(doc);
+  return { contents: { kind: 'markdown', value: memoryHoverMarkdown(report) } };
+});
+
+onRequest(connection, MemoryMapRequest, async (params) => memory.report(openDocument(requireDocumentUri(params))));
+
+connection.onExecuteCommand(async (params) => {
+  if (params.command === ServerCommands.solvePuzzle) {
+    const st = await registry.status('reasoning');
+    throw new ResponseError(LSPErrorCodes.RequestFailed, `reasoning: ${st.detail}`);
+  }
+  throw invalid(`unknown command '${params.command}'`);
+});
+
+connection.onShutdown(() => status.dispose());
+
+function openDocument(uri: string): TextDocument {
+  const doc = documents.get(uri);
+  if (!doc) throw invalid(`document ${uri} is not open`);
+  return doc;
+}
+
+function applySettings(raw: unknown): void {
+  settings = parseSettings(raw);
+  status.setCompletionEnabled(settings.completion.enabled);
+}
+
+function readVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+// A bug in one request must not take the server down with the user's other requests.
+process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${String(e)}`));
+
+documents.listen(connection);
+connection.listen();

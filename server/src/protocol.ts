@@ -1,0 +1,98 @@
+// Custom messages between the nanomind client and server. Both sides import this file, so a change
+// to a message shape is one edit that the compiler checks on both ends. Only plain data crosses the
+// wire; nothing here depends on VS Code or on the server's internals.
+//
+// The client (languageclient 11) and the server (languageserver 10) each bundle their own copy of
+// vscode-jsonrpc, so message objects from one copy do not type-check against the other. A message is
+// therefore a method name tagged with its parameter and result types; `typed.ts` on each side turns
+// it into calls of that side's library.
+
+/** A request: method name plus phantom parameter and result types. */
+export interface Request<P, R> {
+  method: string;
+  /** Type-level only; never set. */
+  readonly _types?: [P, R];
+}
+
+/** A notification: method name plus phantom parameter type. */
+export interface Notification<P> {
+  method: string;
+  readonly _types?: P;
+}
+
+const request = <P, R>(method: string): Request<P, R> => ({ method });
+const notification = <P>(method: string): Notification<P> => ({ method });
+
+/** The three brains the server hosts; each is enabled or disabled on its own. */
+export type BrainName = 'completion' | 'memory' | 'reasoning';
+
+/** Why a brain can or cannot work right now. `detail` names the file and the reason when it cannot. */
+export interface BrainStatus {
+  state: 'ready' | 'not-installed' | 'corrupt' | 'error';
+  detail: string;
+}
+
+export interface ServerStatus {
+  version: string;
+  brains: Record<BrainName, BrainStatus>;
+  /** Wall time of the last inline-completion request, measured in the server; null before the first. */
+  lastCompletionMs: number | null;
+  completionEnabled: boolean;
+}
+
+/** Client → server: the whole status, on demand (also used by tests and the status bar at start). */
+export const StatusRequest = request<void, ServerStatus>('nanomind/status');
+
+/** Server → client: the status changed (a brain loaded or failed, a completion finished). */
+export const StatusNotification = notification<ServerStatus>('nanomind/statusChanged');
+
+/** Settings the server honours, sent by the client at start and on change (section `nanomind`). */
+export interface NanomindSettings {
+  completion: {
+    enabled: boolean;
+    languages: string[];
+    maxContextTokens: number;
+    maxTokens: number;
+    threshold: number;
+    decoder: 'diffusion' | 'autoregressive';
+  };
+  memory: {
+    /** Fraction of context tokens the memory brain may keep (0..1]. */
+    budget: number;
+  };
+}
+
+export const defaultSettings: NanomindSettings = {
+  completion: {
+    enabled: true,
+    languages: ['typescript', 'javascript', 'typescriptreact', 'javascriptreact', 'python'],
+    maxContextTokens: 1024,
+    maxTokens: 64,
+    threshold: 0.9,
+    decoder: 'diffusion',
+  },
+  memory: { budget: 0.25 },
+};
+
+/** Per-document context report: what the memory brain read, kept and dropped. */
+export interface MemoryReport {
+  uri: string;
+  /** Context tokens of the document as the completion model reads them; null without a tokenizer. */
+  tokensRead: number | null;
+  tokensKept: number | null;
+  dropped: { comment: number; whitespace: number; code: number };
+  /** Measured time saved per completion by encoding only the kept tokens; null when not measured. */
+  msSaved: number | null;
+  /** Set when the memory brain cannot run; the report then only counts tokens. */
+  unavailable?: string;
+}
+
+export interface MemoryMapParams {
+  uri: string;
+}
+export const MemoryMapRequest = request<MemoryMapParams, MemoryReport>('nanomind/memoryMap');
+
+/** Commands the server executes through `workspace/executeCommand`. */
+export const ServerCommands = {
+  solvePuzzle: 'nanomind.server.solvePuzzle',
+} as const;

@@ -1,0 +1,215 @@
+// The model registry: reads models/manifest.json, checks each file's sha256 the first time it is
+// used, and opens ONNX sessions lazily. A missing or corrupt file disables only the brain that needs
+// it, with a message naming the file and the reason; the other brains keep working.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import type { BrainName, BrainStatus } from '../protocol';
+
+/** One file of a brain, as written in the manifest. Shapes and names are for the parity tests. */
+export interface ManifestFile {
+  file: string;
+  sha256: string;
+  bytes?: number;
+  params?: number;
+  inputs?: Record<string, { dtype: string; shape: (number | string)[] }>;
+  outputs?: Record<string, { dtype: string; shape: (number | string)[] }>;
+  [extra: string]: unknown;
+}
+
+export interface ManifestBrain {
+  files: Record<string, ManifestFile>;
+  [extra: string]: unknown;
+}
+
+export interface Manifest {
+  version: number;
+  brains: Partial<Record<BrainName, ManifestBrain>>;
+}
+
+export class ModelError extends Error {
+  constructor(
+    readonly brain: BrainName,
+    readonly status: BrainStatus,
+  ) {
+    super(status.detail);
+  }
+}
+
+type SessionFactory = (bytes: Uint8Array) => Promise<InferenceSession>;
+
+export class ModelRegistry {
+  private manifest: Promise<Manifest | ModelError> | undefined;
+  private readonly verified = new Map<string, Promise<Uint8Array>>();
+  private readonly sessions = new Map<string, Promise<InferenceSession>>();
+  private readonly failures = new Map<BrainName, BrainStatus>();
+
+  constructor(
+    readonly modelsDir: string,
+    private readonly createSession: SessionFactory = defaultSessionFactory,
+    private readonly onChange: () => void = () => {},
+  ) {}
+
+  /** Where a brain stands without loading anything heavy: manifest entry present and files exist. */
+  async status(brain: BrainName): Promise<BrainStatus> {
+    const failure = this.failures.get(brain);
+    if (failure) return failure;
+    try {
+      const entry = await this.brainEntry(brain);
+      for (const f of Object.values(entry.files)) {
+        const full = path.join(this.modelsDir, f.file);
+        try {
+          await fs.access(full);
+        } catch {
+          return notInstalled(`${relative(f.file)} is missing`);
+        }
+      }
+      return { state: 'ready', detail: `${Object.keys(entry.files).length} file(s) in ${relative('')}` };
+    } catch (e) {
+      if (e instanceof ModelError) return e.status;
+      return { state: 'error', detail: String(e) };
+    }
+  }
+
+  /** The manifest entry of a brain, or a ModelError saying why there is none. */
+  async brainEntry(brain: BrainName): Promise<ManifestBrain> {
+    const manifest = await this.loadManifest(brain);
+    const entry = manifest.brains[brain];
+    if (!entry || !entry.files || Object.keys(entry.files).length === 0) {
+      throw new ModelError(brain, notInstalled(`no ${brain} model in ${relative('manifest.json')}`));
+    }
+    return entry;
+  }
+
+  /** The bytes of one file of a brain, verified against the manifest's sha256 (once per process). */
+  async fileBytes(brain: BrainName, key: string): Promise<Uint8Array> {
+    const entry = await this.brainEntry(brain);
+    const spec = entry.files[key];
+    if (!spec) throw this.fail(brain, notInstalled(`${relative('manifest.json')} lists no '${key}' file for ${brain}`));
+    const cacheKey = `${brain}/${key}`;
+    let pending = this.verified.get(cacheKey);
+    if (!pending) {
+      pending = this.readVerified(brain, spec);
+      this.verified.set(cacheKey, pending);
+      pending.catch(() => this.verified.delete(cacheKey));
+    }
+    return pending;
+  }
+
+  /** An ONNX session for one file of a brain, created on first use and shared afterwards. */
+  async session(brain: BrainName, key: string): Promise<InferenceSession> {
+    const cacheKey = `${brain}/${key}`;
+    let pending = this.sessions.get(cacheKey);
+    if (!pending) {
+      pending = (async () => {
+        const bytes = await this.fileBytes(brain, key);
+        const file = (await this.brainEntry(brain)).files[key].file;
+        try {
+          return await this.createSession(bytes);
+        } catch (e) {
+          throw this.fail(brain, { state: 'corrupt', detail: `${relative(file)} could not be loaded: ${firstLine(e)}` });
+        }
+      })();
+      this.sessions.set(cacheKey, pending);
+      pending.catch(() => this.sessions.delete(cacheKey));
+    }
+    return pending;
+  }
+
+  /** Reads and hashes every file of a brain now, so a corrupt file shows in the status at start. */
+  async verify(brain: BrainName): Promise<BrainStatus> {
+    try {
+      const entry = await this.brainEntry(brain);
+      for (const key of Object.keys(entry.files)) await this.fileBytes(brain, key);
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+    }
+    return this.status(brain);
+  }
+
+  /** Forget everything: used when the models folder changes on disk or the user restarts. */
+  reset(): void {
+    this.manifest = undefined;
+    this.verified.clear();
+    this.sessions.clear();
+    this.failures.clear();
+    this.onChange();
+  }
+
+  private async readVerified(brain: BrainName, spec: ManifestFile): Promise<Uint8Array> {
+    const full = path.join(this.modelsDir, spec.file);
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(full);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw this.fail(brain, code === 'ENOENT' ? notInstalled(`${relative(spec.file)} is missing`) : { state: 'error', detail: `${relative(spec.file)} cannot be read: ${firstLine(e)}` });
+    }
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== spec.sha256) {
+      throw this.fail(brain, {
+        state: 'corrupt',
+        detail: `${relative(spec.file)} is corrupt: sha256 ${actual.slice(0, 12)}… does not match the manifest's ${String(spec.sha256).slice(0, 12)}…`,
+      });
+    }
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private loadManifest(brain: BrainName): Promise<Manifest> {
+    if (!this.manifest) {
+      this.manifest = readManifest(path.join(this.modelsDir, 'manifest.json'), brain);
+    }
+    return this.manifest.then((m) => {
+      if (m instanceof ModelError) throw new ModelError(brain, m.status);
+      return m;
+    });
+  }
+
+  private fail(brain: BrainName, status: BrainStatus): ModelError {
+    this.failures.set(brain, status);
+    this.onChange();
+    return new ModelError(brain, status);
+  }
+}
+
+async function readManifest(file: string, brain: BrainName): Promise<Manifest | ModelError> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return new ModelError(brain, notInstalled(`${relative('manifest.json')} is missing`));
+  }
+  try {
+    const parsed = JSON.parse(text) as Manifest;
+    if (typeof parsed !== 'object' || parsed === null || typeof parsed.brains !== 'object' || parsed.brains === null) {
+      throw new Error('it has no "brains" object');
+    }
+    return parsed;
+  } catch (e) {
+    return new ModelError(brain, { state: 'corrupt', detail: `${relative('manifest.json')} is not valid: ${firstLine(e)}` });
+  }
+}
+
+async function defaultSessionFactory(bytes: Uint8Array): Promise<InferenceSession> {
+  // Loaded here, not at the top, so a broken native binary disables models instead of the server.
+  const ort = await import('onnxruntime-node');
+  return ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: 2,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  });
+}
+
+function notInstalled(why: string): BrainStatus {
+  return { state: 'not-installed', detail: `model not installed: ${why}` };
+}
+
+function relative(file: string): string {
+  return path.posix.join('models', file);
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}

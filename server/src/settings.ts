@@ -1,0 +1,36 @@
+// Turns whatever the client sent (VS Code settings, or an editor's init options) into typed
+// settings, field by field, so one bad value falls back to its default instead of breaking the rest.
+import { defaultSettings, type NanomindSettings } from './protocol';
+
+export function parseSettings(raw: unknown): NanomindSettings {
+  const src = (isObject(raw) ? raw : {}) as Record<string, unknown>;
+  const c = isObject(src.completion) ? (src.completion as Record<string, unknown>) : {};
+  const m = isObject(src.memory) ? (src.memory as Record<string, unknown>) : {};
+  const d = defaultSettings;
+  return {
+    completion: {
+      enabled: typeof c.enabled === 'boolean' ? c.enabled : d.completion.enabled,
+      languages:
+        Array.isArray(c.languages) && c.languages.every((l) => typeof l === 'string')
+          ? (c.languages as string[])
+          : d.completion.languages,
+      maxContextTokens: intIn(c.maxContextTokens, 64, 8192, d.completion.maxContextTokens),
+      maxTokens: intIn(c.maxTokens, 1, 256, d.completion.maxTokens),
+      threshold: numIn(c.threshold, 0, 1, d.completion.threshold),
+      decoder: c.decoder === 'autoregressive' || c.decoder === 'diffusion' ? c.decoder : d.completion.decoder,
+    },
+    memory: { budget: numIn(m.budget, 0.01, 1, d.memory.budget) },
+  };
+}
+
+function isObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function numIn(v: unknown, lo: number, hi: number, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi ? v : fallback;
+}
+
+function intIn(v: unknown, lo: number, hi: number, fallback: number): number {
+  return Number.isInteger(v) ? numIn(v, lo, hi, fallback) : fallback;
+}

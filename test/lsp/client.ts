@@ -1,0 +1,89 @@
+// A small LSP client for protocol tests: starts the built server (dist/server.js) as a child
+// process over stdio and speaks real JSON-RPC to it, as Neovim or Helix would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import {
+  CancellationTokenSource,
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+export interface TestServer {
+  connection: MessageConnection;
+  process: ChildProcess;
+  stderr: () => string;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  request<R>(method: string, params?: unknown, token?: CancellationTokenSource): Promise<R>;
+  notify(method: string, params?: unknown): Promise<void>;
+  initialize(initializationOptions?: unknown): Promise<InitializeResultShape>;
+  open(uri: string, languageId: string, text: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface InitializeResultShape {
+  capabilities: Record<string, unknown> & { executeCommandProvider?: { commands: string[] } };
+  serverInfo?: { name: string; version?: string };
+}
+
+export function startServer(env: Record<string, string> = {}): TestServer {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'server.js'), '--stdio'], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  connection.listen();
+  const server: TestServer = {
+    connection,
+    process: child,
+    stderr: () => err,
+    exited,
+    request: (method, params, source) =>
+      source ? connection.sendRequest(method, params, source.token) : connection.sendRequest(method, params),
+    notify: (method, params) => connection.sendNotification(method, params),
+    async initialize(initializationOptions) {
+      const result = await connection.sendRequest<InitializeResultShape>('initialize', {
+        processId: process.pid,
+        rootUri: null,
+        capabilities: {},
+        initializationOptions,
+      });
+      await connection.sendNotification('initialized', {});
+      return result;
+    },
+    open: (uri, languageId, text) =>
+      connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } }),
+    async stop() {
+      if (child.exitCode === null) {
+        try {
+          await withTimeout(connection.sendRequest('shutdown'), 2000);
+          await connection.sendNotification('exit');
+          await withTimeout(exited, 2000);
+        } catch {
+          child.kill('SIGKILL');
+        }
+      }
+      connection.dispose();
+    },
+  };
+  return server;
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e) => (clearTimeout(t), reject(e)),
+    );
+  });
+}
+
+export { CancellationTokenSource };

@@ -1,0 +1,191 @@
+// Protocol tests: the built server over real JSON-RPC, with no models installed, a corrupt model,
+// odd parameters, cancellation and a clean shutdown.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { CancellationTokenSource, startServer, withTimeout, type TestServer } from './client';
+
+const InvalidParams = -32602;
+const MethodNotFound = -32601;
+const RequestCancelled = -32800;
+
+interface Status {
+  brains: Record<string, { state: string; detail: string }>;
+  completionEnabled: boolean;
+}
+
+function emptyModelsDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-models-'));
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ version: 1, brains: {} }));
+  return dir;
+}
+
+async function errorCode(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as { code: number }).code;
+  }
+  assert.fail('expected an error response');
+}
+
+describe('server with no models installed', () => {
+  let server: TestServer;
+  const uri = 'file:///work/example.ts';
+
+  before(async () => {
+    server = startServer({ NANOMIND_MODELS_DIR: emptyModelsDir() });
+    const init = await withTimeout(server.initialize(), 10_000);
+    assert.equal(init.serverInfo?.name, 'nanomind');
+    assert.equal(init.capabilities.hoverProvider, true);
+    assert.ok(init.capabilities.inlineCompletionProvider);
+    assert.deepEqual(init.capabilities.executeCommandProvider?.commands, ['nanomind.server.solvePuzzle']);
+    await server.open(uri, 'typescript', 'export function add(a: number, b: number) {\n  return a + b;\n}\n');
+  });
+
+  after(() => server.stop());
+
+  it('reports every brain as not installed, naming what is missing', async () => {
+    const status = await server.request<Status>('nanomind/status');
+    for (const brain of ['completion', 'memory', 'reasoning']) {
+      assert.equal(status.brains[brain].state, 'not-installed', brain);
+      assert.match(status.brains[brain].detail, new RegExp(`model not installed: no ${brain} model in models/manifest.json`));
+    }
+    assert.equal(status.completionEnabled, true);
+  });
+
+  it('answers a hover with the memory report and the reason the brain is off', async () => {
+    const hover = await server.request<{ contents: { kind: string; value: string } }>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 1, character: 4 },
+    });
+    assert.equal(hover.contents.kind, 'markdown');
+    assert.match(hover.contents.value, /nanomind memory/);
+    assert.match(hover.contents.value, /model not installed/);
+  });
+
+  it('gives no inline completion (rather than a made-up one) without a model', async () => {
+    const items = await server.request<unknown[]>('textDocument/inlineCompletion', {
+      textDocument: { uri },
+      position: { line: 1, character: 9 },
+      context: { triggerKind: 2 },
+    });
+    assert.deepEqual(items, []);
+  });
+
+  it('fails Solve Puzzle with the reasoning brain reason', async () => {
+    await assert.rejects(
+      server.request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [{ uri }] }),
+      /model not installed/,
+    );
+  });
+
+  it('answers bad params with InvalidParams and keeps serving', async () => {
+    assert.equal(await errorCode(server.request('textDocument/hover', {})), InvalidParams);
+    assert.equal(await errorCode(server.request('textDocument/hover', { textDocument: { uri }, position: { line: -1, character: 'x' } })), InvalidParams);
+    assert.equal(await errorCode(server.request('textDocument/inlineCompletion', null)), InvalidParams);
+    assert.equal(await errorCode(server.request('textDocument/hover', { textDocument: { uri: 'file:///not/open.ts' }, position: { line: 0, character: 0 } })), InvalidParams);
+    assert.equal(await errorCode(server.request('workspace/executeCommand', { command: 'nanomind.nope' })), InvalidParams);
+    assert.equal(await errorCode(server.request('nanomind/noSuchMethod', {})), MethodNotFound);
+    const status = await server.request<Status>('nanomind/status');
+    assert.ok(status.brains.completion);
+  });
+
+  it('handles a position past the end of the document', async () => {
+    const items = await server.request<unknown[]>('textDocument/inlineCompletion', {
+      textDocument: { uri },
+      position: { line: 999, character: 999 },
+      context: { triggerKind: 2 },
+    });
+    assert.deepEqual(items, []);
+  });
+
+  it('settles a cancelled request and keeps serving', async () => {
+    const source = new CancellationTokenSource();
+    const pending = server.request('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: 1, character: 9 }, context: { triggerKind: 1 } }, source);
+    source.cancel();
+    const outcome = await withTimeout(
+      pending.then(
+        (r) => ({ ok: r }),
+        (e: { code: number }) => ({ code: e.code }),
+      ),
+      5000,
+    );
+    assert.ok('ok' in outcome ? Array.isArray(outcome.ok) : outcome.code === RequestCancelled, JSON.stringify(outcome));
+    const status = await server.request<Status>('nanomind/status');
+    assert.ok(status.brains.memory);
+  });
+
+  it('follows settings sent by didChangeConfiguration', async () => {
+    await server.notify('workspace/didChangeConfiguration', { settings: { nanomind: { completion: { enabled: false } } } });
+    const status = await server.request<Status>('nanomind/status');
+    assert.equal(status.completionEnabled, false);
+    await server.notify('workspace/didChangeConfiguration', { settings: { nanomind: { completion: { enabled: 'yes please' } } } });
+    assert.equal((await server.request<Status>('nanomind/status')).completionEnabled, true, 'a bad value falls back to the default');
+  });
+});
+
+describe('server with a corrupt and a missing model file', () => {
+  it('disables only the brains whose files are bad, naming the file and the reason', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-models-'));
+    writeFileSync(path.join(dir, 'hrm-sudoku.onnx'), 'not really a model');
+    writeFileSync(
+      path.join(dir, 'manifest.json'),
+      JSON.stringify({
+        version: 1,
+        brains: {
+          reasoning: { files: { sudoku: { file: 'hrm-sudoku.onnx', sha256: '0'.repeat(64) } } },
+          completion: { files: { tokenizer: { file: 'tokenizer.json', sha256: '1'.repeat(64) } } },
+        },
+      }),
+    );
+    const server = startServer({ NANOMIND_MODELS_DIR: dir });
+    try {
+      await server.initialize();
+      // Verification runs in the background after `initialized`; poll until it has reported.
+      let status: Status | undefined;
+      for (let i = 0; i < 50; i++) {
+        status = await server.request<Status>('nanomind/status');
+        if (status.brains.reasoning.state === 'corrupt') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(status!.brains.reasoning.state, 'corrupt');
+      assert.match(status!.brains.reasoning.detail, /models\/hrm-sudoku\.onnx is corrupt: sha256/);
+      assert.equal(status!.brains.completion.state, 'not-installed');
+      assert.match(status!.brains.completion.detail, /models\/tokenizer\.json is missing/);
+      assert.equal(status!.brains.memory.state, 'not-installed');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('treats an unreadable manifest as not valid, and still serves hovers', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-models-'));
+    writeFileSync(path.join(dir, 'manifest.json'), '{ this is not json');
+    const server = startServer({ NANOMIND_MODELS_DIR: dir });
+    try {
+      await server.initialize();
+      const status = await server.request<Status>('nanomind/status');
+      assert.equal(status.brains.completion.state, 'corrupt');
+      assert.match(status.brains.completion.detail, /models\/manifest\.json is not valid/);
+      await server.open('file:///a.py', 'python', 'x = 1\n');
+      const hover = await server.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: 'file:///a.py' }, position: { line: 0, character: 0 } });
+      assert.match(hover.contents.value, /nanomind memory/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('server lifecycle', () => {
+  it('shuts down and exits with code 0', async () => {
+    const server = startServer({ NANOMIND_MODELS_DIR: emptyModelsDir() });
+    await server.initialize();
+    assert.equal(await server.request('shutdown'), null);
+    await server.notify('exit');
+    assert.equal(await withTimeout(server.exited, 5000), 0);
+    server.connection.dispose();
+  });
+});
