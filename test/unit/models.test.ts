@@ -1,0 +1,79 @@
+// The model registry: lazy loading, sha256 checks, and failures that disable one brain only.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { ModelError, ModelRegistry } from '../../server/src/runtime/models';
+
+function modelsDir(files: Record<string, string>, brains: object): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-reg-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ version: 1, brains }));
+  return dir;
+}
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+describe('ModelRegistry', () => {
+  it('is ready when the manifest lists files that exist, and reads them verified', async () => {
+    const dir = modelsDir({ 'a.onnx': 'AAA' }, { reasoning: { files: { sudoku: { file: 'a.onnx', sha256: sha('AAA') } } } });
+    const reg = new ModelRegistry(dir);
+    assert.equal((await reg.status('reasoning')).state, 'ready');
+    assert.equal(Buffer.from(await reg.fileBytes('reasoning', 'sudoku')).toString(), 'AAA');
+    assert.equal((await reg.status('completion')).state, 'not-installed');
+  });
+
+  it('reports a sha256 mismatch as corrupt for that brain only', async () => {
+    const dir = modelsDir(
+      { 'a.onnx': 'AAA', 'b.json': 'BBB' },
+      {
+        reasoning: { files: { sudoku: { file: 'a.onnx', sha256: sha('not AAA') } } },
+        completion: { files: { tokenizer: { file: 'b.json', sha256: sha('BBB') } } },
+      },
+    );
+    let changes = 0;
+    const reg = new ModelRegistry(dir, undefined, () => changes++);
+    await assert.rejects(reg.fileBytes('reasoning', 'sudoku'), (e: unknown) => e instanceof ModelError && /models\/a\.onnx is corrupt/.test(e.message));
+    assert.equal((await reg.status('reasoning')).state, 'corrupt');
+    assert.equal((await reg.verify('completion')).state, 'ready');
+    assert.ok(changes >= 1, 'a failure is announced');
+  });
+
+  it('creates one session per file, lazily, and reports a load failure naming the file', async () => {
+    const dir = modelsDir({ 'a.onnx': 'AAA', 'b.onnx': 'BBB' }, {
+      reasoning: { files: { sudoku: { file: 'a.onnx', sha256: sha('AAA') }, maze: { file: 'b.onnx', sha256: sha('BBB') } } },
+    });
+    let created = 0;
+    const fake = { inputNames: [] } as unknown as InferenceSession;
+    const reg = new ModelRegistry(dir, async (bytes) => {
+      created++;
+      if (Buffer.from(bytes).toString() === 'BBB') throw new Error('protobuf parsing failed\nmore detail');
+      return fake;
+    });
+    assert.equal(created, 0);
+    const [s1, s2] = await Promise.all([reg.session('reasoning', 'sudoku'), reg.session('reasoning', 'sudoku')]);
+    assert.equal(s1, s2);
+    assert.equal(created, 1);
+    await assert.rejects(reg.session('reasoning', 'maze'), /models\/b\.onnx could not be loaded: protobuf parsing failed$/);
+    assert.equal((await reg.status('reasoning')).state, 'corrupt');
+    reg.reset();
+    assert.equal((await reg.status('reasoning')).state, 'ready', 'reset forgets failures');
+  });
+
+  it('names a missing manifest and a missing file', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'nanomind-reg-'));
+    assert.match((await new ModelRegistry(empty).status('memory')).detail, /models\/manifest\.json is missing/);
+    const dir = modelsDir({}, { memory: { files: { scorer: { file: 'namm.json', sha256: sha('x') } } } });
+    assert.match((await new ModelRegistry(dir).status('memory')).detail, /model not installed: models\/namm\.json is missing/);
+  });
+
+  it('passes bytes to onnxruntime-node, which rejects a non-model file with the file named', async (t) => {
+    const dir = modelsDir({ 'g.onnx': 'garbage' }, { reasoning: { files: { sudoku: { file: 'g.onnx', sha256: sha('garbage') } } } });
+    const reg = new ModelRegistry(dir);
+    await assert.rejects(reg.session('reasoning', 'sudoku'), /models\/g\.onnx could not be loaded/);
+    t.diagnostic('onnxruntime-node loaded and rejected a non-model file');
+  });
+});

@@ -1,0 +1,26 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultSettings } from '../../server/src/protocol';
+import { parseSettings } from '../../server/src/settings';
+
+describe('parseSettings', () => {
+  it('gives the defaults for nothing or garbage', () => {
+    assert.deepEqual(parseSettings(undefined), defaultSettings);
+    assert.deepEqual(parseSettings('nonsense'), defaultSettings);
+    assert.deepEqual(parseSettings([1, 2]), defaultSettings);
+  });
+
+  it('keeps good values and replaces only the bad ones', () => {
+    const s = parseSettings({
+      completion: { enabled: false, languages: ['python'], maxTokens: 9999, threshold: 0.5, decoder: 'autoregressive', maxContextTokens: 12.5 },
+      memory: { budget: 0 },
+    });
+    assert.equal(s.completion.enabled, false);
+    assert.deepEqual(s.completion.languages, ['python']);
+    assert.equal(s.completion.maxTokens, defaultSettings.completion.maxTokens);
+    assert.equal(s.completion.maxContextTokens, defaultSettings.completion.maxContextTokens);
+    assert.equal(s.completion.threshold, 0.5);
+    assert.equal(s.completion.decoder, 'autoregressive');
+    assert.equal(s.memory.budget, defaultSettings.memory.budget);
+  });
+});
