@@ -109,12 +109,13 @@ export function parseMaze(text: string, origin: TextOrigin = {}): MazePuzzle | P
   let spaces = 0;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < columns; c++) {
-      const char = rowTexts[r][c] ?? ' ';
+      const typed = rowTexts[r][c];
+      const char = typed ?? ' ';
       const cell = CELL_OF_CHAR[char];
       if (cell === 'start') starts.push(cells.length);
       if (cell === 'goal') goals.push(cells.length);
       if (char === '.') dots++;
-      if (char === ' ') spaces++;
+      if (typed === ' ') spaces++; // padding is not the user's style
       cells.push(cell);
       drawnPath.push(char === 'o');
       positions.push(documentPosition(layout, firstLineIndex + r, c));

@@ -1,0 +1,93 @@
+// The HRM models as the manifest describes them (models/manifest.json → brains.reasoning.files):
+// one ONNX graph per family that runs one ACT step, plus the numbers the loop needs.
+import type { ModelRegistry } from '../runtime/models';
+import { ModelError } from '../runtime/models';
+import {
+  decodeMazePath,
+  decodeSudoku,
+  encodeMaze,
+  encodeSudoku,
+  MAZE_VOCABULARY,
+  SUDOKU_VOCABULARY,
+  toInt64,
+  type ActStep,
+} from './hrm';
+import type { Puzzle, PuzzleAnswer, PuzzleFamily } from './puzzle';
+
+export interface FamilyModel {
+  family: PuzzleFamily;
+  /** N: positions with an answer class. */
+  positions: number;
+  /** Positions in z_H/z_L (N plus any extra positions the graph keeps). */
+  statePositions: number;
+  hiddenSize: number;
+  classes: number;
+  maxSteps: number;
+  encode(puzzle: Puzzle): BigInt64Array;
+  decode(puzzle: Puzzle, classes: ArrayLike<number>): PuzzleAnswer;
+}
+
+/** Fields the training side writes into each family's manifest entry. */
+interface HrmManifestEntry {
+  positions: number;
+  statePositions?: number;
+  hiddenSize: number;
+  classes: number;
+  maxSteps: number;
+}
+
+export async function familyModel(registry: ModelRegistry, family: PuzzleFamily): Promise<FamilyModel> {
+  const entry = (await registry.brainEntry('reasoning')).files[family] as unknown as (HrmManifestEntry & { file: string }) | undefined;
+  if (!entry) {
+    throw new ModelError('reasoning', { state: 'not-installed', detail: `model not installed: models/manifest.json has no ${family} model` });
+  }
+  for (const key of ['positions', 'hiddenSize', 'classes', 'maxSteps'] as const) {
+    if (!Number.isInteger(entry[key]) || entry[key] <= 0) {
+      throw new ModelError('reasoning', { state: 'corrupt', detail: `models/manifest.json: the ${family} model's ${key} must be a positive integer` });
+    }
+  }
+  const common = {
+    family,
+    positions: entry.positions,
+    statePositions: entry.statePositions ?? entry.positions,
+    hiddenSize: entry.hiddenSize,
+    classes: entry.classes,
+    maxSteps: entry.maxSteps,
+  };
+  if (family === 'sudoku') {
+    return {
+      ...common,
+      encode: (p) => toInt64(encodeSudoku(p.kind === 'sudoku' ? p.givens : [])),
+      decode: (_p, classes) => ({ kind: 'sudoku', digits: decodeSudoku(classes, SUDOKU_VOCABULARY) }),
+    };
+  }
+  return {
+    ...common,
+    encode: (p) => {
+      if (p.kind !== 'maze') throw new Error('not a maze');
+      return toInt64(encodeMaze(p, MAZE_VOCABULARY));
+    },
+    decode: (p, classes) => ({ kind: 'maze', path: p.kind === 'maze' ? decodeMazePath(p, classes, MAZE_VOCABULARY) : [] }),
+  };
+}
+
+/** One ACT step through onnxruntime: (tokens, z_H, z_L) → (z_H', z_L', logits, halt logit). */
+export async function onnxActStep(registry: ModelRegistry, model: FamilyModel): Promise<ActStep> {
+  const session = await registry.session('reasoning', model.family);
+  const { Tensor } = await import('onnxruntime-node');
+  const state = [1, model.statePositions, model.hiddenSize];
+  return async (tokens, zH, zL) => {
+    const ids = tokens instanceof BigInt64Array ? tokens : toInt64(tokens);
+    const out = await session.run({
+      tokens: new Tensor('int64', ids, [1, ids.length]),
+      z_H: new Tensor('float32', zH, state),
+      z_L: new Tensor('float32', zL, state),
+    });
+    return {
+      zH: out.z_H_next.data as Float32Array,
+      zL: out.z_L_next.data as Float32Array,
+      logits: out.logits.data as Float32Array,
+      haltLogit: (out.halt_logit.data as Float32Array)[0],
+    };
+  };
+}

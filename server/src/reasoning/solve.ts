@@ -1,0 +1,112 @@
+// "Solve Puzzle" in the server: parse the document (or selection), check it has exactly one answer,
+// run the HRM one ACT step at a time while streaming each step's grid, verify the network's answer,
+// and format it in the user's layout. The classical solver runs only when asked, labelled as such.
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { PuzzleStep, SolvePuzzleArgs, SolvePuzzleResult, TextRange } from '../protocol';
+import { ModelError, type ModelRegistry } from '../runtime/models';
+import { runActLoop, type ActStep, type CancellationToken } from './hrm';
+import { familyModel, type FamilyModel } from './models';
+import { formatAnswer, parsePuzzle, solveExactly, solverError, verifyAnswer, type Puzzle, type PuzzleAnswer } from './puzzle';
+import { describePosition, type PuzzleError } from './source';
+import { sudokuToLine } from './sudoku';
+
+/** A puzzle the user must fix, with where; the server turns it into an error response. */
+export class PuzzleInputError extends Error {
+  constructor(readonly error: PuzzleError) {
+    super(`${describePosition(error)}: ${error.message}`);
+  }
+}
+
+export type StepSink = (step: PuzzleStep) => void;
+
+export class PuzzleSolver {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly createStep: (registry: ModelRegistry, model: FamilyModel) => Promise<ActStep>,
+  ) {}
+
+  async solve(doc: TextDocument, args: SolvePuzzleArgs, token: CancellationToken, onStep: StepSink): Promise<SolvePuzzleResult> {
+    const range = args.range ?? wholeDocument(doc);
+    const text = doc.getText(range);
+    const puzzle = parsePuzzle(text, { languageId: doc.languageId, lineOffset: range.start.line, columnOffset: range.start.character });
+    if (puzzle.kind === 'error') throw new PuzzleInputError(puzzle);
+    const exact = solveExactly(puzzle);
+    const unsolvable = solverError(puzzle, exact);
+    if (unsolvable) throw new PuzzleInputError(unsolvable);
+
+    const runId = args.runId ?? `run-${Date.now()}`;
+    const base = {
+      runId,
+      family: puzzle.kind,
+      puzzleRows: displayRows(puzzle, null),
+      range,
+      version: doc.version,
+    };
+    if (args.exact) {
+      return { ...base, ...answered(puzzle, exact.answer!), solver: 'exact', steps: 0, halted: true, ms: exact.ms };
+    }
+
+    let model: FamilyModel;
+    let step: ActStep;
+    try {
+      model = await familyModel(this.registry, puzzle.kind);
+      step = await this.createStep(this.registry, model);
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      return { ...base, solver: 'network', outcome: 'unavailable', unavailable: e.message, steps: 0, halted: false, ms: 0, answerRows: null, answerText: null, problems: [] };
+    }
+
+    const result = await runActLoop({
+      step,
+      tokens: model.encode(puzzle),
+      positions: model.positions,
+      hiddenSize: model.hiddenSize,
+      classes: model.classes,
+      statePositions: model.statePositions,
+      maxSteps: model.maxSteps,
+      cancellation: token,
+      onStep: (r) => onStep({ runId, step: r.step, rows: displayRows(puzzle, model.decode(puzzle, r.grid)), haltProbability: r.haltProbability, ms: r.ms }),
+    });
+    const loop = { solver: 'network' as const, steps: result.steps, halted: result.status === 'halted', ms: result.ms };
+    if (result.status === 'cancelled' || !result.grid) {
+      return { ...base, ...loop, outcome: 'cancelled', answerRows: null, answerText: null, problems: [] };
+    }
+    return { ...base, ...loop, ...answered(puzzle, model.decode(puzzle, result.grid)) };
+  }
+}
+
+/** Verify an answer and format it for the document and the view. */
+function answered(puzzle: Puzzle, answer: PuzzleAnswer): Pick<SolvePuzzleResult, 'outcome' | 'answerRows' | 'answerText' | 'problems'> {
+  const problems = verifyAnswer(puzzle, answer).map((p) => ({ message: p.message, cells: p.cells }));
+  return {
+    outcome: problems.length === 0 ? 'verified' : 'failed',
+    answerRows: displayRows(puzzle, answer),
+    answerText: formatAnswer(puzzle, answer),
+    problems,
+  };
+}
+
+/** The grid as plain rows for the view: Sudoku digits with '.' blanks; the maze with 'o' on the path. */
+export function displayRows(puzzle: Puzzle, answer: PuzzleAnswer | null): string[] {
+  if (puzzle.kind === 'sudoku') {
+    const digits = answer?.kind === 'sudoku' ? answer.digits.map((d, i) => puzzle.givens[i] || d) : puzzle.givens;
+    const line = sudokuToLine(digits);
+    return Array.from({ length: 9 }, (_, r) => line.slice(r * 9, r * 9 + 9));
+  }
+  const glyph = { wall: '#', open: ' ', start: 'S', goal: 'G' } as const;
+  const rows: string[] = [];
+  for (let r = 0; r < puzzle.rows; r++) {
+    let row = '';
+    for (let c = 0; c < puzzle.columns; c++) {
+      const i = r * puzzle.columns + c;
+      const onPath = answer?.kind === 'maze' && answer.path[i] && puzzle.cells[i] === 'open';
+      row += onPath ? 'o' : glyph[puzzle.cells[i]];
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+function wholeDocument(doc: TextDocument): TextRange {
+  return { start: { line: 0, character: 0 }, end: doc.positionAt(doc.getText().length) };
+}
