@@ -131,7 +131,8 @@ export const TEST_SETTINGS = {
  *
  * options.extensionsDir: use this extensions dir instead of an empty temp one.
  * options.settings: extra user settings merged over TEST_SETTINGS.
- * options.quiet: don't echo code-server's output (it is always kept in the log).
+ * options.env: extra environment for code-server (the extension host inherits it).
+ * options.echo: also print code-server's output (it is always kept in the log).
  */
 export async function startCodeServer({
   extensionPath,
@@ -140,6 +141,7 @@ export async function startCodeServer({
   extensionsDir,
   port,
   settings = {},
+  env: extraEnv = {},
   startTimeout = 60_000,
   echo = false,
 } = {}) {
@@ -177,7 +179,9 @@ export async function startCodeServer({
   ];
   if (workspace) args.push(workspace);
 
-  const env = { ...process.env };
+  // EXTENSIONS_GALLERY={} (no serviceUrl) turns the marketplace off: tests must
+  // not reach for the network (the default gallery is open-vsx.org).
+  const env = { ...process.env, EXTENSIONS_GALLERY: '{}', ...extraEnv };
   // A password in the environment would switch auth back on.
   delete env.PASSWORD;
   delete env.HASHED_PASSWORD;
@@ -309,7 +313,8 @@ export async function openWorkbench({
 
     const consoleLines = [];
     page.on('console', (msg) => {
-      consoleLines.push(`[${msg.type()}] ${msg.text()}`);
+      // VS Code styles its console logs: drop the "%c INFO color: #33f" noise.
+      consoleLines.push(`[${msg.type()}] ${msg.text().replace(/^%c\s*(\w+)\s+color:\s*#\w+\s*/, '$1 ')}`);
       if (consoleLines.length > 300) consoleLines.splice(0, consoleLines.length - 300);
     });
     page.on('pageerror', (err) => consoleLines.push(`[pageerror] ${err.message}`));

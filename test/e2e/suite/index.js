@@ -1,0 +1,96 @@
+// Extension-host end-to-end suite: runs inside a real VS Code (code-server's
+// extension host, or desktop VS Code via test/desktop/run.mjs) with the
+// extension under development loaded and the demo workspace open.
+//
+// Add a case with `test(name, async () => { ... }, { timeout })`. Only `vscode`,
+// `assert` and Node's built-ins are available here (no mocha, no node_modules).
+'use strict';
+
+const assert = require('assert');
+const path = require('path');
+const vscode = require('vscode');
+const { createSuite, waitFor } = require('./runner');
+
+const EXTENSION_ID = 'nanomind.nanomind';
+const COMMANDS = ['nanomind.solvePuzzle', 'nanomind.showMemoryMap', 'nanomind.toggleInlineCompletion', 'nanomind.restartServer'];
+
+const { test, run } = createSuite();
+
+function workspaceFile(name) {
+  const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
+  assert.ok(folder, 'a workspace folder is open (the demo workspace)');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+/** Plain text of a hover's contents (MarkdownString, MarkedString or string). */
+function hoverText(hover) {
+  return hover.contents.map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
+}
+
+/** Position of the first declared identifier in the text (a word a hover can attach to). */
+function firstIdentifier(doc) {
+  const m = /\b(?:function|class|const|let|var|def|interface)\s+([A-Za-z_]\w*)/.exec(doc.getText());
+  if (!m) return new vscode.Position(0, 0);
+  return doc.positionAt(m.index + m[0].length - m[1].length + 1);
+}
+
+// ------------------------------------------------------------------- cases
+
+test('extension is present and activates', async () => {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
+  await ext.activate();
+  assert.strictEqual(ext.isActive, true);
+});
+
+test(
+  'language server reaches state "running"',
+  async () => {
+    const status = await waitFor(
+      async () => {
+        const s = await vscode.commands.executeCommand('nanomind.serverStatus');
+        return s && s.state === 'running' ? s : null;
+      },
+      { timeout: 30_000, interval: 250, what: 'nanomind.serverStatus().state === "running"' },
+    );
+    assert.strictEqual(typeof status.models, 'object', 'serverStatus reports its models');
+  },
+  { timeout: 35_000 },
+);
+
+test('commands are registered', async () => {
+  const all = new Set(await vscode.commands.getCommands(true));
+  const missing = COMMANDS.filter((c) => !all.has(c));
+  assert.deepStrictEqual(missing, [], `missing commands: ${missing.join(', ')}`);
+});
+
+test('hover on the demo TypeScript file comes from nanomind', async () => {
+  const uri = workspaceFile('example.ts');
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc);
+  const pos = firstIdentifier(doc);
+  // Other providers (TypeScript's own) answer too; ours may need the server
+  // warmed up, so retry for a while rather than asking once.
+  const text = await waitFor(
+    async () => {
+      const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, pos);
+      const all = (hovers || []).map(hoverText).join('\n---\n');
+      return /nanomind/i.test(all) ? all : null;
+    },
+    { timeout: 20_000, interval: 500, what: `a hover containing "nanomind" at ${pos.line + 1}:${pos.character + 1}` },
+  );
+  assert.match(text, /nanomind/i);
+}, { timeout: 25_000 });
+
+// A deliberate failure, to prove that a failing case fails the whole run.
+if (process.env.NANOMIND_E2E_SELFTEST_FAIL === '1') {
+  test('self-test: deliberate failure (NANOMIND_E2E_SELFTEST_FAIL=1)', async () => {
+    assert.strictEqual(1 + 1, 3, 'this case must fail');
+  });
+}
+
+// ------------------------------------------------------------------- entry
+
+/** Called by VS Code's extension test host; rejecting makes the run exit 1. */
+exports.run = () =>
+  run({ header: `VS Code ${vscode.version} (${vscode.env.appName}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})` });
