@@ -1,6 +1,6 @@
 // The extension's commands: each a small function of the context.
 import * as vscode from 'vscode';
-import { MemoryMapRequest, ServerCommands } from '../../server/src/protocol';
+import { MemoryMapRequest } from '../../server/src/protocol';
 import type { Ctx } from './ctx';
 import { sendRequest } from './typed';
 
@@ -8,7 +8,11 @@ export function registerCommands(ctx: Ctx): void {
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => ctx.push(vscode.commands.registerCommand(id, fn));
   reg('nanomind.toggleInlineCompletion', () => toggleInlineCompletion(ctx));
   reg('nanomind.restartServer', () => restartServer(ctx));
-  reg('nanomind.solvePuzzle', () => solvePuzzle(ctx));
+  reg('nanomind.solvePuzzle', () => ctx.puzzles.solveActiveEditor());
+  reg('nanomind.solvePuzzleExactly', () => ctx.puzzles.solveExactly());
+  reg('nanomind.applyPuzzleAnswer', () => ctx.puzzles.apply());
+  // For tests: what the puzzle view shows now.
+  reg('nanomind.puzzleViewState', () => ctx.puzzles.panel.current);
   reg('nanomind.showMemoryMap', () => showMemoryMap(ctx));
   reg('nanomind.showStatusMenu', () => showStatusMenu(ctx));
   // For tests and scripts: the client's state and the server's own status report.
@@ -26,24 +30,6 @@ async function restartServer(ctx: Ctx): Promise<void> {
     { location: vscode.ProgressLocation.Window, title: 'nanomind: restarting server' },
     () => ctx.restart(),
   );
-}
-
-async function solvePuzzle(ctx: Ctx): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
-  const client = ctx.languageClient;
-  if (!editor || !client) {
-    void vscode.window.showErrorMessage('nanomind: open a puzzle file (.sudoku or .maze) to solve it.');
-    return;
-  }
-  const selection = editor.selection.isEmpty ? undefined : client.code2ProtocolConverter.asRange(editor.selection);
-  try {
-    await client.sendRequest('workspace/executeCommand', {
-      command: ServerCommands.solvePuzzle,
-      arguments: [{ uri: editor.document.uri.toString(), range: selection }],
-    });
-  } catch (e) {
-    void vscode.window.showErrorMessage(`nanomind: ${e instanceof Error ? e.message : String(e)}`);
-  }
 }
 
 async function showMemoryMap(ctx: Ctx): Promise<void> {

@@ -13,6 +13,7 @@ import {
 import { StatusNotification, StatusRequest, type ServerStatus } from '../../server/src/protocol';
 import { Config } from './config';
 import { debounceInlineCompletions } from './debounce';
+import { PuzzleController } from './puzzles';
 import { StatusBar } from './statusBar';
 import { onNotification, sendRequest } from './typed';
 
@@ -24,8 +25,9 @@ export class Ctx implements vscode.Disposable {
   readonly config = new Config();
   readonly statusBar = new StatusBar();
   readonly output = vscode.window.createOutputChannel('nanomind', { log: true });
+  readonly puzzles = new PuzzleController(() => this.client);
   private client: LanguageClient | undefined;
-  private readonly disposables: vscode.Disposable[] = [this.statusBar, this.output];
+  private readonly disposables: vscode.Disposable[] = [this.statusBar, this.output, this.puzzles];
   private readonly crashes: number[] = [];
   private toldAboutRestart = false;
 
@@ -79,11 +81,12 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** The server's current status, asked fresh (the status bar's copy may lag by one notification). */
-  async serverStatus(): Promise<{ state: 'starting' | 'running' | 'stopped'; server?: ServerStatus }> {
+  async serverStatus(): Promise<{ state: 'starting' | 'running' | 'stopped'; models?: ServerStatus['brains']; server?: ServerStatus }> {
     const c = this.client;
     if (!c || c.state === State.Stopped) return { state: 'stopped' };
     if (c.state === State.Starting) return { state: 'starting' };
-    return { state: 'running', server: await sendRequest(c, StatusRequest, undefined) };
+    const server = await sendRequest(c, StatusRequest, undefined);
+    return { state: 'running', models: server.brains, server };
   }
 
   push(d: vscode.Disposable): void {

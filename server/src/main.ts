@@ -15,8 +15,18 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CompletionBrain } from './completion';
 import { MemoryBrain, memoryHoverMarkdown } from './memory';
-import { invalid, requireDocumentUri, requirePosition } from './params';
-import { MemoryMapRequest, ServerCommands, StatusNotification, StatusRequest, type NanomindSettings } from './protocol';
+import { invalid, requireDocumentUri, requirePosition, requireRange } from './params';
+import {
+  MemoryMapRequest,
+  PuzzleStepNotification,
+  ServerCommands,
+  StatusNotification,
+  StatusRequest,
+  type NanomindSettings,
+  type SolvePuzzleArgs,
+} from './protocol';
+import { onnxActStep } from './reasoning/models';
+import { PuzzleInputError, PuzzleSolver } from './reasoning/solve';
 import { ModelRegistry } from './runtime/models';
 import { parseSettings } from './settings';
 import { StatusReporter } from './status';
@@ -33,6 +43,7 @@ const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR ?? path.join(
 const status = new StatusReporter(readVersion(), registry, (s) => void sendNotification(connection, StatusNotification, s));
 const completion = new CompletionBrain(registry);
 const memory = new MemoryBrain(registry, async () => null);
+const puzzles = new PuzzleSolver(registry, onnxActStep);
 
 connection.onInitialize((params) => {
   const init = (params.initializationOptions ?? {}) as { settings?: unknown };
@@ -78,12 +89,19 @@ connection.onHover(async (params) => {
 
 onRequest(connection, MemoryMapRequest, async (params) => memory.report(openDocument(requireDocumentUri(params))));
 
-connection.onExecuteCommand(async (params) => {
-  if (params.command === ServerCommands.solvePuzzle) {
-    const st = await registry.status('reasoning');
-    throw new ResponseError(LSPErrorCodes.RequestFailed, `reasoning: ${st.detail}`);
+connection.onExecuteCommand(async (params, token) => {
+  if (params.command !== ServerCommands.solvePuzzle) throw invalid(`unknown command '${params.command}'`);
+  const args = (params.arguments?.[0] ?? null) as SolvePuzzleArgs | null;
+  const doc = openDocument(requireDocumentUri({ textDocument: args }));
+  if (args?.range !== undefined) requireRange(args.range);
+  try {
+    return await puzzles.solve(doc, args!, token, (step) => void sendNotification(connection, PuzzleStepNotification, step));
+  } catch (e) {
+    if (e instanceof PuzzleInputError) {
+      throw new ResponseError(LSPErrorCodes.RequestFailed, e.message, { line: e.error.line, column: e.error.column });
+    }
+    throw e;
   }
-  throw invalid(`unknown command '${params.command}'`);
 });
 
 connection.onShutdown(() => status.dispose());

@@ -1,6 +1,6 @@
 // Checks on the parameters of incoming requests. Editors other than VS Code (and broken clients)
 // send odd shapes; a clear InvalidParams error is better than a TypeError deep in a handler.
-import { ErrorCodes, Position, ResponseError } from 'vscode-languageserver';
+import { ErrorCodes, ResponseError, type Position, type Range } from 'vscode-languageserver';
 
 export function invalid(message: string): ResponseError<void> {
   return new ResponseError(ErrorCodes.InvalidParams, message);
@@ -17,11 +17,21 @@ export function requireDocumentUri(params: unknown): string {
 
 /** A position with non-negative integer line and character, or an InvalidParams error. */
 export function requirePosition(params: unknown): Position {
-  const pos = (params as { position?: { line?: unknown; character?: unknown } } | null | undefined)?.position;
-  if (!pos || !isIndex(pos.line) || !isIndex(pos.character)) {
-    throw invalid('position must have non-negative integer line and character');
-  }
-  return { line: pos.line as number, character: pos.character as number };
+  const pos = (params as { position?: unknown } | null | undefined)?.position;
+  if (!isPosition(pos)) throw invalid('position must have non-negative integer line and character');
+  return pos;
+}
+
+/** A range whose start and end are valid positions, or an InvalidParams error. */
+export function requireRange(range: unknown): Range {
+  const r = range as { start?: unknown; end?: unknown } | null | undefined;
+  if (!r || !isPosition(r.start) || !isPosition(r.end)) throw invalid('range must have valid start and end positions');
+  return { start: r.start, end: r.end };
+}
+
+function isPosition(p: unknown): p is Position {
+  const q = p as { line?: unknown; character?: unknown } | null | undefined;
+  return !!q && isIndex(q.line) && isIndex(q.character);
 }
 
 function isIndex(n: unknown): boolean {

@@ -96,3 +96,55 @@ export const MemoryMapRequest = request<MemoryMapParams, MemoryReport>('nanomind
 export const ServerCommands = {
   solvePuzzle: 'nanomind.server.solvePuzzle',
 } as const;
+
+/** A 0-based LSP range, repeated here so the protocol file stays free of library imports. */
+export interface TextRange {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+/** Arguments of `nanomind.server.solvePuzzle` (the first element of `arguments`). */
+export interface SolvePuzzleArgs {
+  uri: string;
+  /** Solve only this part of the document; the whole document when absent. */
+  range?: TextRange;
+  /** Use the classical solver instead of the network (the view labels it as such). */
+  exact?: boolean;
+  /** Chosen by the client; step notifications carry it so a view can ignore other runs. */
+  runId?: string;
+}
+
+/** Server → client while the network runs: the grid after one ACT step. */
+export interface PuzzleStep {
+  runId: string;
+  step: number;
+  rows: string[];
+  haltProbability: number;
+  ms: number;
+}
+export const PuzzleStepNotification = notification<PuzzleStep>('nanomind/puzzleStep');
+
+export interface SolvePuzzleResult {
+  runId: string;
+  family: 'sudoku' | 'maze';
+  /** The puzzle as display rows ('.' blanks for Sudoku; the maze as written). */
+  puzzleRows: string[];
+  solver: 'network' | 'exact';
+  /**
+   * verified: the answer passed the rules; failed: it did not (see problems);
+   * cancelled: the user stopped it; unavailable: the network could not run (see unavailable).
+   */
+  outcome: 'verified' | 'failed' | 'cancelled' | 'unavailable';
+  unavailable?: string;
+  /** ACT steps run, and whether the halt head stopped the loop (false: the step limit did). */
+  steps: number;
+  halted: boolean;
+  ms: number;
+  answerRows: string[] | null;
+  /** The document text of `range` with the answer written in, in the user's layout. */
+  answerText: string | null;
+  range: TextRange;
+  /** The document version the answer was computed for; Apply refuses a changed document. */
+  version: number;
+  problems: { message: string; cells: { row: number; column: number }[] }[];
+}

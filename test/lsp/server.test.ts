@@ -16,6 +16,36 @@ interface Status {
   completionEnabled: boolean;
 }
 
+const SUDOKU = [
+  '5 3 . | . 7 . | . . .',
+  '6 . . | 1 9 5 | . . .',
+  '. 9 8 | . . . | . 6 .',
+  '------+-------+------',
+  '8 . . | . 6 . | . . 3',
+  '4 . . | 8 . 3 | . . 1',
+  '7 . . | . 2 . | . . 6',
+  '------+-------+------',
+  '. 6 . | . . . | 2 8 .',
+  '. . . | 4 1 9 | . . 5',
+  '. . . | . 8 . | . 7 9',
+  '',
+].join('\n');
+
+const SOLVED = [
+  '5 3 4 | 6 7 8 | 9 1 2',
+  '6 7 2 | 1 9 5 | 3 4 8',
+  '1 9 8 | 3 4 2 | 5 6 7',
+  '------+-------+------',
+  '8 5 9 | 7 6 1 | 4 2 3',
+  '4 2 6 | 8 5 3 | 7 9 1',
+  '7 1 3 | 9 2 4 | 8 5 6',
+  '------+-------+------',
+  '9 6 1 | 5 3 7 | 2 8 4',
+  '2 8 7 | 4 1 9 | 6 3 5',
+  '3 4 5 | 2 8 6 | 1 7 9',
+  '',
+].join('\n');
+
 function emptyModelsDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-models-'));
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ version: 1, brains: {} }));
@@ -75,11 +105,45 @@ describe('server with no models installed', () => {
     assert.deepEqual(items, []);
   });
 
-  it('fails Solve Puzzle with the reasoning brain reason', async () => {
+  it('solves a Sudoku: the network part says the model is missing; the exact solver is labelled', async () => {
+    const sudoku = 'file:///work/p.sudoku';
+    await server.open(sudoku, 'sudoku', SUDOKU);
+    const solve = (args: object) =>
+      server.request<{ outcome: string; solver: string; unavailable?: string; answerText: string | null; problems: unknown[] }>(
+        'workspace/executeCommand',
+        { command: 'nanomind.server.solvePuzzle', arguments: [{ uri: sudoku, ...args }] },
+      );
+    const network = await solve({});
+    assert.equal(network.outcome, 'unavailable');
+    assert.match(network.unavailable ?? '', /model not installed/);
+    assert.equal(network.answerText, null);
+    const exact = await solve({ exact: true });
+    assert.equal(exact.solver, 'exact');
+    assert.equal(exact.outcome, 'verified');
+    assert.deepEqual(exact.problems, []);
+    assert.equal(exact.answerText, SOLVED);
+  });
+
+  it('rejects a bad puzzle with its line and column, and keeps serving', async () => {
+    const bad = 'file:///work/bad.sudoku';
+    await server.open(bad, 'sudoku', SUDOKU.replace('6 . . | 1 9 5', '6 . . | 1 x 5'));
+    const err = await server
+      .request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [{ uri: bad }] })
+      .then(() => assert.fail('expected an error'), (e: { message: string; data: { line: number; column: number } }) => e);
+    assert.match(err.message, /line 2, column 11/);
+    assert.deepEqual(err.data, { line: 2, column: 11 });
+    const clash = 'file:///work/clash.sudoku';
+    await server.open(clash, 'sudoku', SUDOKU.replace('5 3 .', '5 3 5'));
     await assert.rejects(
-      server.request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [{ uri }] }),
-      /model not installed/,
+      server.request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [{ uri: clash }] }),
+      /line 1, column/,
     );
+    assert.equal(await errorCode(server.request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [] })), InvalidParams);
+    assert.equal(
+      await errorCode(server.request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [{ uri: bad, range: { start: 1 } }] })),
+      InvalidParams,
+    );
+    assert.ok((await server.request<Status>('nanomind/status')).brains.reasoning);
   });
 
   it('answers bad params with InvalidParams and keeps serving', async () => {

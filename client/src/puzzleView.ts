@@ -1,0 +1,198 @@
+// The "Solve Puzzle" webview: the puzzle, the network's grid as it refines step by step, the
+// verdict, and buttons to apply the answer or ask the classical solver. Strict CSP, no remote
+// resources: the page is one inline script and one inline style, both with a per-panel nonce.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { PuzzleStep, SolvePuzzleResult } from '../../server/src/protocol';
+
+export type PanelAction = 'apply' | 'solveExactly';
+
+/** What the view shows; sent whole to the page on every change, so the page keeps no state of its own. */
+export interface PuzzleViewState {
+  title: string;
+  running: boolean;
+  family?: 'sudoku' | 'maze';
+  puzzleRows?: string[];
+  steps: { step: number; rows: string[]; haltProbability: number; ms: number }[];
+  result?: SolvePuzzleResult;
+  error?: string;
+}
+
+export class PuzzlePanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private state: PuzzleViewState = { title: '', running: false, steps: [] };
+  private readonly actions = new vscode.EventEmitter<PanelAction>();
+  /** Fires when the user clicks Apply or Solve exactly in the page. */
+  readonly onAction = this.actions.event;
+
+  /** The state shown now; tests read it to see what the user sees. */
+  get current(): PuzzleViewState {
+    return this.state;
+  }
+
+  begin(title: string): void {
+    this.state = { title, running: true, steps: [] };
+    this.show();
+  }
+
+  addStep(step: PuzzleStep): void {
+    this.state.steps.push({ step: step.step, rows: step.rows, haltProbability: step.haltProbability, ms: step.ms });
+    this.post();
+  }
+
+  finish(result: SolvePuzzleResult): void {
+    this.state = { ...this.state, running: false, result, family: result.family, puzzleRows: result.puzzleRows };
+    this.post();
+  }
+
+  fail(message: string): void {
+    this.state = { ...this.state, running: false, error: message };
+    this.post();
+  }
+
+  private show(): void {
+    if (!this.panel) {
+      this.panel = vscode.window.createWebviewPanel('nanomind.puzzle', 'nanomind: Puzzle', vscode.ViewColumn.Beside, {
+        enableScripts: true,
+        localResourceRoots: [],
+      });
+      this.panel.webview.html = pageHtml(this.panel.webview.cspSource);
+      this.panel.webview.onDidReceiveMessage((m: { type?: string }) => {
+        if (m.type === 'apply' || m.type === 'solveExactly') this.actions.fire(m.type);
+        if (m.type === 'ready') this.post();
+      });
+      this.panel.onDidDispose(() => (this.panel = undefined));
+    } else {
+      this.panel.reveal(vscode.ViewColumn.Beside, true);
+    }
+    this.post();
+  }
+
+  private post(): void {
+    void this.panel?.webview.postMessage({ type: 'state', state: this.state });
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.actions.dispose();
+  }
+}
+
+function pageHtml(cspSource: string): string {
+  const nonce = randomBytes(16).toString('base64');
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${cspSource}; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style nonce="${nonce}">
+  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 12px; }
+  .grid { font-family: var(--vscode-editor-font-family); border-collapse: collapse; margin: 8px 0; }
+  .grid td { width: 1.4em; height: 1.4em; text-align: center; border: 1px solid var(--vscode-panel-border); padding: 0; }
+  .sudoku td.given { font-weight: bold; }
+  .sudoku td.filled { color: var(--vscode-textLink-foreground); }
+  .sudoku td.box-right { border-right: 2px solid var(--vscode-foreground); }
+  .sudoku td.box-bottom { border-bottom: 2px solid var(--vscode-foreground); }
+  .maze td { width: 0.9em; height: 0.9em; font-size: 0.7em; }
+  .maze td.wall { background: var(--vscode-foreground); }
+  .maze td.path { background: var(--vscode-textLink-foreground); }
+  .maze td.start, .maze td.goal { background: var(--vscode-charts-green); font-weight: bold; }
+  .verdict.ok { color: var(--vscode-testing-iconPassed); }
+  .verdict.bad, .error { color: var(--vscode-errorForeground); }
+  .label { opacity: 0.8; font-size: 0.9em; }
+  button { margin-right: 8px; color: var(--vscode-button-foreground); background: var(--vscode-button-background); border: none; padding: 4px 12px; }
+  input[type=range] { width: 240px; }
+</style></head>
+<body>
+<h2 id="title"></h2>
+<div id="status" class="label"></div>
+<div id="steps"></div>
+<div id="grid"></div>
+<div id="verdict"></div>
+<ul id="problems"></ul>
+<div id="buttons"></div>
+<script nonce="${nonce}">
+  const vscode = acquireVsCodeApi();
+  let state = null;
+  let shownStep = -1;
+  const el = (id) => document.getElementById(id);
+  const text = (node, s) => { node.textContent = s; return node; };
+
+  function gridTable(rows, family, puzzleRows) {
+    const table = document.createElement('table');
+    table.className = 'grid ' + family;
+    rows.forEach((row, r) => {
+      const tr = table.insertRow();
+      [...row].forEach((ch, c) => {
+        const td = tr.insertCell();
+        if (family === 'sudoku') {
+          const given = puzzleRows && puzzleRows[r][c] !== '.';
+          td.className = (given ? 'given' : (ch !== '.' ? 'filled' : '')) + (c % 3 === 2 && c < 8 ? ' box-right' : '') + (r % 3 === 2 && r < 8 ? ' box-bottom' : '');
+          td.textContent = ch === '.' ? '' : ch;
+        } else {
+          td.className = { '#': 'wall', 'o': 'path', 'S': 'start', 'G': 'goal' }[ch] || 'open';
+          if (ch === 'S' || ch === 'G') td.textContent = ch;
+        }
+      });
+    });
+    return table;
+  }
+
+  function render() {
+    if (!state) return;
+    text(el('title'), state.title);
+    const r = state.result;
+    const steps = state.steps;
+    const family = (r && r.family) || state.family || 'sudoku';
+    const puzzleRows = (r && r.puzzleRows) || state.puzzleRows;
+    let status = state.running ? 'Solving… ' + (steps.length ? 'step ' + steps.length : '') : '';
+    if (r) {
+      const who = r.solver === 'exact' ? 'Classical solver (exact, not the network)' : 'Network (HRM)';
+      status = who + (r.solver === 'network' && r.outcome !== 'unavailable' ? ' — ' + r.steps + ' step(s), ' + (r.halted ? 'halted by the model' : 'step limit reached') : '') + ' — ' + r.ms.toFixed(1) + ' ms';
+    }
+    text(el('status'), status);
+
+    const stepsDiv = el('steps');
+    stepsDiv.replaceChildren();
+    let rows = (r && r.answerRows) || puzzleRows;
+    if (steps.length > 0) {
+      if (shownStep < 0 || shownStep >= steps.length || state.running) shownStep = steps.length - 1;
+      const slider = document.createElement('input');
+      slider.type = 'range'; slider.min = '0'; slider.max = String(steps.length - 1); slider.value = String(shownStep);
+      slider.setAttribute('aria-label', 'reasoning step');
+      slider.oninput = () => { shownStep = Number(slider.value); render(); };
+      const s = steps[shownStep];
+      stepsDiv.append(slider, text(document.createElement('span'), ' step ' + s.step + ' of ' + steps.length + ', halt p=' + s.haltProbability.toFixed(2) + ', ' + s.ms.toFixed(1) + ' ms'));
+      rows = s.rows;
+      if (r && r.answerRows && shownStep === steps.length - 1) rows = r.answerRows;
+    }
+    el('grid').replaceChildren(rows ? gridTable(rows, family, puzzleRows) : text(document.createElement('span'), ''));
+
+    const verdict = el('verdict');
+    verdict.className = 'verdict';
+    const problems = el('problems');
+    problems.replaceChildren();
+    const buttons = el('buttons');
+    buttons.replaceChildren();
+    const button = (label, type) => { const b = text(document.createElement('button'), label); b.onclick = () => vscode.postMessage({ type }); buttons.append(b); };
+    if (state.error) { verdict.className = 'verdict error'; text(verdict, state.error); return; }
+    if (!r) { text(verdict, ''); return; }
+    if (r.outcome === 'verified') {
+      verdict.classList.add('ok'); text(verdict, 'verified ✓');
+      button('Apply', 'apply');
+    } else if (r.outcome === 'failed') {
+      verdict.classList.add('bad'); text(verdict, 'The network\\'s answer fails verification:');
+      for (const p of r.problems) problems.append(text(document.createElement('li'), p.message));
+      button('Solve exactly (classical solver)', 'solveExactly');
+    } else if (r.outcome === 'unavailable') {
+      verdict.classList.add('bad'); text(verdict, 'The network could not run: ' + r.unavailable);
+      button('Solve exactly (classical solver)', 'solveExactly');
+    } else {
+      text(verdict, 'Cancelled after ' + r.steps + ' step(s).');
+    }
+  }
+
+  window.addEventListener('message', (e) => { if (e.data && e.data.type === 'state') { state = e.data.state; render(); } });
+  vscode.postMessage({ type: 'ready' });
+</script>
+</body></html>`;
+}
