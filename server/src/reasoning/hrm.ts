@@ -8,7 +8,8 @@
 //                          output: 9 classes, class k = digit k+1
 //   Maze, 30x30 = 900      input:  0 wall, 1 open, 2 start, 3 goal; smaller mazes padded with walls
 //                                  on the right and bottom; a drawn path 'o' is encoded as open
-//                          output: 5 classes, 0 wall, 1 open, 2 start, 3 goal, 4 path
+//                          output: 2 classes, 1 = on the shortest path (S and G included), 0 = not
+// (as training/hrm/data.py labels it today)
 
 import { MazeCell, MazePuzzle } from './maze';
 import { SUDOKU_CELLS } from './sudoku';
@@ -36,8 +37,8 @@ export interface MazeVocabulary {
 export const MAZE_VOCABULARY: MazeVocabulary = {
   side: 30,
   input: { wall: 0, open: 1, start: 2, goal: 3, padding: 0 },
-  output: { path: 4 },
-  classes: 5,
+  output: { path: 1 },
+  classes: 2,
 };
 
 export function encodeSudoku(givens: ArrayLike<number>, vocabulary = SUDOKU_VOCABULARY): Int32Array {

@@ -31,7 +31,7 @@ for (let i = 0; i < SUDOKU_CELLS; i++) {
   BOX_OF[i] = 3 * Math.floor(ROW_OF[i] / 3) + Math.floor(COLUMN_OF[i] / 3);
 }
 
-// Rows 0-8, columns 9-17, boxes 18-26.
+// Rows 0-8, columns 9-17, boxes 18-26: typed-array twins of SUDOKU_UNITS, indexed the way the search needs.
 const UNIT_CELLS: Uint8Array[] = [];
 for (let unit = 0; unit < 3 * SUDOKU_SIZE; unit++) UNIT_CELLS.push(new Uint8Array(SUDOKU_SIZE));
 for (let i = 0; i < SUDOKU_CELLS; i++) {
