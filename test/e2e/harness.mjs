@@ -379,6 +379,21 @@ export async function waitForStatusBarItem(page, match, { timeout = 30_000 } = {
   return waitFor(async () => (await statusBarTexts(page)).find(test), { timeout, what: `status bar item ${match}` });
 }
 
+/**
+ * Text of the status bar item(s) an extension created, found by DOM id: VS Code
+ * gives each item the id "<extension id>.<item id>" (e.g. "nanomind.nanomind.nanomind.status"),
+ * so this never confuses an extension's item with a transient
+ * window.setStatusBarMessage() that happens to contain the same words.
+ * Returns null while no such item is visible. Codicons ($(sparkle)) have no text.
+ */
+export async function statusBarItemById(page, idPrefix) {
+  const texts = await page.$$eval(
+    `${SEL.statusItem}[id^="${idPrefix}"]`,
+    (items) => items.filter((el) => el.offsetParent !== null).map((el) => (el.textContent || '').trim()),
+  );
+  return texts.length ? texts.join(' | ') : null;
+}
+
 /** Focuses the workbench so keyboard shortcuts reach VS Code, not the page body. */
 async function focusWorkbench(page) {
   // Escape closes any open quick input / hover / notification toast focus.

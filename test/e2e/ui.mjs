@@ -11,8 +11,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as h from './harness.mjs';
 
+// nanomind's own status bar item(s): VS Code gives them DOM ids starting with
+// the extension id. (Matching by text alone would also pick up transient
+// setStatusBarMessage() texts such as "nanomind: inline completion off".)
+const ITEM_ID_PREFIX = 'nanomind.nanomind.';
+
 /** The nanomind status bar item's text (waits for it). */
-const nanomindItem = (page, timeout = 30_000) => h.waitForStatusBarItem(page, /nanomind/i, { timeout });
+const nanomindItem = (page, timeout = 30_000) =>
+  h.waitFor(() => h.statusBarItemById(page, ITEM_ID_PREFIX), { timeout, what: `a status bar item with id ${ITEM_ID_PREFIX}*` });
 
 /** Waits until the nanomind item's text has not changed for `quietMs` (the server may still be starting). */
 async function stableNanomindText(page, { quietMs = 1_500, timeout = 30_000 } = {}) {

@@ -53,7 +53,7 @@ test(
       },
       { timeout: 30_000, interval: 250, what: 'nanomind.serverStatus().state === "running"' },
     );
-    assert.strictEqual(typeof status.models, 'object', 'serverStatus reports its models');
+    assert.ok(status.models && typeof status.models === 'object', `serverStatus reports its models: ${JSON.stringify(status)}`);
   },
   { timeout: 35_000 },
 );
