@@ -1,0 +1,79 @@
+// The parallel infill sampler: a canvas of <mask> slots at the cursor is refined by the denoiser;
+// each forward pass commits every masked slot whose confidence clears the threshold (at least the
+// single most confident one), so easy spans finish in a few passes. The first committed <eos> ends
+// the span, so its length is the model's choice, not the canvas size.
+
+/** Probabilities (softmaxed) over the vocabulary for each masked slot, in the order asked. */
+export type Denoise = (canvas: Int32Array, masked: number[]) => Promise<Float32Array>;
+
+export interface SamplerOptions {
+  denoise: Denoise;
+  canvasSize: number;
+  vocabSize: number;
+  maskId: number;
+  eosId: number;
+  /** Commit every slot at or above this confidence in one pass; 1 (or above) means one slot per pass. */
+  threshold: number;
+  /** Give up (no suggestion) when a committed token's confidence falls below this. */
+  minConfidence?: number;
+  /** Checked before every forward pass. */
+  cancellation?: { readonly isCancellationRequested: boolean };
+}
+
+export interface SampleResult {
+  status: 'done' | 'cancelled' | 'low-confidence';
+  /** The span's token ids, without <eos> and what follows it. */
+  ids: number[];
+  forwards: number;
+  /** Lowest confidence among the committed span tokens (1 for an empty span). */
+  minCommittedConfidence: number;
+}
+
+export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
+  const canvas = new Int32Array(o.canvasSize).fill(o.maskId);
+  const confidence = new Float32Array(o.canvasSize).fill(1);
+  let forwards = 0;
+  for (;;) {
+    const end = spanEnd(canvas, o.eosId);
+    const masked: number[] = [];
+    for (let i = 0; i < end; i++) if (canvas[i] === o.maskId) masked.push(i);
+    if (masked.length === 0) break;
+    if (o.cancellation?.isCancellationRequested) return { status: 'cancelled', ids: [], forwards, minCommittedConfidence: 0 };
+
+    const probs = await o.denoise(canvas, masked);
+    forwards++;
+    const best = masked.map((slot, k) => argmaxRow(probs, k, o.vocabSize, slot));
+    // The most confident slot always commits, so every pass makes progress.
+    best.sort((a, b) => b.p - a.p);
+    for (let k = 0; k < best.length; k++) {
+      if (k > 0 && best[k].p < o.threshold) break;
+      canvas[best[k].slot] = best[k].id;
+      confidence[best[k].slot] = best[k].p;
+    }
+  }
+  const end = spanEnd(canvas, o.eosId);
+  const ids = Array.from(canvas.subarray(0, end));
+  let minConf = 1;
+  for (let i = 0; i < end; i++) minConf = Math.min(minConf, confidence[i]);
+  const status = o.minConfidence !== undefined && minConf < o.minConfidence ? 'low-confidence' : 'done';
+  return { status, ids, forwards, minCommittedConfidence: minConf };
+}
+
+/** Index of the first committed <eos>, or the canvas size. */
+function spanEnd(canvas: Int32Array, eosId: number): number {
+  const i = canvas.indexOf(eosId);
+  return i < 0 ? canvas.length : i;
+}
+
+function argmaxRow(probs: Float32Array, row: number, vocab: number, slot: number): { slot: number; id: number; p: number } {
+  let id = 0;
+  let p = -Infinity;
+  const base = row * vocab;
+  for (let v = 0; v < vocab; v++) {
+    if (probs[base + v] > p) {
+      p = probs[base + v];
+      id = v;
+    }
+  }
+  return { slot, id, p };
+}

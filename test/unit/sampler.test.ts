@@ -1,0 +1,78 @@
+// The parallel infill sampler on fixed, hand-written distributions.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { sampleInfill, type Denoise } from '../../server/src/completion/sampler';
+
+const V = 6; // ids: 0..3 words, 4 <eos>, 5 <mask>
+const EOS = 4;
+const MASK = 5;
+
+/** A denoiser that wants `target` (padded with <eos>) with a confidence per slot. */
+function fixed(target: number[], conf: number[], calls: number[][] = []): Denoise {
+  return async (canvas, masked) => {
+    calls.push([...masked]);
+    const probs = new Float32Array(masked.length * V);
+    masked.forEach((slot, k) => {
+      const want = target[slot] ?? EOS;
+      const p = conf[slot] ?? 0.99;
+      for (let v = 0; v < V; v++) probs[k * V + v] = v === want ? p : (1 - p) / (V - 1);
+    });
+    assert.ok(canvas.length > 0);
+    return probs;
+  };
+}
+
+const base = { canvasSize: 8, vocabSize: V, maskId: MASK, eosId: EOS };
+
+describe('sampleInfill', () => {
+  it('commits all confident slots in one pass and stops at <eos>', async () => {
+    const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed([1, 2, 3], []) });
+    assert.deepEqual(r.ids, [1, 2, 3]);
+    assert.equal(r.forwards, 1);
+    assert.equal(r.status, 'done');
+  });
+
+  it('commits one slot per pass in one-token mode, most confident first', async () => {
+    const calls: number[][] = [];
+    const conf = [0.5, 0.95, 0.7, 0.99];
+    const r = await sampleInfill({ ...base, canvasSize: 4, threshold: 1.01, denoise: fixed([1, 2, 3, 0], conf, calls) });
+    assert.deepEqual(r.ids, [1, 2, 3, 0]);
+    assert.equal(r.forwards, 4);
+    assert.deepEqual(calls[1], [0, 1, 2], 'slot 3 (0.99) was committed first');
+    assert.deepEqual(calls[2], [0, 2], 'then slot 1 (0.95)');
+  });
+
+  it('drops slots after an early <eos> without asking about them again', async () => {
+    const calls: number[][] = [];
+    const target = [1, EOS, 2, 3, 3, 3, 3, 3];
+    const conf = [0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99];
+    const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed(target, conf, calls) });
+    assert.deepEqual(r.ids, [1]);
+    assert.equal(r.forwards, 2);
+    assert.deepEqual(calls[1], [0], 'only the slot before <eos> is still masked');
+  });
+
+  it('an <eos> in the first slot is an empty suggestion', async () => {
+    const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed([], []) });
+    assert.deepEqual(r.ids, []);
+  });
+
+  it('reports low confidence instead of a guess', async () => {
+    const r = await sampleInfill({ ...base, threshold: 0.9, minConfidence: 0.4, denoise: fixed([1, 2], [0.3, 0.99]) });
+    assert.equal(r.status, 'low-confidence');
+    assert.ok(Math.abs(r.minCommittedConfidence - 0.3) < 1e-6);
+  });
+
+  it('stops between passes when cancelled', async () => {
+    const token = { isCancellationRequested: false };
+    let passes = 0;
+    const slow: Denoise = async (canvas, masked) => {
+      passes++;
+      if (passes === 2) token.isCancellationRequested = true;
+      return fixed([1, 2, 3, 1, 2, 3, 1, 2], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5])(canvas, masked);
+    };
+    const r = await sampleInfill({ ...base, threshold: 0.9, denoise: slow, cancellation: token });
+    assert.equal(r.status, 'cancelled');
+    assert.equal(r.forwards, 2);
+  });
+});
