@@ -188,9 +188,12 @@ export async function startCodeServer({
   // detached: the child leads its own process group, so stop() can kill the tree.
   const child = spawn(process.execPath, args, { cwd: tmp, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let exited = null;
-  child.on('exit', (code, signal) => {
-    exited = { code, signal };
-  });
+  const exitedPromise = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve(exited);
+    }),
+  );
   for (const stream of [child.stdout, child.stderr]) {
     let partial = '';
     stream.on('data', (chunk) => {
@@ -222,6 +225,8 @@ export async function startCodeServer({
     userDataDir,
     extensionsDir,
     logFile,
+    /** Resolves with { code, signal } when the code-server process exits. */
+    exited: exitedPromise,
     /** The last `n` lines code-server printed (plus extension host logs' tail). */
     logTail(n = 40) {
       return tail.slice(-n).join('\n');
