@@ -37,7 +37,7 @@ async function showMemoryMap(ctx: Ctx): Promise<void> {
   const client = ctx.languageClient;
   if (!editor || !client) return;
   try {
-    const r = await sendRequest(client, MemoryMapRequest, { uri: editor.document.uri.toString() });
+    const r = await sendRequest(client, MemoryMapRequest, { uri: editor.document.uri.toString(), position: editor.selection.active });
     const read = r.tokensRead === null ? 'not counted' : `${r.tokensRead} tokens read, ${r.tokensKept} kept`;
     void vscode.window.showInformationMessage(`nanomind memory: ${read}${r.unavailable ? ` (${r.unavailable})` : ''}`);
   } catch (e) {

@@ -42,7 +42,7 @@ const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR ?? path.join(
 );
 const status = new StatusReporter(readVersion(), registry, (s) => void sendNotification(connection, StatusNotification, s));
 const completion = new CompletionBrain(registry);
-const memory = new MemoryBrain(registry, async () => null);
+const memory = new MemoryBrain(registry);
 const puzzles = new PuzzleSolver(registry, onnxActStep);
 
 connection.onInitialize((params) => {
@@ -82,12 +82,15 @@ connection.languages.inlineCompletion.on(async (params, token) => {
 
 connection.onHover(async (params) => {
   const doc = openDocument(requireDocumentUri(params));
-  requirePosition(params);
-  const report = await memory.report(doc);
+  const report = await memory.report(doc, requirePosition(params), settings.completion.maxContextTokens);
   return { contents: { kind: 'markdown', value: memoryHoverMarkdown(report) } };
 });
 
-onRequest(connection, MemoryMapRequest, async (params) => memory.report(openDocument(requireDocumentUri(params))));
+onRequest(connection, MemoryMapRequest, async (params) => {
+  const doc = openDocument(requireDocumentUri({ textDocument: params }));
+  const position = params?.position === undefined ? { line: 0, character: 0 } : requirePosition(params);
+  return memory.report(doc, position, settings.completion.maxContextTokens);
+});
 
 connection.onExecuteCommand(async (params, token) => {
   if (params.command !== ServerCommands.solvePuzzle) throw invalid(`unknown command '${params.command}'`);

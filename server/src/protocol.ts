@@ -89,6 +89,8 @@ export interface MemoryReport {
 
 export interface MemoryMapParams {
   uri: string;
+  /** Where the cursor is; the start of the document when absent. */
+  position?: { line: number; character: number };
 }
 export const MemoryMapRequest = request<MemoryMapParams, MemoryReport>('nanomind/memoryMap');
 

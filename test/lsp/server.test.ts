@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CancellationTokenSource, startServer, withTimeout, type TestServer } from './client';
+import { CancellationTokenSource, repoRoot, startServer, withTimeout, type TestServer } from './client';
 
 const InvalidParams = -32602;
 const MethodNotFound = -32601;
@@ -201,7 +201,13 @@ describe('server with a corrupt and a missing model file', () => {
         version: 1,
         brains: {
           reasoning: { files: { sudoku: { file: 'hrm-sudoku.onnx', sha256: '0'.repeat(64) } } },
-          completion: { files: { tokenizer: { file: 'tokenizer.json', sha256: '1'.repeat(64) } } },
+          completion: {
+            files: {
+              tokenizer: { file: 'tokenizer.json', sha256: '1'.repeat(64) },
+              encode: { file: 'encode.onnx', sha256: '2'.repeat(64) },
+              denoise: { file: 'denoise.onnx', sha256: '3'.repeat(64) },
+            },
+          },
         },
       }),
     );
@@ -237,6 +243,26 @@ describe('server with a corrupt and a missing model file', () => {
       await server.open('file:///a.py', 'python', 'x = 1\n');
       const hover = await server.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: 'file:///a.py' }, position: { line: 0, character: 0 } });
       assert.match(hover.contents.value, /nanomind memory/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('server with the shipped models folder', () => {
+  it('counts context tokens with the shipped tokenizer and names what the completion brain lacks', async () => {
+    const server = startServer({ NANOMIND_MODELS_DIR: path.join(repoRoot, 'models') });
+    try {
+      await server.initialize();
+      const status = await server.request<Status>('nanomind/status');
+      assert.equal(status.brains.completion.state, 'not-installed');
+      assert.match(status.brains.completion.detail, /lists no 'encode', 'denoise' file for completion/);
+      const uri = 'file:///work/x.py';
+      await server.open(uri, 'python', 'def f(x):\n    return x * 2\n');
+      const hover = await server.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 4 } });
+      const m = /Context here: (\d+) tokens read, (\d+) kept \(0\.0% saved\)/.exec(hover.contents.value);
+      assert.ok(m, hover.contents.value);
+      assert.ok(Number(m[1]) > 5 && Number(m[1]) < 30, `a 2-line file is a handful of tokens, got ${m[1]}`);
     } finally {
       await server.stop();
     }

@@ -1,40 +1,40 @@
-// The memory brain's entry point: what the completion model keeps of each document's context.
-// Until the NAMM scorer ships, every token is kept and the report says why nothing was dropped.
+// The memory brain's entry point: what the completion model keeps of the context around a position.
+// Until the NAMM scorer ships, every context token is kept, and the report says why none was dropped.
+import type { Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { contextWindow } from '../completion/context';
 import type { MemoryReport } from '../protocol';
 import type { ModelRegistry } from '../runtime/models';
-
-/** Counts the tokens of a text the way the completion model reads it; null when no tokenizer is loaded. */
-export type TokenCounter = (text: string) => Promise<number | null>;
+import { sharedTokenizer } from '../runtime/sharedTokenizer';
 
 export class MemoryBrain {
-  constructor(
-    private readonly registry: ModelRegistry,
-    private readonly countTokens: TokenCounter,
-  ) {}
+  constructor(private readonly registry: ModelRegistry) {}
 
-  async report(doc: TextDocument): Promise<MemoryReport> {
-    const tokensRead = await this.countTokens(doc.getText());
+  /** The report for the context window the completion model would read at `position`. */
+  async report(doc: TextDocument, position: Position, budget: number): Promise<MemoryReport> {
+    const tokensRead = await this.countContextTokens(doc, position, budget);
     const status = await this.registry.status('memory');
-    if (status.state !== 'ready') {
-      return {
-        uri: doc.uri,
-        tokensRead,
-        tokensKept: tokensRead,
-        dropped: { comment: 0, whitespace: 0, code: 0 },
-        msSaved: null,
-        unavailable: status.detail,
-      };
-    }
-    // A shipped scorer without its runtime would silently keep everything: say so instead.
+    // Without a scorer (or with one this server cannot run yet) every token is kept.
+    const unavailable =
+      status.state === 'ready' ? 'the memory model is installed but this server version cannot run it' : status.detail;
     return {
       uri: doc.uri,
       tokensRead,
       tokensKept: tokensRead,
       dropped: { comment: 0, whitespace: 0, code: 0 },
       msSaved: null,
-      unavailable: 'the memory model is installed but this server version cannot run it yet',
+      unavailable,
     };
+  }
+
+  private async countContextTokens(doc: TextDocument, position: Position, budget: number): Promise<number | null> {
+    try {
+      const tokenizer = await sharedTokenizer(this.registry);
+      const w = contextWindow(doc.getText(), doc.offsetAt(position), budget, tokenizer);
+      return w.prefixIds.length + w.suffixIds.length;
+    } catch {
+      return null; // the registry has recorded why; the report says tokens were not counted
+    }
   }
 }
 
@@ -46,7 +46,7 @@ export function memoryHoverMarkdown(report: MemoryReport): string {
   } else {
     const kept = report.tokensKept ?? report.tokensRead;
     const saved = report.tokensRead === 0 ? 0 : (100 * (report.tokensRead - kept)) / report.tokensRead;
-    lines.push(`Context: ${report.tokensRead} tokens read, ${kept} kept (${saved.toFixed(1)}% saved).`);
+    lines.push(`Context here: ${report.tokensRead} tokens read, ${kept} kept (${saved.toFixed(1)}% saved).`);
     const d = report.dropped;
     lines.push(`Dropped: ${d.comment} comment, ${d.whitespace} whitespace, ${d.code} code.`);
     if (report.msSaved !== null) lines.push(`Time saved per completion: ${report.msSaved.toFixed(1)} ms.`);

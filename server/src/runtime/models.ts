@@ -39,6 +39,16 @@ export class ModelError extends Error {
 
 type SessionFactory = (bytes: Uint8Array) => Promise<InferenceSession>;
 
+/**
+ * The files each brain cannot work without; a brain whose manifest entry lacks one is not installed.
+ * Reasoning needs any one family's model (each family is checked when it is solved).
+ */
+const requiredFiles: Record<BrainName, { allOf?: string[]; anyOf?: string[] }> = {
+  completion: { allOf: ['tokenizer', 'encode', 'denoise'] },
+  memory: { allOf: ['scorer'] },
+  reasoning: { anyOf: ['sudoku', 'maze'] },
+};
+
 export class ModelRegistry {
   private manifest: Promise<Manifest | ModelError> | undefined;
   private readonly verified = new Map<string, Promise<Uint8Array>>();
@@ -57,6 +67,8 @@ export class ModelRegistry {
     if (failure) return failure;
     try {
       const entry = await this.brainEntry(brain);
+      const missing = missingRequired(brain, entry);
+      if (missing) return notInstalled(`${relative('manifest.json')} lists no ${missing} file for ${brain}`);
       for (const f of Object.values(entry.files)) {
         const full = path.join(this.modelsDir, f.file);
         try {
@@ -200,6 +212,14 @@ async function defaultSessionFactory(bytes: Uint8Array): Promise<InferenceSessio
     graphOptimizationLevel: 'all',
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
+}
+
+function missingRequired(brain: BrainName, entry: ManifestBrain): string | undefined {
+  const { allOf = [], anyOf = [] } = requiredFiles[brain];
+  const absent = allOf.filter((key) => !entry.files[key]);
+  if (absent.length > 0) return absent.map((k) => `'${k}'`).join(', ');
+  if (anyOf.length > 0 && !anyOf.some((key) => entry.files[key])) return anyOf.map((k) => `'${k}'`).join(' or ');
+  return undefined;
 }
 
 function notInstalled(why: string): BrainStatus {

@@ -1,0 +1,19 @@
+// One tokenizer per server, built from the sha256-checked models/tokenizer.json on first use and
+// shared by the completion and memory brains. A failure is reported through the registry, which
+// disables the brains that need it, and is retried after a registry reset.
+import type { ModelRegistry } from './models';
+import { CodeTokenizer } from './tokenizer';
+
+const cache = new WeakMap<ModelRegistry, Promise<CodeTokenizer>>();
+
+export function sharedTokenizer(registry: ModelRegistry): Promise<CodeTokenizer> {
+  let pending = cache.get(registry);
+  if (!pending) {
+    pending = registry
+      .fileBytes('completion', 'tokenizer')
+      .then((bytes) => CodeTokenizer.fromText(new TextDecoder().decode(bytes), 'models/tokenizer.json'));
+    cache.set(registry, pending);
+    pending.catch(() => cache.delete(registry));
+  }
+  return pending;
+}

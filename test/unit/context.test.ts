@@ -1,0 +1,48 @@
+// The context window around the cursor, on the shipped tokenizer.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { contextWindow } from '../../server/src/completion/context';
+import { CodeTokenizer } from '../../server/src/runtime/tokenizer';
+
+let tok: CodeTokenizer;
+before(async () => {
+  tok = await CodeTokenizer.fromFile(path.join(__dirname, '..', '..', 'models', 'tokenizer.json'));
+});
+
+describe('contextWindow', () => {
+  it('takes everything when the document fits, split at the cursor even mid-word', () => {
+    const text = 'def add(a, b):\n    return a + b\n\nprint(ad';
+    const w = contextWindow(text, text.length - 1, 1024, tok);
+    assert.equal(w.prefix, 'def add(a, b):\n    return a + b\n\nprint(a');
+    assert.equal(w.suffix, 'd');
+    assert.equal(w.linePrefix, 'print(a');
+    assert.equal(w.lineSuffix, 'd');
+    assert.equal(tok.decode(w.prefixIds), w.prefix);
+  });
+
+  it('keeps CRLF and tabs byte for byte', () => {
+    const text = 'if (x) {\r\n\treturn 1;\r\n}\r\n';
+    const w = contextWindow(text, 10, 1024, tok);
+    assert.equal(w.prefix + w.suffix, text);
+  });
+
+  it('respects the token budget: three quarters before, one quarter after', () => {
+    const line = 'const value = compute(alpha, beta, gamma);\n';
+    const text = line.repeat(400);
+    const cursor = line.length * 200;
+    const w = contextWindow(text, cursor, 256, tok);
+    assert.equal(w.prefixIds.length, 192);
+    assert.equal(w.suffixIds.length, 64);
+    assert.ok(text.slice(0, cursor).endsWith(w.prefix));
+    assert.ok(text.slice(cursor).startsWith(w.suffix));
+  });
+
+  it('stays bounded on a 10 MB single-line document', () => {
+    const text = 'x'.repeat(10_000_000);
+    const started = performance.now();
+    const w = contextWindow(text, 5_000_000, 1024, tok);
+    assert.ok(w.prefixIds.length <= 768 && w.suffixIds.length <= 256);
+    assert.ok(performance.now() - started < 2000, 'bounded work');
+  });
+});
