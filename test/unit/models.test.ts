@@ -31,14 +31,14 @@ describe('ModelRegistry', () => {
       { 'a.onnx': 'AAA', 'b.json': 'BBB' },
       {
         reasoning: { files: { sudoku: { file: 'a.onnx', sha256: sha('not AAA') } } },
-        completion: { files: { tokenizer: { file: 'b.json', sha256: sha('BBB') } } },
+        memory: { files: { scorer: { file: 'b.json', sha256: sha('BBB') } } },
       },
     );
     let changes = 0;
     const reg = new ModelRegistry(dir, undefined, () => changes++);
     await assert.rejects(reg.fileBytes('reasoning', 'sudoku'), (e: unknown) => e instanceof ModelError && /models\/a\.onnx is corrupt/.test(e.message));
     assert.equal((await reg.status('reasoning')).state, 'corrupt');
-    assert.equal((await reg.verify('completion')).state, 'ready');
+    assert.equal((await reg.verify('memory')).state, 'ready');
     assert.ok(changes >= 1, 'a failure is announced');
   });
 
@@ -61,6 +61,11 @@ describe('ModelRegistry', () => {
     assert.equal((await reg.status('reasoning')).state, 'corrupt');
     reg.reset();
     assert.equal((await reg.status('reasoning')).state, 'ready', 'reset forgets failures');
+  });
+
+  it('is not installed while a required file is not listed', async () => {
+    const dir = modelsDir({ 't.json': 'T' }, { completion: { files: { tokenizer: { file: 't.json', sha256: sha('T') } } } });
+    assert.match((await new ModelRegistry(dir).status('completion')).detail, /lists no 'encode', 'denoise' file for completion/);
   });
 
   it('names a missing manifest and a missing file', async () => {
