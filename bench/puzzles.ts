@@ -1,0 +1,113 @@
+// Benchmark: the HRM on held-out hard Sudoku and 30x30 mazes, through the server's own solve path
+// (parse → ACT loop over ONNX → verify), next to the exact solver, in one run on this CPU.
+// Usage: npm run bench:puzzles [-- --limit N]
+// Writes bench/results/puzzles.json and prints a table.
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { onnxActStep } from '../server/src/reasoning/models';
+import { parsePuzzle, solveExactly } from '../server/src/reasoning/puzzle';
+import { PuzzleSolver } from '../server/src/reasoning/solve';
+import { ModelRegistry } from '../server/src/runtime/models';
+import { machineDescription, percentile } from './machine';
+
+const root = path.resolve(__dirname, '..');
+const limitArg = process.argv.indexOf('--limit');
+const limit = limitArg > 0 ? Number(process.argv[limitArg + 1]) : Infinity;
+
+interface FamilyResult {
+  n: number;
+  accuracy: number | null;
+  median_ms: number | null;
+  p95_ms: number | null;
+  mean_steps: number | null;
+  steps_histogram: Record<string, number>;
+  halted_by_model: number | null;
+  exact_solver_median_ms: number;
+  exact_solver_p95_ms: number;
+  network_unavailable?: string;
+}
+
+/** Held-out sets: Sudoku one per line (81 chars, '.' blank); mazes separated by blank lines. */
+function loadSet(family: 'sudoku' | 'maze'): string[] {
+  const file = path.join(root, 'bench', 'data', family === 'sudoku' ? 'sudoku-heldout.txt' : 'maze-heldout.txt');
+  const text = readFileSync(file, 'utf8');
+  const items = family === 'sudoku' ? text.split('\n').filter((l) => l.trim() !== '') : text.split(/\n\s*\n/).filter((b) => b.trim() !== '');
+  return items.slice(0, limit);
+}
+
+async function runFamily(family: 'sudoku' | 'maze', solver: PuzzleSolver): Promise<FamilyResult> {
+  const puzzles = loadSet(family);
+  const exactMs: number[] = [];
+  const netMs: number[] = [];
+  const steps: number[] = [];
+  let correct = 0;
+  let halted = 0;
+  let unavailable: string | undefined;
+  const never = { isCancellationRequested: false };
+  for (let i = 0; i < puzzles.length; i++) {
+    const text = family === 'sudoku' ? puzzles[i].match(/.{9}/g)!.join('\n') + '\n' : puzzles[i] + '\n';
+    const parsed = parsePuzzle(text, { languageId: family });
+    if (parsed.kind === 'error') throw new Error(`held-out ${family} #${i} does not parse: ${parsed.message}`);
+    const t0 = performance.now();
+    solveExactly(parsed);
+    exactMs.push(performance.now() - t0);
+    if (unavailable) continue;
+    const doc = TextDocument.create(`file:///bench/${family}-${i}`, family, 1, text);
+    const t1 = performance.now();
+    const r = await solver.solve(doc, { uri: doc.uri }, never, () => {});
+    if (r.outcome === 'unavailable') {
+      unavailable = r.unavailable;
+      continue;
+    }
+    netMs.push(performance.now() - t1);
+    steps.push(r.steps);
+    if (r.halted) halted++;
+    if (r.outcome === 'verified') correct++;
+  }
+  const histogram: Record<string, number> = {};
+  for (const s of steps) histogram[s] = (histogram[s] ?? 0) + 1;
+  const n = puzzles.length;
+  const ran = netMs.length > 0;
+  return {
+    n,
+    accuracy: ran ? correct / n : null,
+    median_ms: ran ? percentile(netMs, 50) : null,
+    p95_ms: ran ? percentile(netMs, 95) : null,
+    mean_steps: ran ? steps.reduce((a, b) => a + b, 0) / steps.length : null,
+    steps_histogram: histogram,
+    halted_by_model: ran ? halted / n : null,
+    exact_solver_median_ms: percentile(exactMs, 50),
+    exact_solver_p95_ms: percentile(exactMs, 95),
+    ...(unavailable ? { network_unavailable: unavailable } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR ?? path.join(root, 'models'));
+  const solver = new PuzzleSolver(registry, onnxActStep);
+  const result = {
+    machine: machineDescription(),
+    date: new Date().toISOString(),
+    sudoku: await runFamily('sudoku', solver),
+    maze: await runFamily('maze', solver),
+  };
+  mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
+  writeFileSync(path.join(root, 'bench', 'results', 'puzzles.json'), JSON.stringify(result, null, 2) + '\n');
+  const fmt = (v: number | null, digits = 1) => (v === null ? '—' : v.toFixed(digits));
+  console.log(`machine: ${result.machine}`);
+  console.log('| family | n | network accuracy | median ms | p95 ms | mean steps | halted by model | exact median ms | exact p95 ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const family of ['sudoku', 'maze'] as const) {
+    const r = result[family];
+    const acc = r.accuracy === null ? '—' : `${(100 * r.accuracy).toFixed(1)}%`;
+    const halted = r.halted_by_model === null ? '—' : `${(100 * r.halted_by_model).toFixed(0)}%`;
+    console.log(`| ${family} | ${r.n} | ${acc} | ${fmt(r.median_ms)} | ${fmt(r.p95_ms)} | ${fmt(r.mean_steps, 2)} | ${halted} | ${fmt(r.exact_solver_median_ms, 3)} | ${fmt(r.exact_solver_p95_ms, 3)} |`);
+    if (r.network_unavailable) console.log(`  ${family}: network not run: ${r.network_unavailable}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
