@@ -24,14 +24,22 @@ log() { printf '[setup-e2e] %s\n' "$*"; }
 finish() { log "done in $(( $(date +%s) - started ))s"; }
 
 # --- system packages ---------------------------------------------------------
-if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/rg ]]; then
+# chromium and rg always; a C++ toolchain only if this machine lacks one (the
+# native modules below are built from source with node-gyp).
+need=()
+[[ -x /usr/bin/chromium ]] || need+=(chromium fonts-dejavu-core)
+[[ -x /usr/bin/rg ]] || need+=(ripgrep)
+command -v make >/dev/null || need+=(make)
+command -v g++ >/dev/null || need+=(g++)
+command -v python3 >/dev/null || need+=(python3)
+if (( ${#need[@]} )); then
   if [[ "$(id -u)" == 0 ]]; then
-    log "installing chromium and ripgrep from Debian"
+    log "installing from Debian: ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends chromium ripgrep fonts-dejavu-core >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
-    log "ERROR: /usr/bin/chromium or /usr/bin/rg missing and not root; run: sudo apt-get install -y chromium ripgrep" >&2
+    log "ERROR: missing ${need[*]} and not root; run: sudo apt-get install -y ${need[*]}" >&2
     exit 1
   fi
 fi
@@ -57,6 +65,13 @@ NPM_QUIET=(--no-audit --no-fund --loglevel=error)
 # Debug builds of native modules are never needed; fewer jobs than cores keeps
 # the 2-core machine responsive. JOBS is read by node-gyp.
 export JOBS="${JOBS:-2}"
+# node-gyp must build against the local Node's headers: downloading them from
+# nodejs.org is not possible here.
+if [[ -z "${npm_config_nodedir:-}" ]]; then
+  for d in "$(dirname "$(dirname "$(command -v node)")")" /usr /usr/local; do
+    if [[ -f "$d/include/node/node.h" ]]; then export npm_config_nodedir="$d"; break; fi
+  done
+fi
 
 ( cd "$PREFIX" && npm install "${NPM_QUIET[@]}" --ignore-scripts --no-package-lock "code-server@$CODE_SERVER_VERSION" )
 
