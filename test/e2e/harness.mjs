@@ -337,7 +337,8 @@ export async function openWorkbench({
       browser,
       page,
       exitCode,
-      consoleTail: (n = 30) => consoleLines.slice(-n).join('\n'),
+      /** The last `n` console messages, optionally only those passing `filter`. */
+      consoleTail: (n = 30, filter = () => true) => consoleLines.filter(filter).slice(-n).join('\n'),
       close: () => withTimeout(browser.close(), 10_000, 'closing the browser').catch(() => {}),
     };
   } catch (err) {

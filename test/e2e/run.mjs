@@ -75,9 +75,16 @@ function prepareWorkspace(name) {
   return ws;
 }
 
+// The suite's own lines ("[nanomind-e2e] ...") are already reported per test;
+// leaving them out of the context dumps also keeps a second "N passed, N failed"
+// line out of the output.
+const NOISE = ['[nanomind-e2e]', 'extension-host test(s) failed', 'Ignoring fetching additional builtin extensions'];
+const notSuite = (entry) => !NOISE.some((n) => entry.includes(n));
+const dump = (title, text) => console.log(`--- ${title}:\n${text}\n---`);
+
 function reportFailureContext(server, wb) {
-  if (server) console.log(`--- last lines of code-server's log (${server.logFile}):\n${server.logTail(40)}\n---`);
-  if (wb) console.log(`--- last browser console lines:\n${wb.consoleTail(25)}\n---`);
+  if (server) dump(`last lines of code-server's log (${server.logFile})`, server.logTail(40));
+  if (wb) dump('last browser console lines', wb.consoleTail(25, notSuite));
 }
 
 /** (a) The extension-host suite, via the extensionTestsPath payload. */
@@ -118,7 +125,7 @@ async function runExtensionHostSuite(server, resultsFile) {
   }
   if (code !== 0) {
     if (shot) console.log(`screenshot: ${shot}`);
-    console.log(`--- last workbench log lines:\n${forwarded.slice(-25).join('\n')}\n---`);
+    dump('last workbench log lines', forwarded.filter(notSuite).slice(-25).join('\n'));
     reportFailureContext(server, wb);
   }
 }
