@@ -244,15 +244,18 @@ export async function startCodeServer({
       walk(path.join(userDataDir, 'logs'));
       return out;
     },
-    async stop() {
+    /** Kills code-server's process tree; removes its temp dir unless `keepLogs` (to read them after a failure). */
+    async stop({ keepLogs = false } = {}) {
       process.off('exit', onExit);
-      if (exited) return;
-      killGroup('SIGTERM');
-      const gone = await waitFor(() => exited, { timeout: 5_000, interval: 100, what: 'code-server to exit' }).catch(() => false);
-      if (!gone) killGroup('SIGKILL');
-      // Stragglers that left the group (none expected) die with SIGKILL on the group too.
+      if (!exited) {
+        killGroup('SIGTERM');
+        const gone = await waitFor(() => exited, { timeout: 5_000, interval: 100, what: 'code-server to exit' }).catch(() => false);
+        if (!gone) killGroup('SIGKILL');
+      }
+      // Children that outlived the server (extension hosts, watchers) share its group.
       killGroup('SIGKILL');
       logStream.end();
+      if (!keepLogs) fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
 
@@ -267,7 +270,7 @@ export async function startCodeServer({
     );
   } catch (err) {
     console.error(`[e2e] code-server did not start. Last output:\n${server.logTail()}`);
-    await server.stop();
+    await server.stop({ keepLogs: true });
     throw err;
   }
   return server;

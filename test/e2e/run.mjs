@@ -176,7 +176,8 @@ async function main() {
   cleanups.push(async () => fs.rmSync(tmp, { recursive: true, force: true }));
   const resultsFile = path.join(tmp, 'suite-results.json');
   const server = await h.startCodeServer({ env: { NANOMIND_E2E_RESULTS: resultsFile } });
-  cleanups.push(server.stop);
+  // Keep code-server's logs (user-data/logs: extension host, remote agent) when something failed.
+  cleanups.push(() => server.stop({ keepLogs: results.some((r) => !r.ok) }));
   log(`code-server listening on ${server.url}`);
 
   if (ONLY !== 'ui') await runExtensionHostSuite(server, resultsFile);
