@@ -47,7 +47,7 @@ export class StatusBar implements vscode.Disposable {
     }
     const md = new vscode.MarkdownString(`**nanomind** — ${this.state}${this.stoppedReason ? `: ${this.stoppedReason}` : ''}\n\n`);
     if (s) {
-      md.appendMarkdown(`server ${s.version}, inline completion ${s.completionEnabled ? 'on' : 'off'}\n\n`);
+      md.appendMarkdown(`server ${s.version} (pid ${s.pid}), inline completion ${s.completionEnabled ? 'on' : 'off'}\n\n`);
       for (const [brain, b] of Object.entries(s.brains)) {
         md.appendMarkdown(`- ${brain}: ${b.state === 'ready' ? 'ready' : b.detail}\n`);
       }

@@ -34,6 +34,8 @@ export interface BrainStatus {
 
 export interface ServerStatus {
   version: string;
+  /** The server's process id (shown in the tooltip; lets tests see a restart). */
+  pid: number;
   brains: Record<BrainName, BrainStatus>;
   /** Wall time of the last inline-completion request, measured in the server; null before the first. */
   lastCompletionMs: number | null;

@@ -19,6 +19,7 @@ export class StatusReporter {
     const entries = await Promise.all(brains.map(async (b) => [b, await this.registry.status(b)] as const));
     return {
       version: this.version,
+      pid: process.pid,
       brains: Object.fromEntries(entries) as ServerStatus['brains'],
       lastCompletionMs: this.lastCompletionMs,
       completionEnabled: this.completionEnabled,

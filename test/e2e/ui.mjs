@@ -44,6 +44,29 @@ function firstIdentifier(file) {
   return m[1];
 }
 
+/** The Sudoku rules and the givens of `puzzle`, checked on the text of a solved grid. */
+function assertValidSudoku(solvedText, puzzleText) {
+  const digits = (t) => t.replace(/[^0-9.]/g, '');
+  const grid = digits(solvedText);
+  const givens = digits(puzzleText);
+  assert.equal(grid.length, 81, `81 cells in ${JSON.stringify(solvedText)}`);
+  assert.match(grid, /^[1-9]{81}$/, 'every cell is filled');
+  for (let i = 0; i < 81; i++) if (givens[i] !== '.' && givens[i] !== '0') assert.equal(grid[i], givens[i], `given ${i} kept`);
+  const units = [];
+  for (let k = 0; k < 9; k++) {
+    units.push([...Array(9)].map((_, j) => k * 9 + j));
+    units.push([...Array(9)].map((_, j) => j * 9 + k));
+    units.push([...Array(9)].map((_, j) => (Math.floor(k / 3) * 3 + Math.floor(j / 3)) * 9 + (k % 3) * 3 + (j % 3)));
+  }
+  for (const u of units) assert.equal(new Set(u.map((i) => grid[i])).size, 9, `unit ${u} has 1-9`);
+}
+
+/** Whether the shipped manifest lists a Sudoku HRM (then the network, not the fallback, must solve it). */
+function sudokuModelShipped() {
+  const manifest = JSON.parse(fs.readFileSync(path.join(h.REPO_ROOT, 'models', 'manifest.json'), 'utf8'));
+  return Boolean(manifest.brains?.reasoning?.files?.sudoku);
+}
+
 export const tests = [
   {
     name: 'status bar shows the nanomind item',
@@ -83,6 +106,64 @@ export const tests = [
       await h.openFile(page, 'example.ts');
       const text = await h.hoverWord(page, word, { expect: /nanomind/i, timeout: 30_000 });
       assert.match(text, /nanomind/i);
+    },
+  },
+  {
+    name: 'the Sudoku grammar colours givens, blanks and separators differently',
+    timeout: 30_000,
+    async fn({ page }) {
+      await h.openFile(page, 'example.sudoku');
+      const firstLine = page.locator(`${h.SEL.editor} .view-lines .view-line`).first();
+      await firstLine.waitFor({ timeout: 10_000 });
+      // Tokens render as spans whose class (mtkN) names their colour.
+      const classes = await h.waitFor(
+        async () => {
+          const spans = await firstLine.locator('span > span').evaluateAll((els) => els.map((e) => [e.textContent, e.className]));
+          const byChar = new Map();
+          for (const [text, cls] of spans) for (const ch of text.trim()) byChar.set(ch, cls);
+          return byChar.has('5') && byChar.has('.') && byChar.has('|') ? byChar : null;
+        },
+        { timeout: 10_000, what: 'tokenized spans for a given, a blank and a separator' },
+      );
+      const distinct = new Set([classes.get('5'), classes.get('.'), classes.get('|')]);
+      assert.equal(distinct.size, 3, `given, blank and separator colours: ${[...distinct].join(', ')}`);
+    },
+  },
+  {
+    name: 'palette: "nanomind: Solve Puzzle" on example.sudoku, then Apply, leaves a valid solution in the document',
+    timeout: 90_000,
+    async fn({ page, workspace }) {
+      const file = path.join(workspace, 'example.sudoku');
+      const puzzle = fs.readFileSync(file, 'utf8');
+      await h.openFile(page, 'example.sudoku');
+      await h.runCommand(page, 'nanomind: Solve Puzzle');
+      const frame = page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+      const verdict = frame.locator('#verdict');
+      await h.waitFor(async () => ((await verdict.innerText().catch(() => '')).trim() ? true : null), {
+        timeout: 30_000,
+        what: 'a verdict in the puzzle view',
+      });
+      const first = await h.webviewText(page);
+      if (sudokuModelShipped()) {
+        assert.match(first, /Network \(HRM\)/, first);
+        assert.match(first, /verified ✓/, `the shipped HRM solves the demo Sudoku:\n${first}`);
+      } else {
+        // No network: the view says why and offers the classical solver, labelled as such.
+        assert.match(first, /could not run: model not installed/, first);
+        await frame.getByRole('button', { name: 'Solve exactly (classical solver)' }).click();
+        await h.waitFor(async () => (/verified ✓/.test(await h.webviewText(page)) ? true : null), { timeout: 20_000, what: 'the exact answer verified' });
+        assert.match(await h.webviewText(page), /Classical solver \(exact, not the network\)/);
+      }
+      await frame.getByRole('button', { name: 'Apply' }).click();
+      // Save, then read what the user's file now holds.
+      await h.openFile(page, 'example.sudoku');
+      await page.keyboard.press('Control+S');
+      const saved = await h.waitFor(() => {
+        const t = fs.readFileSync(file, 'utf8');
+        return t !== puzzle ? t : null;
+      }, { timeout: 15_000, what: 'example.sudoku to be saved with the answer' });
+      assertValidSudoku(saved, puzzle);
+      assert.equal(saved.split('\n')[3], puzzle.split('\n')[3], 'separator lines keep the user layout');
     },
   },
 ];

@@ -82,6 +82,24 @@ test('hover on the demo TypeScript file comes from nanomind', async () => {
   assert.match(text, /nanomind/i);
 }, { timeout: 25_000 });
 
+test(
+  'a crashed server is restarted (twice in a row)',
+  async () => {
+    const { execFileSync } = require('child_process');
+    const running = async (notPid) => {
+      const s = await vscode.commands.executeCommand('nanomind.serverStatus');
+      return s && s.state === 'running' && s.server.pid !== notPid ? s.server.pid : null;
+    };
+    let pid = await waitFor(() => running(-1), { timeout: 20_000, what: 'a running server' });
+    for (let crash = 1; crash <= 2; crash++) {
+      execFileSync('kill', ['-9', String(pid)]);
+      pid = await waitFor(() => running(pid).catch(() => null), { timeout: 30_000, interval: 300, what: `a new server after crash ${crash}` });
+    }
+    assert.ok(pid > 0);
+  },
+  { timeout: 70_000 },
+);
+
 // A deliberate failure, to prove that a failing case fails the whole run.
 if (process.env.NANOMIND_E2E_SELFTEST_FAIL === '1') {
   test('self-test: deliberate failure (NANOMIND_E2E_SELFTEST_FAIL=1)', async () => {
