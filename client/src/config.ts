@@ -27,7 +27,7 @@ export class Config {
       completion: {
         enabled: this.completionEnabled,
         languages: this.languages,
-        maxContextTokens: c.get<number>('completion.maxContextTokens', 1024),
+        maxContextTokens: c.get<number>('completion.maxContextTokens', 512),
         maxTokens: c.get<number>('completion.maxTokens', 64),
         threshold: c.get<number>('completion.threshold', 0.9),
         decoder: c.get<'diffusion' | 'autoregressive'>('completion.decoder', 'diffusion'),

@@ -107,6 +107,8 @@ connection.onExecuteCommand(async (params, token) => {
   }
 });
 
+documents.onDidClose((e) => completion.forget(e.document.uri));
+
 connection.onShutdown(() => status.dispose());
 
 function openDocument(uri: string): TextDocument {

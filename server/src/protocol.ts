@@ -68,7 +68,7 @@ export const defaultSettings: NanomindSettings = {
   completion: {
     enabled: true,
     languages: ['typescript', 'javascript', 'typescriptreact', 'javascriptreact', 'python'],
-    maxContextTokens: 1024,
+    maxContextTokens: 512,
     maxTokens: 64,
     threshold: 0.9,
     decoder: 'diffusion',

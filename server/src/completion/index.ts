@@ -1,18 +1,41 @@
 // The completion brain's entry point: an inline-completion request in, ghost-text items out.
-// The diffusion sampler plugs in here once the completion model ships; until then the brain
-// reports why it is off and answers with no items, so the editor simply shows nothing.
+// request → context window → per-document memory (only changed chunks re-encoded) → parallel
+// denoising of a <mask> canvas → detokenize → trim to the line or block → drop suffix overlap.
+// A newer request for the same document cancels the older one; every pass checks cancellation.
 import type { CancellationToken, InlineCompletionItem, Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { NanomindSettings } from '../protocol';
-import type { ModelRegistry } from '../runtime/models';
+import { ModelError, type ModelRegistry } from '../runtime/models';
+import { sharedTokenizer } from '../runtime/sharedTokenizer';
+import type { CodeTokenizer } from '../runtime/tokenizer';
+import { contextWindow } from './context';
+import { DiffusionModel, DocumentMemory, type DiffusionSpec } from './diffusion';
+import { completionMode, trimSuggestion } from './postprocess';
+import { sampleInfill } from './sampler';
+import { SuggestionCache } from './suggestionCache';
 
 export interface CompletionOutcome {
   items: InlineCompletionItem[];
-  /** Wall time spent in the model, or null when no model ran. */
+  /** Wall time spent producing the items, or null when no model ran. */
   modelMs: number | null;
+  /** Denoising forward passes (0 for a cache hit). */
+  forwards: number;
+}
+
+/** Below this confidence in any committed token, say nothing rather than suggest a guess. */
+const minConfidence = 0.2;
+
+interface Engine {
+  tokenizer: CodeTokenizer;
+  model: DiffusionModel;
 }
 
 export class CompletionBrain {
+  private engine: Promise<Engine> | undefined;
+  private readonly memories = new Map<string, DocumentMemory>();
+  private readonly inFlight = new Map<string, { superseded: boolean; done: Promise<void> }>();
+  private readonly cache = new SuggestionCache(64);
+
   constructor(private readonly registry: ModelRegistry) {}
 
   async complete(
@@ -21,15 +44,92 @@ export class CompletionBrain {
     settings: NanomindSettings['completion'],
     token: CancellationToken,
   ): Promise<CompletionOutcome> {
-    const none: CompletionOutcome = { items: [], modelMs: null };
+    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0 };
     if (!settings.enabled || !settings.languages.includes(doc.languageId)) return none;
-    if (position.line >= doc.lineCount) return none;
-    if (token.isCancellationRequested) return none;
-    const status = await this.registry.status('completion');
-    if (status.state !== 'ready') return none;
-    // A manifest entry without the sampler in this server version: load the files so a corrupt one
-    // is reported, and answer with nothing rather than a made-up suggestion.
-    await this.registry.brainEntry('completion');
-    return none;
+    if (position.line >= doc.lineCount || token.isCancellationRequested) return none;
+    if ((await this.registry.status('completion')).state !== 'ready') return none;
+
+    // Only the newest request per document runs; an older one stops at its next check.
+    const previous = this.inFlight.get(doc.uri);
+    if (previous) previous.superseded = true;
+    let finish = () => {};
+    const mine = { superseded: false, done: new Promise<void>((r) => (finish = r)) };
+    this.inFlight.set(doc.uri, mine);
+    try {
+      await previous?.done;
+      const cancelled = () => token.isCancellationRequested || mine.superseded;
+      if (cancelled()) return none;
+      return await this.run(doc, position, settings, cancelled);
+    } finally {
+      finish();
+      if (this.inFlight.get(doc.uri) === mine) this.inFlight.delete(doc.uri);
+    }
+  }
+
+  /** Forget a closed document's memory and suggestions. */
+  forget(uri: string): void {
+    this.memories.delete(uri);
+    this.cache.forget(uri);
+  }
+
+  private async run(
+    doc: TextDocument,
+    position: Position,
+    settings: NanomindSettings['completion'],
+    cancelled: () => boolean,
+  ): Promise<CompletionOutcome> {
+    const started = performance.now();
+    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0 };
+    const { tokenizer, model } = await this.loadEngine();
+    const text = doc.getText();
+    const offset = doc.offsetAt(position);
+    // Always a range: VS Code drops a range-less item that does not match the word at the cursor.
+    const item = (insertText: string): InlineCompletionItem => ({ insertText, range: { start: position, end: position } });
+
+    const cached = this.cache.lookup(doc.uri, text, offset);
+    if (cached !== undefined) return { items: cached ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0 };
+
+    const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer);
+    const mode = completionMode(w.linePrefix, w.lineSuffix);
+    let memory = this.memories.get(doc.uri);
+    if (!memory) this.memories.set(doc.uri, (memory = new DocumentMemory()));
+    const kv = await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled);
+    if (!kv) return none;
+    const canvasStart = w.prefixIds.length;
+    const sample = await sampleInfill({
+      denoise: (canvas, masked) => model.denoise(kv, canvas, canvasStart, masked),
+      canvasSize: Math.min(mode === 'single_line' ? model.spec.canvasSingleLine : model.spec.canvasMultiLine, settings.maxTokens + 1),
+      vocabSize: model.spec.vocabSize,
+      maskId: tokenizer.special.mask,
+      eosId: tokenizer.special.eos,
+      threshold: settings.threshold,
+      minConfidence,
+      cancellation: { get isCancellationRequested() { return cancelled(); } },
+    });
+    if (sample.status === 'cancelled') return none;
+    const suggestion = sample.status === 'done' ? trimSuggestion(tokenizer.decode(sample.ids), { mode, linePrefix: w.linePrefix, suffix: w.suffix }) : '';
+    this.cache.store(doc.uri, text, offset, suggestion);
+    return { items: suggestion ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards: sample.forwards };
+  }
+
+  private loadEngine(): Promise<Engine> {
+    if (!this.engine) {
+      this.engine = (async () => {
+        const entry = await this.registry.brainEntry('completion');
+        const spec = entry.spec as DiffusionSpec | undefined;
+        if (!spec || !Number.isInteger(spec.nLayer) || !Number.isInteger(spec.chunk)) {
+          throw new ModelError('completion', { state: 'corrupt', detail: 'models/manifest.json: the completion entry has no valid "spec"' });
+        }
+        const [tokenizer, encode, denoise, ort] = await Promise.all([
+          sharedTokenizer(this.registry),
+          this.registry.session('completion', 'encode'),
+          this.registry.session('completion', 'denoise'),
+          import('onnxruntime-node'),
+        ]);
+        return { tokenizer, model: new DiffusionModel(spec, encode, denoise, ort.Tensor) };
+      })();
+      this.engine.catch(() => (this.engine = undefined));
+    }
+    return this.engine;
   }
 }

@@ -1,0 +1,52 @@
+// Recent suggestions, so typing the characters of the ghost text (or asking again at the same
+// place) reuses the answer instead of running the model: the user sees the rest of it at once.
+
+interface Entry {
+  uri: string;
+  /** Text just before the cursor when the suggestion was made, and just after it. */
+  before: string;
+  after: string;
+  suggestion: string;
+}
+
+const beforeChars = 512;
+const afterChars = 256;
+
+export class SuggestionCache {
+  private entries: Entry[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  /** The suggestion still valid at `offset` (its untyped rest; '' = known to have none), or undefined. */
+  lookup(uri: string, text: string, offset: number): string | undefined {
+    const after = text.slice(offset, offset + afterChars);
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i];
+      if (e.uri !== uri || e.after !== after) continue;
+      // The user may have typed the first `typed` characters of the suggestion since.
+      for (let typed = 0; typed <= e.suggestion.length && typed <= offset; typed++) {
+        const start = offset - typed;
+        if (text.slice(start, offset) !== e.suggestion.slice(0, typed)) continue;
+        if (text.slice(Math.max(0, start - beforeChars), start) === e.before) {
+          this.entries.push(...this.entries.splice(i, 1)); // most recently used last
+          return typed === e.suggestion.length && typed > 0 ? undefined : e.suggestion.slice(typed);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  store(uri: string, text: string, offset: number, suggestion: string): void {
+    this.entries.push({
+      uri,
+      before: text.slice(Math.max(0, offset - beforeChars), offset),
+      after: text.slice(offset, offset + afterChars),
+      suggestion,
+    });
+    if (this.entries.length > this.capacity) this.entries.shift();
+  }
+
+  forget(uri: string): void {
+    this.entries = this.entries.filter((e) => e.uri !== uri);
+  }
+}
