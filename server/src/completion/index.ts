@@ -107,7 +107,7 @@ export class CompletionBrain {
       cancellation: { get isCancellationRequested() { return cancelled(); } },
     });
     if (sample.status === 'cancelled') return none;
-    const suggestion = sample.status === 'done' ? trimSuggestion(tokenizer.decode(sample.ids), { mode, linePrefix: w.linePrefix, suffix: w.suffix }) : '';
+    const suggestion = sample.status === 'done' ? trimSuggestion(tokenizer.decode(sample.ids), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix }) : '';
     this.cache.store(doc.uri, text, offset, suggestion);
     return { items: suggestion ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards: sample.forwards };
   }

@@ -3,33 +3,40 @@
 
 export type CompletionMode = 'single_line' | 'multi_line';
 
-/** Multi-line when the cursor sits on a blank line or just after a block opener; else one line. */
+/**
+ * Multi-line at the start of a line (only indentation before the cursor: new lines may go there) or
+ * just after a block opener at the end of a line; one line otherwise.
+ */
 export function completionMode(linePrefix: string, lineSuffix: string): CompletionMode {
-  if (lineSuffix.trim() !== '') return 'single_line';
   if (linePrefix.trim() === '') return 'multi_line';
+  if (lineSuffix.trim() !== '') return 'single_line';
   return /(\{|\(|\[|:|=>)\s*$/.test(linePrefix) ? 'multi_line' : 'single_line';
 }
 
 export interface TrimContext {
   mode: CompletionMode;
-  /** Text of the cursor's line before the cursor. */
+  /** The cursor line's text before the cursor. */
   linePrefix: string;
-  /** Text after the cursor (the rest of the document, or as much as was read). */
-  suffix: string;
+  /** The cursor line's text after the cursor. */
+  lineSuffix: string;
 }
 
 /** The suggestion to show, or '' for none. */
 export function trimSuggestion(raw: string, ctx: TrimContext): string {
   const eol = raw.includes('\r\n') ? '\r\n' : '\n';
-  let lines = raw.split(/\r?\n/);
-  if (ctx.mode === 'single_line') {
-    lines = lines.slice(0, 1);
-  } else {
-    lines = cutAtDedent(lines, indentWidth(ctx.linePrefix));
-  }
-  let text = lines.map((l) => l.replace(/\s+$/, '')).join(eol).replace(/\s+$/, '');
-  text = dropSuffixOverlap(text, firstLine(ctx.suffix));
-  return text.trim() === '' ? '' : text;
+  const lines = raw.split(/\r?\n/);
+  let kept = ctx.mode === 'single_line' ? lines.slice(0, 1) : cutAtDedent(lines, indentWidth(ctx.linePrefix));
+  kept = kept.map((l) => l.replace(/\s+$/, ''));
+  while (kept.length > 1 && kept[kept.length - 1] === '') kept.pop();
+  // The model finished its last kept line when a line break follows it in the raw output.
+  const endsLine = kept.length < lines.length;
+  let text = kept.join(eol);
+  if (text.trim() === '') return '';
+  const rest = ctx.lineSuffix;
+  if (rest.trim() === '') return text;
+  // Text follows the cursor on its line: whole new lines go above it (keeping the line break);
+  // a partial line must not repeat what already follows (a closing bracket).
+  return endsLine ? text + eol : dropSuffixOverlap(text, rest);
 }
 
 /** Keep lines until one (after the first) is indented less than the block: the block has ended. */
@@ -40,23 +47,16 @@ function cutAtDedent(lines: string[], indent: number): string[] {
     if (line.trim() !== '' && indentWidth(line) < indent) break;
     kept.push(line);
   }
-  // A trailing run of blank lines adds nothing visible.
-  while (kept.length > 1 && kept[kept.length - 1].trim() === '') kept.pop();
   return kept;
 }
 
 /** If the suggestion ends with text that already follows the cursor (a closing bracket), drop it. */
-export function dropSuffixOverlap(text: string, suffixLine: string): string {
-  const s = suffixLine.trimEnd();
+export function dropSuffixOverlap(text: string, lineSuffix: string): string {
+  const s = lineSuffix.trimEnd();
   for (let k = Math.min(s.length, text.length); k > 0; k--) {
     if (text.endsWith(s.slice(0, k))) return text.slice(0, text.length - k);
   }
   return text;
-}
-
-function firstLine(text: string): string {
-  const i = text.search(/\r?\n/);
-  return i < 0 ? text : text.slice(0, i);
 }
 
 function indentWidth(line: string): number {
