@@ -9,6 +9,7 @@ import { ModelError, type ModelRegistry } from '../runtime/models';
 import { sharedTokenizer } from '../runtime/sharedTokenizer';
 import type { CodeTokenizer } from '../runtime/tokenizer';
 import { contextWindow } from './context';
+import { AutoregressiveModel } from './autoregressive';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from './diffusion';
 import { completionMode, trimSuggestion } from './postprocess';
 import { sampleInfill } from './sampler';
@@ -18,8 +19,10 @@ export interface CompletionOutcome {
   items: InlineCompletionItem[];
   /** Wall time spent producing the items, or null when no model ran. */
   modelMs: number | null;
-  /** Denoising forward passes (0 for a cache hit). */
+  /** Forward passes (0 for a cache hit). */
   forwards: number;
+  /** Tokens in the model's span before trimming (for tokens per forward pass). */
+  tokens: number;
 }
 
 /** Below this confidence in any committed token, say nothing rather than suggest a guess. */
@@ -28,6 +31,8 @@ const minConfidence = 0.2;
 interface Engine {
   tokenizer: CodeTokenizer;
   model: DiffusionModel;
+  /** The benchmark's baseline; present only when the manifest lists the 'ar' file. */
+  autoregressive: AutoregressiveModel | null;
 }
 
 export class CompletionBrain {
@@ -44,7 +49,7 @@ export class CompletionBrain {
     settings: NanomindSettings['completion'],
     token: CancellationToken,
   ): Promise<CompletionOutcome> {
-    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0 };
+    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0, tokens: 0 };
     if (!settings.enabled || !settings.languages.includes(doc.languageId)) return none;
     if (position.line >= doc.lineCount || token.isCancellationRequested) return none;
     if ((await this.registry.status('completion')).state !== 'ready') return none;
@@ -79,18 +84,29 @@ export class CompletionBrain {
     cancelled: () => boolean,
   ): Promise<CompletionOutcome> {
     const started = performance.now();
-    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0 };
-    const { tokenizer, model } = await this.loadEngine();
+    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0, tokens: 0 };
+    const { tokenizer, model, autoregressive } = await this.loadEngine();
     const text = doc.getText();
     const offset = doc.offsetAt(position);
     // Always a range: VS Code drops a range-less item that does not match the word at the cursor.
     const item = (insertText: string): InlineCompletionItem => ({ insertText, range: { start: position, end: position } });
 
     const cached = this.cache.lookup(doc.uri, text, offset);
-    if (cached !== undefined) return { items: cached ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0 };
+    if (cached !== undefined) return { items: cached ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0 };
 
     const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer);
     const mode = completionMode(w.linePrefix, w.lineSuffix);
+    const finish = (ids: number[], forwards: number): CompletionOutcome => {
+      const suggestion = trimSuggestion(tokenizer.decode(ids), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix });
+      this.cache.store(doc.uri, text, offset, suggestion);
+      return { items: suggestion ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: ids.length };
+    };
+    if (settings.decoder === 'autoregressive') {
+      if (!autoregressive) return none;
+      const endsLine = (id: number) => mode === 'single_line' && tokenizer.decode([id]).includes('\n');
+      const r = await autoregressive.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, endsLine, cancelled);
+      return r.cancelled ? none : finish(r.ids, r.forwards);
+    }
     let memory = this.memories.get(doc.uri);
     if (!memory) this.memories.set(doc.uri, (memory = new DocumentMemory()));
     const kv = await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled);
@@ -107,9 +123,7 @@ export class CompletionBrain {
       cancellation: { get isCancellationRequested() { return cancelled(); } },
     });
     if (sample.status === 'cancelled') return none;
-    const suggestion = sample.status === 'done' ? trimSuggestion(tokenizer.decode(sample.ids), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix }) : '';
-    this.cache.store(doc.uri, text, offset, suggestion);
-    return { items: suggestion ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards: sample.forwards };
+    return finish(sample.status === 'done' ? sample.ids : [], sample.forwards);
   }
 
   private loadEngine(): Promise<Engine> {
@@ -126,7 +140,12 @@ export class CompletionBrain {
           this.registry.session('completion', 'denoise'),
           import('onnxruntime-node'),
         ]);
-        return { tokenizer, model: new DiffusionModel(spec, encode, denoise, ort.Tensor) };
+        const ar = entry.files.ar ? await this.registry.session('completion', 'ar') : null;
+        return {
+          tokenizer,
+          model: new DiffusionModel(spec, encode, denoise, ort.Tensor),
+          autoregressive: ar ? new AutoregressiveModel(spec, ar, ort.Tensor) : null,
+        };
       })();
       this.engine.catch(() => (this.engine = undefined));
     }

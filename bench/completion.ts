@@ -1,0 +1,140 @@
+// Benchmark: held-out code infill through the server's own completion code (context window,
+// per-document memory, sampler, post-processing), for the diffusion model, the same model committing
+// one token per pass, and the autoregressive twin, side by side on the same cases in one run.
+// Usage: npm run bench:completion [-- --limit N]
+// Writes bench/results/completion.json and prints a table.
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import * as path from 'node:path';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { CompletionBrain } from '../server/src/completion';
+import { defaultSettings, type NanomindSettings } from '../server/src/protocol';
+import { ModelRegistry } from '../server/src/runtime/models';
+import { machineDescription, percentile } from './machine';
+
+const root = path.resolve(__dirname, '..');
+const limitArg = process.argv.indexOf('--limit');
+const limit = limitArg > 0 ? Number(process.argv[limitArg + 1]) : Infinity;
+
+interface Case {
+  id: string;
+  language: 'typescript' | 'javascript' | 'python';
+  kind: 'single_line' | 'multi_line';
+  prefix: string;
+  suffix: string;
+  middle: string;
+}
+
+interface Score {
+  n: number;
+  exact_match: number;
+  edit_similarity: number;
+  p50_ms: number;
+  p95_ms: number;
+  tokens_per_forward: number;
+}
+
+interface Row {
+  c: Case;
+  ms: number;
+  exact: boolean;
+  similarity: number;
+  forwards: number;
+  tokens: number;
+}
+
+const systems: Record<string, Partial<NanomindSettings['completion']>> = {
+  diffusion: { decoder: 'diffusion', threshold: 0.9 },
+  // A threshold above 1 lets only the single most confident slot commit in each pass.
+  diffusion_one_token_per_step: { decoder: 'diffusion', threshold: 1.01 },
+  autoregressive: { decoder: 'autoregressive' },
+};
+
+function loadCases(): Case[] {
+  const file = path.join(root, 'bench', 'data', 'infill-heldout.jsonl.gz');
+  const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter(Boolean);
+  const cases = lines.map((l) => JSON.parse(l) as Case);
+  // Interleave kinds and languages so --limit keeps the mix.
+  cases.sort((a, b) => a.id.localeCompare(b.id));
+  return Number.isFinite(limit) ? spread(cases, limit) : cases;
+}
+
+function spread<T>(items: T[], n: number): T[] {
+  const step = items.length / n;
+  return Array.from({ length: Math.min(n, items.length) }, (_, i) => items[Math.floor(i * step)]);
+}
+
+export function editSimilarity(a: string, b: string): number {
+  if (a === b) return 1;
+  const m = a.length;
+  const n = b.length;
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur = [i];
+    for (let j = 1; j <= n; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return 1 - prev[n] / Math.max(m, n);
+}
+
+function score(rows: Row[]): Score {
+  const forwards = rows.reduce((s, r) => s + r.forwards, 0);
+  const tokens = rows.reduce((s, r) => s + r.tokens, 0);
+  return {
+    n: rows.length,
+    exact_match: rows.filter((r) => r.exact).length / rows.length,
+    edit_similarity: rows.reduce((s, r) => s + r.similarity, 0) / rows.length,
+    p50_ms: percentile(rows.map((r) => r.ms), 50),
+    p95_ms: percentile(rows.map((r) => r.ms), 95),
+    tokens_per_forward: forwards === 0 ? 0 : tokens / forwards,
+  };
+}
+
+async function runSystem(name: string, cases: Case[], registry: ModelRegistry): Promise<Row[]> {
+  const brain = new CompletionBrain(registry);
+  const settings = { ...defaultSettings.completion, ...systems[name] };
+  const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+  const rows: Row[] = [];
+  for (const c of cases) {
+    const doc = TextDocument.create(`file:///bench/${name}/${c.id}`, c.language, 1, c.prefix + c.suffix);
+    const t0 = performance.now();
+    const out = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token);
+    const ms = performance.now() - t0;
+    const got = (out.items[0]?.insertText as string | undefined) ?? '';
+    const want = c.middle.trimEnd();
+    rows.push({ c, ms, exact: got.trimEnd() === want, similarity: editSimilarity(got.trimEnd(), want), forwards: out.forwards, tokens: out.tokens });
+    brain.forget(doc.uri);
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR ?? path.join(root, 'models'));
+  const status = await registry.status('completion');
+  if (status.state !== 'ready') throw new Error(`the completion brain is not ready: ${status.detail}`);
+  const cases = loadCases();
+  const result: Record<string, unknown> = { machine: machineDescription(), date: new Date().toISOString(), cases: cases.length, systems: {} };
+  const table: string[] = [];
+  for (const name of Object.keys(systems)) {
+    const rows = await runSystem(name, cases, registry);
+    const byKind = Object.fromEntries(['single_line', 'multi_line'].map((k) => [k, score(rows.filter((r) => r.c.kind === k))]));
+    const byLanguage = Object.fromEntries(['typescript', 'javascript', 'python'].map((l) => [l, score(rows.filter((r) => r.c.language === l))]));
+    (result.systems as Record<string, unknown>)[name] = { ...score(rows), ...byKind, by_language: byLanguage };
+    for (const [label, s] of [['all', score(rows)], ...Object.entries(byKind)] as [string, Score][]) {
+      table.push(`| ${name} | ${label} | ${s.n} | ${(100 * s.exact_match).toFixed(1)}% | ${s.edit_similarity.toFixed(3)} | ${s.p50_ms.toFixed(0)} | ${s.p95_ms.toFixed(0)} | ${s.tokens_per_forward.toFixed(2)} |`);
+    }
+  }
+  mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
+  writeFileSync(path.join(root, 'bench', 'results', 'completion.json'), JSON.stringify(result, null, 2) + '\n');
+  console.log(`machine: ${result.machine}`);
+  console.log('| system | cases | n | exact match | edit similarity | p50 ms | p95 ms | tokens/forward |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const line of table) console.log(line);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
