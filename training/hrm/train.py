@@ -148,6 +148,7 @@ def main():
     ap.add_argument("--eval-every", type=float, default=240)
     ap.add_argument("--eval-n", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init-from", help="start from this checkpoint's EMA weights (fresh optimizer and schedule)")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
@@ -169,6 +170,13 @@ def main():
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.95), **({"fused": True} if dev == "cuda" else {}))
     it, elapsed0 = 0, 0.0
+    if a.init_from and not os.path.exists(ckpt_path):
+        # continue from another run's EMA weights with a fresh optimizer and a new schedule
+        ck = torch.load(a.init_from, map_location=dev, weights_only=False)
+        assert HRMConfig(**ck["cfg"]) == cfg, "config differs from --init-from checkpoint"
+        model.load_state_dict(ck["ema"])
+        ema.load_state_dict(ck["ema"])
+        print(f"initialised from {a.init_from} (EMA weights, it {ck['it']})", flush=True)
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location=dev, weights_only=False)
         model.load_state_dict(ck["model"])
