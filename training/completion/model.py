@@ -1,0 +1,177 @@
+"""The completion brain's network: one small pre-LN transformer, used two ways.
+
+* diffusion (the shipped model): bidirectional inside a chunk, block-causal across context chunks,
+  and a canvas of <mask> slots at the cursor that attends to all retained context and to itself.
+  Trained with the masked-diffusion loss (train.py); decoded by a confidence-threshold sampler (sampler.py).
+* autoregressive twin (the baseline): the same blocks with a plain causal mask, fill-in-the-middle (PSM).
+
+The network itself does not know which of the two it is: the caller passes the attention mask (or asks for
+causal). That keeps one definition of the weights, so an AR checkpoint can initialise a diffusion model.
+
+Shapes in comments: B batch, T tokens, H heads, Dh head dim, D d_model, M memory (cached context) tokens.
+Positions are explicit inputs (not arange(T)): the diffusion layout puts the suffix at a fixed gap after the
+cursor (see DiffusionLayout in data.py), and context tokens keep their positions when others are evicted.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, asdict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# Control token ids, fixed by training/tokenizer/train_tokenizer.py (SPECIAL_TOKENS order).
+PAD, EOS, MASK, FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE = 0, 1, 2, 3, 4, 5
+
+
+@dataclass
+class Config:
+    vocab_size: int = 16384
+    d_model: int = 256
+    n_layer: int = 8
+    n_head: int = 4          # head dim 64: the size fused attention kernels and onnxruntime like best
+    d_ff: int = 1024         # 4 x d_model, GELU MLP (plain ops export cleanly to ONNX and quantize well)
+    rope_theta: float = 10000.0
+    norm_eps: float = 1e-5
+
+    @property
+    def head_dim(self) -> int:
+        return self.d_model // self.n_head
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+SHAPES = {  # candidate shapes measured for CPU latency (README.md, "Shape")
+    "d256l8": Config(d_model=256, n_layer=8, n_head=4, d_ff=1024),
+    "d320l8": Config(d_model=320, n_layer=8, n_head=5, d_ff=1280),
+    "d384l6": Config(d_model=384, n_layer=6, n_head=6, d_ff=1536),
+    "d384l8": Config(d_model=384, n_layer=8, n_head=6, d_ff=1536),
+}
+
+
+class RMSNorm(nn.Module):
+    # RMSNorm instead of LayerNorm: one reduction fewer per call on the CPU, same quality at this size.
+    def __init__(self, d: int, eps: float):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(d))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+def rope_cos_sin(pos: torch.Tensor, head_dim: int, theta: float):
+    """pos [B,T] (int) -> cos, sin [B,1,T,Dh/2] (float32)."""
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, device=pos.device, dtype=torch.float32) / head_dim))
+    ang = pos.to(torch.float32)[..., None] * inv_freq          # [B,T,Dh/2]
+    return ang.cos()[:, None], ang.sin()[:, None]
+
+
+def apply_rope(x, cos, sin):
+    """x [B,H,T,Dh]; rotate the two halves of the head dim (GPT-NeoX layout, no interleaving: cheaper slices)."""
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1).to(x.dtype)
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.n_head, self.head_dim = cfg.n_head, cfg.head_dim
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model, bias=False)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model, bias=False)
+
+    def qkv_heads(self, x, cos, sin):
+        B, T, D = x.shape
+        q, k, v = self.qkv(x).view(B, T, 3, self.n_head, self.head_dim).permute(2, 0, 3, 1, 4)  # 3x[B,H,T,Dh]
+        return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
+
+    def forward(self, x, cos, sin, mask=None, causal=False):
+        """Training / evaluation path: the whole sequence at once. mask [B,T,T] bool, True = may attend."""
+        B, T, D = x.shape
+        q, k, v = self.qkv_heads(x, cos, sin)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else mask[:, None],
+                                           is_causal=causal and mask is None)
+        return self.proj(y.transpose(1, 2).reshape(B, T, D))
+
+    def forward_with_memory(self, x, cos, sin, mem_k, mem_v, self_mask=None):
+        """Inference path (export.py): new tokens x attend to cached memory K/V and to themselves.
+
+        mem_k, mem_v [B,H,M,Dh] (rotary already applied to mem_k when it was cached); self_mask [T,T] bool or
+        None (None = the new tokens see each other fully: a context chunk or the canvas). Returns the output,
+        this call's K/V (to append to the memory) and the attention probabilities [B,H,T,M+T], from which the
+        memory brain reads how much attention each token receives.
+        Written with explicit matmul/softmax (not SDPA) so the probabilities exist and ONNX export is plain.
+        """
+        B, T, D = x.shape
+        q, k, v = self.qkv_heads(x, cos, sin)
+        K = torch.cat([mem_k, k], dim=2)
+        V = torch.cat([mem_v, v], dim=2)
+        att = (q @ K.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))   # [B,H,T,M+T]
+        if self_mask is not None:
+            M = mem_k.shape[2]
+            full = torch.cat([torch.ones(T, M, dtype=torch.bool, device=x.device), self_mask], dim=1)
+            att = att.masked_fill(~full, float("-inf"))
+        p = att.softmax(-1)
+        y = (p @ V).transpose(1, 2).reshape(B, T, D)
+        return self.proj(y), k, v, p
+
+
+class MLP(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.fc = nn.Linear(cfg.d_model, cfg.d_ff, bias=False)
+        self.out = nn.Linear(cfg.d_ff, cfg.d_model, bias=False)
+
+    def forward(self, x):
+        return self.out(F.gelu(self.fc(x), approximate="tanh"))
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.ln1, self.ln2 = RMSNorm(cfg.d_model, cfg.norm_eps), RMSNorm(cfg.d_model, cfg.norm_eps)
+        self.attn, self.mlp = Attention(cfg), MLP(cfg)
+
+    def forward(self, x, cos, sin, mask=None, causal=False):
+        x = x + self.attn(self.ln1(x), cos, sin, mask, causal)
+        return x + self.mlp(self.ln2(x))
+
+
+class Transformer(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
+        self.ln_f = RMSNorm(cfg.d_model, cfg.norm_eps)
+        # Tied embeddings: the output head is embed.weight (saves vocab x D params, ~4M at D=256).
+        self.apply(self._init)
+        for b in self.blocks:  # GPT-2 style: shrink residual-branch outputs with depth
+            nn.init.normal_(b.attn.proj.weight, std=0.02 / math.sqrt(2 * cfg.n_layer))
+            nn.init.normal_(b.mlp.out.weight, std=0.02 / math.sqrt(2 * cfg.n_layer))
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def hidden(self, ids, pos, mask=None, causal=False):
+        """ids, pos [B,T] -> final normed hidden states [B,T,D]."""
+        cos, sin = rope_cos_sin(pos, self.cfg.head_dim, self.cfg.rope_theta)
+        x = self.embed(ids)
+        for b in self.blocks:
+            x = b(x, cos, sin, mask, causal)
+        return self.ln_f(x)
+
+    def logits(self, h):
+        """h [..., D] -> logits [..., V]. Callers gather the positions they need first (the head is the
+        most expensive matmul at this size: V=16k)."""
+        return h @ self.embed.weight.t()
+
+    def forward(self, ids, pos, mask=None, causal=False):
+        return self.logits(self.hidden(ids, pos, mask, causal))
