@@ -173,7 +173,7 @@ def main():
     if a.init_from and not os.path.exists(ckpt_path):
         # continue from another run's EMA weights with a fresh optimizer and a new schedule
         ck = torch.load(a.init_from, map_location=dev, weights_only=False)
-        assert HRMConfig(**ck["cfg"]) == cfg, "config differs from --init-from checkpoint"
+        assert {**ck["cfg"], "max_steps": cfg.max_steps} == cfg.to_dict(), "shape differs from --init-from checkpoint"
         model.load_state_dict(ck["ema"])
         ema.load_state_dict(ck["ema"])
         print(f"initialised from {a.init_from} (EMA weights, it {ck['it']})", flush=True)
