@@ -4,8 +4,10 @@ on the same cases (bench/data/infill-heldout.jsonl.gz, built by build_eval.py).
 
 Samplers (the server ports the diffusion one to TypeScript: server/src/completion/sampler.ts):
   diffusion: canvas of C <mask> slots (C = 32 for single_line, 64 for multi_line). Each forward pass:
-    consider the masked slots BEFORE the first committed <eos> (all slots if none); commit every one whose
-    max probability >= threshold, and always at least the single most confident one; a committed <eos>
+    consider the masked slots BEFORE the first committed <eos> (all slots if none); of those, only the ones
+    before the first slot whose best token is <eos> are eligible, plus that <eos> slot once it is the
+    leftmost masked one (eos_rule "end", see diffusion_generate); commit every eligible slot whose max
+    probability >= threshold, and always at least the single most confident eligible one; a committed <eos>
     ends the span (later slots are dropped). Stop when no masked slot remains before the first <eos>.
     one-token-per-step mode = commit only the most confident slot each pass.
     Control tokens other than <eos> are never proposed (their logits are -inf; the exported graph does the same).
@@ -61,7 +63,7 @@ def banned_mask(V, device, allow_eos=True):
 
 
 @torch.no_grad()
-def diffusion_generate(model, items, C, threshold=0.9, one_per_step=False, batch=128, eos_rule="leftmost"):
+def diffusion_generate(model, items, C, threshold=0.9, one_per_step=False, batch=128, eos_rule="end"):
     """items: [{prefix, suffix}] token lists -> (outputs [list of ids], forwards [int], committed [int])."""
     dev = next(model.parameters()).device
     outs, fwds, comm = [], [], []
@@ -104,12 +106,21 @@ def diffusion_generate(model, items, C, threshold=0.9, one_per_step=False, batch
             logits = model.logits(h[rows, cidx].float())                         # [B,C,V]
             logits[..., ban] = float("-inf")
             prob, tok = logits.softmax(-1).max(-1)                               # [B,C]
-            # <eos> rule: a slot whose best token is <eos> may commit only if it is the LEFTMOST masked slot
-            # (eos_rule="leftmost"). Without it ("anywhere") the far, easy <eos> slots commit first and each
-            # committed <eos> makes its left neighbour's <eos> likelier: the span end creeps left and outputs
-            # come out far too short (run 1: 2.8 tokens predicted vs 12.2 true on single lines).
+            # <eos> rule. "end" (default): the span currently ends at the first masked slot whose best token
+            # is <eos>; only slots before it are eligible, and that <eos> itself only once it is the leftmost
+            # masked slot. "anywhere" (plain rule): the far, easy <eos> slots commit first and each committed
+            # <eos> makes its left neighbour's <eos> likelier, so the span end creeps left (run 1: 2.8 tokens
+            # generated vs 12.2 true on single lines). "leftmost": <eos> only at the leftmost masked slot, but
+            # content may commit beyond the model's own end (run 1: 20.5 tokens vs 12.2).
             leftmost = open_ & (open_.long().cumsum(1) == 1)
-            eligible = open_ & ((tok != EOS) | leftmost) if eos_rule == "leftmost" else open_
+            if eos_rule == "anywhere":
+                eligible = open_
+            elif eos_rule == "leftmost":
+                eligible = open_ & ((tok != EOS) | leftmost)
+            else:
+                eos_arg = open_ & (tok == EOS)
+                end = torch.where(eos_arg.any(1), eos_arg.float().argmax(1), torch.full((B,), C, device=dev))[:, None]
+                eligible = open_ & ((slot < end) | (leftmost & (slot == end)))
             prob = torch.where(eligible, prob, torch.full_like(prob, -1.0))
             best = prob.argmax(1, keepdim=True)
             take = torch.zeros_like(open_).scatter_(1, best, True) & eligible
@@ -220,7 +231,7 @@ def load_model(path, device):
 
 
 def evaluate(cases, toks, tok, diff_model=None, ar_model=None, threshold=0.9, batch=128, log=print, one_per_step=True,
-             eos_rule="leftmost"):
+             eos_rule="end"):
     """Run every system on the cases; return (per-case rows, summary table)."""
     kinds = [c["kind"] for c in cases]
     rows = [{"id": c["id"], "language": c["language"], "kind": c["kind"], "true_len": len(t["middle"])}
@@ -299,7 +310,7 @@ def main():
     ap.add_argument("--tokenizer", default=str(REPO / "models/tokenizer.json"))
     ap.add_argument("--threshold", type=float, default=0.9)
     ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--eos-rule", default="leftmost", choices=["leftmost", "anywhere"])
+    ap.add_argument("--eos-rule", default="end", choices=["end", "leftmost", "anywhere"])
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     from tokenizers import Tokenizer

@@ -13,8 +13,9 @@ over wall-clock time (progress = elapsed / budget), so the run decays and finish
 whose throughput we cannot know in advance. The steps actually done are logged and saved.
 
 Prints loss, tokens/s, held-out loss and held-out infill exact match as it goes; saves ckpt-MODE.pt
-(resumable: model + optimizer) every --ckpt-minutes and keeps each evaluated checkpoint's weights as
-MODE-weights-STEP.pt (EVIDENCE.md 5), and MODE-weights-final.pt at the end.
+(model + optimizer + step, fp32) every --ckpt-minutes and keeps each evaluated checkpoint's weights as
+MODE-weights-STEP.pt (bf16; EVIDENCE.md 5), and MODE-weights-final.pt at the end. There is no automatic
+resume yet: continue a run with --init / --init-ar (weights only, new schedule).
 
 Loss:
   diffusion: sum over masked positions of CE / t, normalised per slot (data.diffusion_example), mean over the
