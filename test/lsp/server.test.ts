@@ -2,7 +2,7 @@
 // odd parameters, cancellation and a clean shutdown.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CancellationTokenSource, repoRoot, startServer, withTimeout, type TestServer } from './client';
@@ -263,6 +263,32 @@ describe('server with the shipped models folder', () => {
       const m = /Context here: (\d+) tokens read, (\d+) kept \(0\.0% saved\)/.exec(hover.contents.value);
       assert.ok(m, hover.contents.value);
       assert.ok(Number(m[1]) > 5 && Number(m[1]) < 30, `a 2-line file is a handful of tokens, got ${m[1]}`);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('solves the demo Sudoku with the shipped HRM, verified, streaming its steps', async () => {
+    const server = startServer({ NANOMIND_MODELS_DIR: path.join(repoRoot, 'models') });
+    const steps: { runId: string; step: number; rows: string[] }[] = [];
+    server.connection.onNotification('nanomind/puzzleStep', (s: { runId: string; step: number; rows: string[] }) => {
+      steps.push(s);
+    });
+    try {
+      await server.initialize();
+      assert.equal((await server.request<Status>('nanomind/status')).brains.reasoning.state, 'ready');
+      const uri = 'file:///work/demo.sudoku';
+      await server.open(uri, 'sudoku', readFileSync(path.join(repoRoot, 'demo', 'example.sudoku'), 'utf8'));
+      const r = await server.request<{ solver: string; outcome: string; steps: number; answerText: string; runId: string }>(
+        'workspace/executeCommand',
+        { command: 'nanomind.server.solvePuzzle', arguments: [{ uri, runId: 'lsp-1' }] },
+      );
+      assert.equal(r.solver, 'network');
+      assert.equal(r.outcome, 'verified');
+      assert.ok(r.steps >= 1);
+      assert.equal(r.answerText, SOLVED);
+      assert.equal(steps.length, r.steps, 'one notification per ACT step');
+      assert.ok(steps.every((s) => s.runId === 'lsp-1' && s.rows.length === 9));
     } finally {
       await server.stop();
     }

@@ -1,6 +1,9 @@
-"""Write models/hrm.json: what the TypeScript ACT loop needs to run each HRM graph.
+"""Write the reasoning entry of models/manifest.json: what the TypeScript ACT loop needs to run each
+HRM graph (file, sha256, tensor signatures, vocabularies, loop rule, held-out metrics).
 
   python -m training.hrm.manifest --metrics training/hrm/metrics.json
+
+Only brains.reasoning is replaced; the other brains' entries are kept.
 
 Reads the ONNX files in models/ for hashes and tensor signatures, and a small
 metrics file (held-out results measured by eval.py / export.py) for the numbers.
@@ -46,7 +49,7 @@ COMMON = {
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--metrics", default="training/hrm/metrics.json")
-    ap.add_argument("--out", default="models/hrm.json")
+    ap.add_argument("--out", default="models/manifest.json")
     a = ap.parse_args()
     metrics = json.load(open(a.metrics))
     fams = {}
@@ -78,8 +81,17 @@ def main():
         for o in d["outputs"]:  # the exporter may name the hidden dim symbolically; it is fixed
             if o["name"] in ("z_H_next", "z_L_next"):
                 o["shape"] = ["batch", d["n_tokens"], d["hidden_size"]]
-    json.dump({"version": 1, "families": fams}, open(a.out, "w"), indent=2)
-    print(f"wrote {a.out}")
+        # The names the server reads (server/src/reasoning/models.ts).
+        d["positions"] = d["n_tokens"]
+        d["hiddenSize"] = d["hidden_size"]
+        d["classes"] = len(d["output_classes"])
+        d["maxSteps"] = d["max_act_steps"]
+    manifest = json.load(open(a.out)) if os.path.exists(a.out) else {"version": 1, "brains": {}}
+    manifest["brains"]["reasoning"] = {"files": fams, "model_card": "MODEL_CARD.md#reasoning-hrm"}
+    with open(a.out, "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    print(f"wrote brains.reasoning of {a.out}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 // Model-agnostic: one ACT step is a function (the lead wires it to an ONNX session in runtime/),
 // so this file stays free of onnxruntime and is tested with a fake model.
 //
-// Vocabularies used here (the training side's models/hrm.json is the source of truth; changing an id
+// Vocabularies used here (the reasoning entry of models/manifest.json is the source of truth; changing an id
 // is one edit in SUDOKU_VOCABULARY / MAZE_VOCABULARY below):
 //   Sudoku, 81 positions   input:  0 blank, d for digit d (1-9)
 //                          output: 9 classes, class k = digit k+1
