@@ -113,9 +113,16 @@ async function main(): Promise<void> {
   const status = await registry.status('completion');
   if (status.state !== 'ready') throw new Error(`the completion brain is not ready: ${status.detail}`);
   const cases = loadCases();
-  const result: Record<string, unknown> = { machine: machineDescription(), date: new Date().toISOString(), cases: cases.length, systems: {} };
+  const modelsDir = process.env.NANOMIND_MODELS_DIR ?? 'models';
+  const result: Record<string, unknown> = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, cases: cases.length, systems: {} };
   const table: string[] = [];
+  const hasAr = Boolean((await registry.brainEntry('completion')).files.ar);
   for (const name of Object.keys(systems)) {
+    if (systems[name].decoder === 'autoregressive' && !hasAr) {
+      (result.systems as Record<string, unknown>)[name] = { unavailable: "the manifest lists no 'ar' file for completion" };
+      table.push(`| ${name} | — | — | not run: the manifest lists no 'ar' file | | | | |`);
+      continue;
+    }
     const rows = await runSystem(name, cases, registry);
     const byKind = Object.fromEntries(['single_line', 'multi_line'].map((k) => [k, score(rows.filter((r) => r.c.kind === k))]));
     const byLanguage = Object.fromEntries(['typescript', 'javascript', 'python'].map((l) => [l, score(rows.filter((r) => r.c.language === l))]));

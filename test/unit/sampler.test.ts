@@ -25,10 +25,10 @@ function fixed(target: number[], conf: number[], calls: number[][] = []): Denois
 const base = { canvasSize: 8, vocabSize: V, maskId: MASK, eosId: EOS };
 
 describe('sampleInfill', () => {
-  it('commits all confident slots in one pass and stops at <eos>', async () => {
+  it('commits all confident slots in one pass, then the closing <eos>', async () => {
     const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed([1, 2, 3], []) });
     assert.deepEqual(r.ids, [1, 2, 3]);
-    assert.equal(r.forwards, 1);
+    assert.equal(r.forwards, 2);
     assert.equal(r.status, 'done');
   });
 
@@ -42,14 +42,23 @@ describe('sampleInfill', () => {
     assert.deepEqual(calls[2], [0, 2], 'then slot 1 (0.95)');
   });
 
-  it('drops slots after an early <eos> without asking about them again', async () => {
+  it('ends the span at the first slot that wants <eos>, committing that <eos> only when it is leftmost', async () => {
     const calls: number[][] = [];
     const target = [1, EOS, 2, 3, 3, 3, 3, 3];
     const conf = [0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99];
     const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed(target, conf, calls) });
     assert.deepEqual(r.ids, [1]);
-    assert.equal(r.forwards, 2);
-    assert.deepEqual(calls[1], [0], 'only the slot before <eos> is still masked');
+    assert.equal(r.forwards, 2, 'pass 1 commits slot 0 only (the confident slots lie past the end); pass 2 the <eos>');
+    assert.deepEqual(calls[1], [1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('stops once the <eos> is committed, leaving later slots unasked', async () => {
+    const calls: number[][] = [];
+    const target = [1, 2, EOS, 3, 3, 3, 3, 3];
+    const conf = [0.95, 0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99];
+    const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed(target, conf, calls) });
+    assert.deepEqual(r.ids, [1, 2]);
+    assert.deepEqual(calls, [[0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7], [2, 3, 4, 5, 6, 7]]);
   });
 
   it('an <eos> in the first slot is an empty suggestion', async () => {

@@ -109,7 +109,8 @@ def onnx_export(module, args, path, inputs, outputs, dyn):
     kw = dict(input_names=inputs, output_names=outputs, dynamic_axes=dyn, opset_version=17, dynamo=False)
     try:
         torch.onnx.export(module, args, str(path), external_data=False, **kw)
-    except TypeError:  # older torch without the external_data keyword
+    except TypeError:  # older torch (< 2.5) has neither the external_data nor the dynamo keyword
+        kw.pop("dynamo")
         torch.onnx.export(module, args, str(path), **kw)
 
 

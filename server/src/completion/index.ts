@@ -96,8 +96,9 @@ export class CompletionBrain {
 
     const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer);
     const mode = completionMode(w.linePrefix, w.lineSuffix);
-    const finish = (ids: number[], forwards: number): CompletionOutcome => {
-      const suggestion = trimSuggestion(tokenizer.decode(ids), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix });
+    // `show` is false when the model was not confident enough: nothing is suggested (and remembered).
+    const finish = (ids: number[], forwards: number, show = true): CompletionOutcome => {
+      const suggestion = show ? trimSuggestion(tokenizer.decode(ids), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix }) : '';
       this.cache.store(doc.uri, text, offset, suggestion);
       return { items: suggestion ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: ids.length };
     };
@@ -123,7 +124,7 @@ export class CompletionBrain {
       cancellation: { get isCancellationRequested() { return cancelled(); } },
     });
     if (sample.status === 'cancelled') return none;
-    return finish(sample.status === 'done' ? sample.ids : [], sample.forwards);
+    return finish(sample.ids, sample.forwards, sample.status === 'done');
   }
 
   private loadEngine(): Promise<Engine> {

@@ -1,7 +1,12 @@
 // The parallel infill sampler: a canvas of <mask> slots at the cursor is refined by the denoiser;
-// each forward pass commits every masked slot whose confidence clears the threshold (at least the
+// each forward pass commits every eligible slot whose confidence clears the threshold (at least the
 // single most confident one), so easy spans finish in a few passes. The first committed <eos> ends
 // the span, so its length is the model's choice, not the canvas size.
+//
+// Which slots are eligible (the "end" rule of training/completion/eval.py): the span currently ends at
+// the first masked slot whose best guess is <eos>; only slots before it may commit, and that <eos>
+// itself only once it is the leftmost masked slot. Letting far <eos> slots commit first makes the end
+// creep left (spans came out 4x too short in the first evaluation).
 
 /** Probabilities (softmaxed) over the vocabulary for each masked slot, in the order asked. */
 export type Denoise = (canvas: Int32Array, masked: number[]) => Promise<Float32Array>;
@@ -42,8 +47,10 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
 
     const probs = await o.denoise(canvas, masked);
     forwards++;
-    const best = masked.map((slot, k) => argmaxRow(probs, k, o.vocabSize, slot));
-    // The most confident slot always commits, so every pass makes progress.
+    const guesses = masked.map((slot, k) => argmaxRow(probs, k, o.vocabSize, slot));
+    const endIndex = guesses.findIndex((g) => g.id === o.eosId);
+    const best = endIndex < 0 ? guesses : guesses.slice(0, endIndex === 0 ? 1 : endIndex);
+    // The most confident eligible slot always commits, so every pass makes progress.
     best.sort((a, b) => b.p - a.p);
     for (let k = 0; k < best.length; k++) {
       if (k > 0 && best[k].p < o.threshold) break;
