@@ -51,9 +51,12 @@ const requiredFiles: Record<BrainName, { allOf?: string[]; anyOf?: string[] }> =
 
 export class ModelRegistry {
   private manifest: Promise<Manifest | ModelError> | undefined;
-  private readonly verified = new Map<string, Promise<Uint8Array>>();
+  /** Files whose sha256 has been checked; their bytes are not kept (sessions hold the weights). */
+  private readonly verified = new Set<string>();
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
   private readonly failures = new Map<BrainName, BrainStatus>();
+  /** Status per brain, asked on every keystroke and hover: computed once until something changes. */
+  private readonly statuses = new Map<BrainName, Promise<BrainStatus>>();
 
   constructor(
     readonly modelsDir: string,
@@ -62,9 +65,18 @@ export class ModelRegistry {
   ) {}
 
   /** Where a brain stands without loading anything heavy: manifest entry present and files exist. */
-  async status(brain: BrainName): Promise<BrainStatus> {
+  status(brain: BrainName): Promise<BrainStatus> {
     const failure = this.failures.get(brain);
-    if (failure) return failure;
+    if (failure) return Promise.resolve(failure);
+    let pending = this.statuses.get(brain);
+    if (!pending) {
+      pending = this.computeStatus(brain);
+      this.statuses.set(brain, pending);
+    }
+    return pending;
+  }
+
+  private async computeStatus(brain: BrainName): Promise<BrainStatus> {
     try {
       const entry = await this.brainEntry(brain);
       const missing = missingRequired(brain, entry);
@@ -94,19 +106,14 @@ export class ModelRegistry {
     return entry;
   }
 
-  /** The bytes of one file of a brain, verified against the manifest's sha256 (once per process). */
+  /** The bytes of one file of a brain, checked against the manifest's sha256. */
   async fileBytes(brain: BrainName, key: string): Promise<Uint8Array> {
     const entry = await this.brainEntry(brain);
     const spec = entry.files[key];
     if (!spec) throw this.fail(brain, notInstalled(`${relative('manifest.json')} lists no '${key}' file for ${brain}`));
-    const cacheKey = `${brain}/${key}`;
-    let pending = this.verified.get(cacheKey);
-    if (!pending) {
-      pending = this.readVerified(brain, spec);
-      this.verified.set(cacheKey, pending);
-      pending.catch(() => this.verified.delete(cacheKey));
-    }
-    return pending;
+    const bytes = await this.readVerified(brain, spec);
+    this.verified.add(`${brain}/${key}`);
+    return bytes;
   }
 
   /** An ONNX session for one file of a brain, created on first use and shared afterwards. */
@@ -133,7 +140,9 @@ export class ModelRegistry {
   async verify(brain: BrainName): Promise<BrainStatus> {
     try {
       const entry = await this.brainEntry(brain);
-      for (const key of Object.keys(entry.files)) await this.fileBytes(brain, key);
+      for (const key of Object.keys(entry.files)) {
+        if (!this.verified.has(`${brain}/${key}`)) await this.fileBytes(brain, key);
+      }
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
     }
@@ -146,6 +155,7 @@ export class ModelRegistry {
     this.verified.clear();
     this.sessions.clear();
     this.failures.clear();
+    this.statuses.clear();
     this.onChange();
   }
 
