@@ -109,11 +109,11 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
 }
 
 async function main(): Promise<void> {
-  const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR ?? path.join(root, 'models'));
+  const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'));
   const status = await registry.status('completion');
   if (status.state !== 'ready') throw new Error(`the completion brain is not ready: ${status.detail}`);
   const cases = loadCases();
-  const modelsDir = process.env.NANOMIND_MODELS_DIR ?? 'models';
+  const modelsDir = process.env.NANOMIND_MODELS_DIR || 'models';
   const result: Record<string, unknown> = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, cases: cases.length, systems: {} };
   const table: string[] = [];
   const hasAr = Boolean((await registry.brainEntry('completion')).files.ar);

@@ -84,7 +84,7 @@ async function runFamily(family: 'sudoku' | 'maze', solver: PuzzleSolver): Promi
 }
 
 async function main(): Promise<void> {
-  const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR ?? path.join(root, 'models'));
+  const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'));
   const solver = new PuzzleSolver(registry, onnxActStep);
   const result = {
     machine: machineDescription(),

@@ -37,7 +37,7 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let settings: NanomindSettings = parseSettings(undefined);
 
-const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR ?? path.join(root, 'models'), undefined, () =>
+const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'), undefined, () =>
   status.changed(),
 );
 const status = new StatusReporter(readVersion(), registry, (s) => void sendNotification(connection, StatusNotification, s));
