@@ -85,7 +85,8 @@ def main():
         d["positions"] = d["n_tokens"]
         d["hiddenSize"] = d["hidden_size"]
         d["classes"] = len(d["output_classes"])
-        d["maxSteps"] = d["max_act_steps"]
+        # The loop's step limit; a family may allow more steps at inference than it trained with.
+        d["maxSteps"] = d.get("inference_max_steps", d["max_act_steps"])
     manifest = json.load(open(a.out)) if os.path.exists(a.out) else {"version": 1, "brains": {}}
     manifest["brains"]["reasoning"] = {"files": fams, "model_card": "MODEL_CARD.md#reasoning-hrm"}
     with open(a.out, "w") as f:
