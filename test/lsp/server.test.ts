@@ -295,6 +295,46 @@ describe('server with the shipped models folder', () => {
   });
 });
 
+describe('server with a (tiny, random-weight) completion model', () => {
+  it('settles a burst of 50 inline-completion requests with cancellations, with memory flat', async () => {
+    const server = startServer({ NANOMIND_MODELS_DIR: path.join(repoRoot, 'test', 'fixtures', 'tiny-completion') });
+    const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.process.pid}/status`, 'utf8'))![1]) / 1024;
+    try {
+      await server.initialize();
+      assert.equal((await server.request<Status>('nanomind/status')).brains.completion.state, 'ready');
+      const uri = 'file:///work/burst.ts';
+      const text = readFileSync(path.join(repoRoot, 'demo', 'example.ts'), 'utf8');
+      await server.open(uri, 'typescript', text);
+      const burst = async (round: number) => {
+        const pending = Array.from({ length: 50 }, (_, i) => {
+          const source = new CancellationTokenSource();
+          const line = 8 + (i % 10);
+          const p = server
+            .request('textDocument/inlineCompletion', { textDocument: { uri }, position: { line, character: 2 }, context: { triggerKind: 2 } }, source)
+            .then(
+              () => 'answered',
+              (e: { code: number }) => (e.code === RequestCancelled ? 'cancelled' : `error ${e.code}`),
+            );
+          if ((i + round) % 2 === 0) source.cancel();
+          return p;
+        });
+        return withTimeout(Promise.all(pending), 60_000);
+      };
+      const first = await burst(0);
+      assert.ok(first.every((o) => o === 'answered' || o === 'cancelled'), JSON.stringify(first));
+      const before = rssMb();
+      for (let round = 1; round <= 3; round++) await burst(round);
+      const after = rssMb();
+      assert.ok(after - before < 40, `server memory grew from ${before.toFixed(0)} MB to ${after.toFixed(0)} MB over 150 requests`);
+      // Nothing is left running: a fresh request is answered at once, and the model did run.
+      const status = await withTimeout(server.request<Status & { lastCompletionMs: number | null }>('nanomind/status'), 2000);
+      assert.ok(status.lastCompletionMs !== null);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('server lifecycle', () => {
   it('shuts down and exits with code 0', async () => {
     const server = startServer({ NANOMIND_MODELS_DIR: emptyModelsDir() });

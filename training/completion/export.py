@@ -243,6 +243,9 @@ def main():
     ap.add_argument("--diffusion", default="")
     ap.add_argument("--ar", default="")
     ap.add_argument("--random", default="", help="a shape name: export random weights of that shape")
+    ap.add_argument("--fp32-only", action="store_true",
+                    help="only write the fp32 graphs (no int8, parity or latency: those need onnxruntime); "
+                         "used for the server's test fixture: --random tiny --fp32-only")
     ap.add_argument("--vocab", type=int, default=16384)
     ap.add_argument("--out", required=True)
     ap.add_argument("--no-latency", action="store_true")
@@ -277,6 +280,9 @@ def main():
         else:
             export_ar(m, out)
             files = [out / "ar_step.onnx"]
+        if args.fp32_only:
+            print(f"{kind}: wrote {[f.name for f in files]} ({m.n_params()} params)")
+            continue
         q = [quantize(f) for f in files]
         info["export_s"] = time.time() - t0
         info["files"] = {f.name: os.path.getsize(f) for f in files + q}

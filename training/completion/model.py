@@ -48,6 +48,8 @@ SHAPES = {  # candidate shapes measured for CPU latency (README.md, "Shape")
     "d320l8": Config(d_model=320, n_layer=8, n_head=5, d_ff=1280),
     "d384l6": Config(d_model=384, n_layer=6, n_head=6, d_ff=1536),
     "d384l8": Config(d_model=384, n_layer=8, n_head=6, d_ff=1536),
+    # Not a product shape: random weights of this size are the server's test fixture (test/fixtures/tiny-completion).
+    "tiny": Config(d_model=8, n_layer=1, n_head=2, d_ff=16),
 }
 
 

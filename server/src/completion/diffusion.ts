@@ -83,7 +83,11 @@ export class DiffusionModel {
       mem_v: this.kv(memory.v, memory.tokens),
       masked: new this.Tensor('int64', BigInt64Array.from(masked, BigInt), [masked.length]),
     });
-    return softmaxRows(out.logits.data as Float32Array, this.spec.vocabSize);
+    const logits = out.logits.data as Float32Array;
+    if (logits.length !== masked.length * this.spec.vocabSize) {
+      throw new Error(`denoise gave ${logits.length} logits for ${masked.length} slots; the manifest's vocabSize is ${this.spec.vocabSize}`);
+    }
+    return softmaxRows(logits, this.spec.vocabSize);
   }
 
   private ids(values: number[]): OrtTensor {
