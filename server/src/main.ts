@@ -27,12 +27,13 @@ import {
 } from './protocol';
 import { onnxActStep } from './reasoning/models';
 import { PuzzleInputError, PuzzleSolver } from './reasoning/solve';
-import { ModelRegistry } from './runtime/models';
+import { ModelError, ModelRegistry } from './runtime/models';
 import { parseSettings } from './settings';
 import { StatusReporter } from './status';
 import { onRequest, sendNotification } from './typed';
 
 const root = path.resolve(__dirname, '..');
+const version = readVersion();
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let settings: NanomindSettings = parseSettings(undefined);
@@ -40,7 +41,7 @@ let settings: NanomindSettings = parseSettings(undefined);
 const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'), undefined, () =>
   status.changed(),
 );
-const status = new StatusReporter(readVersion(), registry, (s) => void sendNotification(connection, StatusNotification, s));
+const status = new StatusReporter(version, registry, (s) => void sendNotification(connection, StatusNotification, s));
 const completion = new CompletionBrain(registry);
 const memory = new MemoryBrain(registry);
 const puzzles = new PuzzleSolver(registry, onnxActStep);
@@ -55,7 +56,7 @@ connection.onInitialize((params) => {
       inlineCompletionProvider: true,
       executeCommandProvider: { commands: [ServerCommands.solvePuzzle] },
     },
-    serverInfo: { name: 'nanomind', version: readVersion() },
+    serverInfo: { name: 'nanomind', version },
   };
 });
 
@@ -75,9 +76,16 @@ connection.languages.inlineCompletion.on(async (params, token) => {
   const doc = openDocument(requireDocumentUri(params));
   const position = requirePosition(params);
   const started = performance.now();
-  const outcome = await completion.complete(doc, position, settings.completion, token);
-  if (outcome.modelMs !== null) status.recordCompletion(performance.now() - started);
-  return outcome.items satisfies InlineCompletionItem[];
+  try {
+    const outcome = await completion.complete(doc, position, settings.completion, token);
+    if (outcome.modelMs !== null) status.recordCompletion(performance.now() - started);
+    return outcome.items satisfies InlineCompletionItem[];
+  } catch (e) {
+    // A model that fails to load is reported once in the status (the registry records it);
+    // each keystroke then just gets no suggestion instead of an error.
+    if (e instanceof ModelError) return [];
+    throw e;
+  }
 });
 
 connection.onHover(async (params) => {

@@ -226,6 +226,39 @@ describe('server with a corrupt and a missing model file', () => {
       assert.equal(status!.brains.completion.state, 'not-installed');
       assert.match(status!.brains.completion.detail, /models\/tokenizer\.json is missing/);
       assert.equal(status!.brains.memory.state, 'not-installed');
+      // Solve Puzzle still parses and answers, saying why the network cannot run.
+      await server.open('file:///p.sudoku', 'sudoku', SUDOKU);
+      const r = await server.request<{ outcome: string; unavailable: string }>('workspace/executeCommand', {
+        command: 'nanomind.server.solvePuzzle',
+        arguments: [{ uri: 'file:///p.sudoku' }],
+      });
+      assert.equal(r.outcome, 'unavailable');
+      assert.match(r.unavailable, /hrm-sudoku\.onnx is corrupt/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('answers inline completion with nothing when a completion model file is corrupt', async () => {
+    const fixture = path.join(repoRoot, 'test', 'fixtures', 'tiny-completion');
+    const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-models-'));
+    const manifest = JSON.parse(readFileSync(path.join(fixture, 'manifest.json'), 'utf8'));
+    for (const f of Object.values(manifest.brains.completion.files) as { file: string }[]) f.file = path.join(fixture, f.file);
+    manifest.brains.completion.files.denoise.sha256 = '4'.repeat(64);
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const server = startServer({ NANOMIND_MODELS_DIR: dir });
+    try {
+      await server.initialize();
+      await server.open('file:///c.ts', 'typescript', 'const x = 1;\n\n');
+      const items = await server.request<unknown[]>('textDocument/inlineCompletion', {
+        textDocument: { uri: 'file:///c.ts' },
+        position: { line: 1, character: 0 },
+        context: { triggerKind: 2 },
+      });
+      assert.deepEqual(items, []);
+      const status = await server.request<Status>('nanomind/status');
+      assert.equal(status.brains.completion.state, 'corrupt');
+      assert.match(status.brains.completion.detail, /denoise\.onnx is corrupt: sha256/);
     } finally {
       await server.stop();
     }

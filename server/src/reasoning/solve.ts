@@ -49,6 +49,8 @@ export class PuzzleSolver {
     let model: FamilyModel;
     let step: ActStep;
     try {
+      const brain = await this.registry.status('reasoning');
+      if (brain.state !== 'ready') throw new ModelError('reasoning', brain);
       model = await familyModel(this.registry, puzzle.kind);
       step = await this.createStep(this.registry, model);
     } catch (e) {

@@ -82,7 +82,7 @@ export class ModelRegistry {
       const missing = missingRequired(brain, entry);
       if (missing) return notInstalled(`${relative('manifest.json')} lists no ${missing} file for ${brain}`);
       for (const f of Object.values(entry.files)) {
-        const full = path.join(this.modelsDir, f.file);
+        const full = path.resolve(this.modelsDir, f.file);
         try {
           await fs.access(full);
         } catch {
@@ -160,7 +160,7 @@ export class ModelRegistry {
   }
 
   private async readVerified(brain: BrainName, spec: ManifestFile): Promise<Uint8Array> {
-    const full = path.join(this.modelsDir, spec.file);
+    const full = path.resolve(this.modelsDir, spec.file);
     let bytes: Buffer;
     try {
       bytes = await fs.readFile(full);
@@ -180,7 +180,7 @@ export class ModelRegistry {
 
   private loadManifest(brain: BrainName): Promise<Manifest> {
     if (!this.manifest) {
-      this.manifest = readManifest(path.join(this.modelsDir, 'manifest.json'), brain);
+      this.manifest = readManifest(path.resolve(this.modelsDir, 'manifest.json'), brain);
     }
     return this.manifest.then((m) => {
       if (m instanceof ModelError) throw new ModelError(brain, m.status);
