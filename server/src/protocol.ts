@@ -144,6 +144,8 @@ export interface SolvePuzzleResult {
   steps: number;
   halted: boolean;
   ms: number;
+  /** Grid views the network was run on (rotations/reflections), when more than one may be tried. */
+  views?: number;
   answerRows: string[] | null;
   /** The document text of `range` with the answer written in, in the user's layout. */
   answerText: string | null;

@@ -23,6 +23,11 @@ export interface FamilyModel {
   hiddenSize: number;
   classes: number;
   maxSteps: number;
+  /** How many grid views (rotations/reflections) to try, and the halt confidence that ends the search. */
+  views: number;
+  viewStopConfidence: number;
+  /** Grid side of the model's canvas, when its cells form a square grid that views may rotate. */
+  side: number | null;
   encode(puzzle: Puzzle): BigInt64Array;
   decode(puzzle: Puzzle, classes: ArrayLike<number>): PuzzleAnswer;
 }
@@ -34,6 +39,8 @@ interface HrmManifestEntry {
   hiddenSize: number;
   classes: number;
   maxSteps: number;
+  views?: number;
+  viewStopConfidence?: number;
 }
 
 export async function familyModel(registry: ModelRegistry, family: PuzzleFamily): Promise<FamilyModel> {
@@ -53,16 +60,20 @@ export async function familyModel(registry: ModelRegistry, family: PuzzleFamily)
     hiddenSize: entry.hiddenSize,
     classes: entry.classes,
     maxSteps: entry.maxSteps,
+    views: Math.max(1, Math.min(8, entry.views ?? 1)),
+    viewStopConfidence: entry.viewStopConfidence ?? 1,
   };
   if (family === 'sudoku') {
     return {
       ...common,
+      side: null,
       encode: (p) => toInt64(encodeSudoku(p.kind === 'sudoku' ? p.givens : [])),
       decode: (_p, classes) => ({ kind: 'sudoku', digits: decodeSudoku(classes, SUDOKU_VOCABULARY) }),
     };
   }
   return {
     ...common,
+    side: MAZE_VOCABULARY.side,
     encode: (p) => {
       if (p.kind !== 'maze') throw new Error('not a maze');
       return toInt64(encodeMaze(p, MAZE_VOCABULARY));

@@ -6,6 +6,7 @@ import type { PuzzleStep, SolvePuzzleArgs, SolvePuzzleResult, TextRange } from '
 import { ModelError, type ModelRegistry } from '../runtime/models';
 import { runActLoop, type ActStep, type CancellationToken } from './hrm';
 import { familyModel, type FamilyModel } from './models';
+import { fromView, squareViews, toView } from './views';
 import { formatAnswer, parsePuzzle, solveExactly, solverError, verifyAnswer, type Puzzle, type PuzzleAnswer } from './puzzle';
 import { describePosition, type PuzzleError } from './source';
 import { sudokuToLine } from './sudoku';
@@ -58,22 +59,40 @@ export class PuzzleSolver {
       return { ...base, solver: 'network', outcome: 'unavailable', unavailable: e.message, steps: 0, halted: false, ms: 0, answerRows: null, answerText: null, problems: [] };
     }
 
-    const result = await runActLoop({
-      step,
-      tokens: model.encode(puzzle),
-      positions: model.positions,
-      hiddenSize: model.hiddenSize,
-      classes: model.classes,
-      statePositions: model.statePositions,
-      maxSteps: model.maxSteps,
-      cancellation: token,
-      onStep: (r) => onStep({ runId, step: r.step, rows: displayRows(puzzle, model.decode(puzzle, r.grid)), haltProbability: r.haltProbability, ms: r.ms }),
-    });
-    const loop = { solver: 'network' as const, steps: result.steps, halted: result.status === 'halted', ms: result.ms };
-    if (result.status === 'cancelled' || !result.grid) {
-      return { ...base, ...loop, outcome: 'cancelled', answerRows: null, answerText: null, problems: [] };
+    // One ACT loop per view of the grid (one view unless the manifest asks for more); keep the view
+    // whose halt head is most confident, stopping early once one is confident enough.
+    const tokens = model.encode(puzzle);
+    const perms = model.side ? squareViews(model.side).slice(0, model.views) : [null];
+    let best: { grid: Int32Array; halt: number; halted: boolean } | null = null;
+    let steps = 0;
+    let ms = 0;
+    let views = 0;
+    for (const perm of perms) {
+      views++;
+      const back = (grid: Int32Array) => (perm ? fromView(grid, perm) : grid);
+      const stepsBefore = steps;
+      const result = await runActLoop({
+        step,
+        tokens: perm ? toView(tokens, perm) : tokens,
+        positions: model.positions,
+        hiddenSize: model.hiddenSize,
+        classes: model.classes,
+        statePositions: model.statePositions,
+        maxSteps: model.maxSteps,
+        cancellation: token,
+        onStep: (r) =>
+          onStep({ runId, step: stepsBefore + r.step, rows: displayRows(puzzle, model.decode(puzzle, back(r.grid))), haltProbability: r.haltProbability, ms: r.ms }),
+      });
+      steps += result.steps;
+      ms += result.ms;
+      if (result.status === 'cancelled' || !result.grid) {
+        return { ...base, solver: 'network', steps, halted: false, ms, views, outcome: 'cancelled', answerRows: null, answerText: null, problems: [] };
+      }
+      if (!best || result.haltProbability > best.halt) best = { grid: back(result.grid), halt: result.haltProbability, halted: result.status === 'halted' };
+      if (result.haltProbability >= model.viewStopConfidence) break;
     }
-    return { ...base, ...loop, ...answered(puzzle, model.decode(puzzle, result.grid)) };
+    const loop = { solver: 'network' as const, steps, halted: best!.halted, ms, views };
+    return { ...base, ...loop, ...answered(puzzle, model.decode(puzzle, best!.grid)) };
   }
 }
 
