@@ -147,7 +147,7 @@ function pageHtml(cspSource: string): string {
     let status = state.running ? 'Solving… ' + (steps.length ? 'step ' + steps.length : '') : '';
     if (r) {
       const who = r.solver === 'exact' ? 'Classical solver (exact, not the network)' : 'Network (HRM)';
-      status = who + (r.solver === 'network' && r.outcome !== 'unavailable' ? ' — ' + r.steps + ' step(s), ' + (r.halted ? 'halted by the model' : 'step limit reached') : '') + ' — ' + r.ms.toFixed(1) + ' ms';
+      status = who + (r.solver === 'network' && r.outcome !== 'unavailable' ? ' — ' + r.steps + ' step(s)' + (r.views > 1 ? ' over ' + r.views + ' grid views' : '') + ', ' + (r.halted ? 'halted by the model' : 'step limit reached') : '') + ' — ' + r.ms.toFixed(1) + ' ms';
     }
     text(el('status'), status);
 
