@@ -28,10 +28,6 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
-  get serverStatus(): ServerStatus | undefined {
-    return this.server;
-  }
-
   private render(): void {
     const s = this.server;
     if (this.state === 'starting') {

@@ -35,7 +35,7 @@ interface EncodedChunk extends KV {
 /** The memory of one document: its encoded chunks, in order, reused while they stay the same. */
 export class DocumentMemory {
   chunks: EncodedChunk[] = [];
-  /** Chunks re-used from the cache by the last `update` (for the benchmark and the hover). */
+  /** Chunks reused from the cache by the last `encodeContext` (what the cache saved; checked by tests). */
   lastReused = 0;
 }
 
