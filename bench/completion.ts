@@ -98,7 +98,9 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
   for (const c of cases) {
     const doc = TextDocument.create(`file:///bench/${name}/${c.id}`, c.language, 1, c.prefix + c.suffix);
     const t0 = performance.now();
-    const out = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token);
+    // The case's kind picks single- or multi-line mode, as in training/completion/eval.py (the cursor
+    // sits at column 0 of the line after the gap, where the editor alone would always pick multi-line).
+    const out = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token, { mode: c.kind });
     const ms = performance.now() - t0;
     const got = (out.items[0]?.insertText as string | undefined) ?? '';
     const want = c.middle.trimEnd();

@@ -11,20 +11,41 @@ before(async () => {
 });
 
 describe('contextWindow', () => {
-  it('takes everything when the document fits, split at the cursor even mid-word', () => {
+  it('ends the prefix at the cursor line, puts the typed part of the line on the canvas, mid-word too', () => {
     const text = 'def add(a, b):\n    return a + b\n\nprint(ad';
     const w = contextWindow(text, text.length - 1, 1024, tok);
-    assert.equal(w.prefix, 'def add(a, b):\n    return a + b\n\nprint(a');
+    assert.equal(w.prefix, 'def add(a, b):\n    return a + b\n\n');
+    assert.equal(w.typed, 'print(a');
+    assert.equal(tok.decode(w.typedIds), 'print(a');
     assert.equal(w.suffix, 'd');
     assert.equal(w.linePrefix, 'print(a');
     assert.equal(w.lineSuffix, 'd');
     assert.equal(tok.decode(w.prefixIds), w.prefix);
   });
 
+  it('starts the suffix at the next line when only blanks follow the cursor (as in training)', () => {
+    const text = 'function f(x) {\n  const y = x  \n  return y;\n}\n';
+    const cursor = text.indexOf('x  \n') + 1;
+    const w = contextWindow(text, cursor, 1024, tok);
+    assert.equal(w.prefix, 'function f(x) {\n');
+    assert.equal(w.typed, '  const y = x');
+    assert.equal(w.suffix, '  return y;\n}\n');
+  });
+
+  it('keeps a very long typed line in the prefix instead of the canvas', () => {
+    const line = 'const values = [' + Array.from({ length: 60 }, (_, i) => `item${i}`).join(', ');
+    const text = 'let a = 1;\n' + line + '\n';
+    const w = contextWindow(text, text.length - 1, 1024, tok);
+    assert.equal(w.typed, '');
+    assert.deepEqual(w.typedIds, []);
+    assert.equal(w.prefix, text.slice(0, -1));
+    assert.equal(w.suffix, '\n');
+  });
+
   it('keeps CRLF and tabs byte for byte', () => {
     const text = 'if (x) {\r\n\treturn 1;\r\n}\r\n';
     const w = contextWindow(text, 10, 1024, tok);
-    assert.equal(w.prefix + w.suffix, text);
+    assert.equal(w.prefix + w.typed + w.suffix, text);
   });
 
   it('respects the token budget: three quarters before, one quarter after', () => {

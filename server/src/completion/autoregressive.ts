@@ -4,6 +4,7 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import type { SpecialTokenIds } from '../runtime/tokenizer';
 import type { DiffusionSpec } from './diffusion';
+import { agreesWith } from './sampler';
 
 type TensorCtor = new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => OrtTensor;
 
@@ -24,8 +25,10 @@ export class AutoregressiveModel {
   ) {}
 
   /**
-   * Greedy middle for (prefix, suffix): stops at <eos>, after `maxTokens`, or — when `endsSpan` says
-   * so for a generated token (a line break in single-line mode) — right after that token.
+   * Greedy middle for (prefix, suffix): stops at <eos>, after `maxTokens` generated tokens, or — when
+   * `endsSpan` says so for a generated token (a line break in single-line mode) — right after that token.
+   * The middle starts with `heal.fixed` (the typed line) and its next tokens must spell `heal.rest`
+   * (the same healing as the diffusion sampler); the result's ids include the fixed ones.
    */
   async infill(
     prefixIds: number[],
@@ -34,16 +37,18 @@ export class AutoregressiveModel {
     maxTokens: number,
     endsSpan: (id: number) => boolean,
     cancelled: () => boolean,
+    heal: { fixed: number[]; rest: string; tokenText: (id: number) => string } = { fixed: [], rest: '', tokenText: () => '' },
   ): Promise<ArResult> {
     const { nLayer, nHead, headDim, vocabSize } = this.spec;
-    const prompt = [special.fimPrefix, ...prefixIds, special.fimSuffix, ...suffixIds, special.fimMiddle];
+    const prompt = [special.fimPrefix, ...prefixIds, special.fimSuffix, ...suffixIds, special.fimMiddle, ...heal.fixed];
+    let rest = heal.rest;
     let pastK = new this.Tensor('float32', new Float32Array(0), [nLayer, 1, nHead, 0, headDim]);
     let pastV = pastK;
     let feed = prompt;
     let position = 0;
-    const ids: number[] = [];
+    const ids: number[] = [...heal.fixed];
     let forwards = 0;
-    while (ids.length < maxTokens) {
+    while (ids.length - heal.fixed.length < maxTokens) {
       if (cancelled()) return { ids, forwards, cancelled: true };
       const out = await this.session.run({
         ids: new this.Tensor('int64', BigInt64Array.from(feed, BigInt), [1, feed.length]),
@@ -55,14 +60,28 @@ export class AutoregressiveModel {
       position += feed.length;
       pastK = out.present_k;
       pastV = out.present_v;
-      const next = argmaxAllowed(out.logits.data as Float32Array, vocabSize, special.eos);
-      if (next === special.eos) break;
+      const logits = out.logits.data as Float32Array;
+      const next = rest ? argmaxAgreeing(logits, vocabSize, rest, heal.tokenText) : argmaxAllowed(logits, vocabSize, special.eos);
+      if (next < 0 || next === special.eos) break;
+      if (rest) {
+        const text = heal.tokenText(next);
+        rest = text.startsWith(rest) ? '' : rest.slice(text.length);
+      }
       ids.push(next);
       if (endsSpan(next)) break;
       feed = [next];
     }
     return { ids, forwards, cancelled: false };
   }
+}
+
+/** The most likely token that agrees with the text still to spell (-1 when none does). */
+function argmaxAgreeing(logits: Float32Array, vocab: number, rest: string, tokenText: (id: number) => string): number {
+  let best = -1;
+  for (let v = controlTokens; v < vocab; v++) {
+    if ((best < 0 || logits[v] > logits[best]) && agreesWith(tokenText(v), rest)) best = v;
+  }
+  return best;
 }
 
 function argmaxAllowed(logits: Float32Array, vocab: number, eos: number): number {

@@ -1,7 +1,11 @@
-// The context the completion model reads around the cursor: up to a token budget of text before
-// it (three quarters) and after it (one quarter). Windows are cut at line boundaries before
-// tokenizing, so a window edge never splits a token, and the prefix is tokenized up to the cursor
-// even when the cursor sits inside a word.
+// The context the completion model reads around the cursor, laid out the way the model was trained:
+// training spans start at the first token of a line and end at the first token of a later line. So the
+// prefix stops at the START of the cursor line, the text typed on that line (`typed`) goes onto the
+// canvas as given tokens, and the suffix starts at the cursor, or at the next line when only blanks
+// follow the cursor (the model then writes the rest of the line and its line break). A cursor in the
+// middle of a word is fine: the line is tokenized from its start, and the sampler "heals" the last
+// typed token (see sampler.ts). Budget: three quarters of the tokens before, one quarter after.
+// Windows are cut at line boundaries before tokenizing, so a window edge never splits a token.
 import type { CodeTokenizer } from '../runtime/tokenizer';
 
 export interface ContextWindow {
@@ -10,6 +14,9 @@ export interface ContextWindow {
   /** The exact text the ids stand for. */
   prefix: string;
   suffix: string;
+  /** The cursor line's text before the cursor that sits on the canvas ('' when it went into the prefix). */
+  typed: string;
+  typedIds: number[];
   /** The cursor line's text before and after the cursor. */
   linePrefix: string;
   lineSuffix: string;
@@ -17,6 +24,8 @@ export interface ContextWindow {
 
 /** Generous characters per token for slicing before tokenizing; the token budget is applied after. */
 const charsPerTokenBound = 8;
+/** A longer typed line goes into the prefix instead (the canvas holds at most 64 tokens). */
+export const maxTypedTokens = 40;
 
 export function contextWindow(text: string, offset: number, budget: number, tokenizer: CodeTokenizer): ContextWindow {
   const cursor = Math.max(0, Math.min(offset, text.length));
@@ -31,34 +40,40 @@ export function contextWindow(text: string, offset: number, budget: number, toke
     const nl = text.indexOf('\n', from);
     if (nl >= 0 && nl < cursor) from = nl + 1;
   }
-  const maxSuffixChars = suffixBudget * charsPerTokenBound;
-  let to = Math.min(text.length, cursor + maxSuffixChars);
-  if (to < text.length) {
-    const nl = text.lastIndexOf('\n', to);
-    if (nl > cursor) to = nl;
-  }
+  const lineStart = Math.max(from, text.lastIndexOf('\n', cursor - 1) + 1);
+  const nextNewline = text.indexOf('\n', cursor);
+  const lineEnd = nextNewline < 0 ? text.length : nextNewline;
+  const linePrefix = text.slice(lineStart, cursor);
+  const lineSuffix = text.slice(cursor, lineEnd);
 
-  let prefix = text.slice(from, cursor);
+  let typed = linePrefix;
+  let typedIds = tokenizer.encode(typed);
+  let prefixEnd = lineStart;
+  if (typedIds.length > maxTypedTokens) {
+    typed = '';
+    typedIds = [];
+    prefixEnd = cursor;
+  }
+  let prefix = text.slice(from, prefixEnd);
   let prefixIds = tokenizer.encode(prefix);
   if (prefixIds.length > prefixBudget) {
     prefixIds = prefixIds.slice(prefixIds.length - prefixBudget);
     prefix = tokenizer.decode(prefixIds);
   }
-  let suffix = suffixBudget > 0 ? text.slice(cursor, to) : '';
+
+  // Only blanks after the cursor: the suffix is the next line on (the blanks are the model's to write).
+  const suffixStart = lineSuffix.trim() === '' && typed === linePrefix ? Math.min(text.length, lineEnd + 1) : cursor;
+  const maxSuffixChars = suffixBudget * charsPerTokenBound;
+  let to = Math.min(text.length, suffixStart + maxSuffixChars);
+  if (to < text.length) {
+    const nl = text.lastIndexOf('\n', to);
+    if (nl > suffixStart) to = nl;
+  }
+  let suffix = suffixBudget > 0 ? text.slice(suffixStart, to) : '';
   let suffixIds = tokenizer.encode(suffix);
   if (suffixIds.length > suffixBudget) {
     suffixIds = suffixIds.slice(0, suffixBudget);
     suffix = tokenizer.decode(suffixIds);
   }
-  const lineStart = Math.max(from, text.lastIndexOf('\n', cursor - 1) + 1);
-  const nextNewline = text.indexOf('\n', cursor);
-  const lineEnd = Math.min(to, nextNewline < 0 ? text.length : nextNewline);
-  return {
-    prefixIds,
-    suffixIds,
-    prefix,
-    suffix,
-    linePrefix: text.slice(lineStart, cursor),
-    lineSuffix: text.slice(cursor, lineEnd),
-  };
+  return { prefixIds, suffixIds, prefix, suffix, typed, typedIds, linePrefix, lineSuffix };
 }

@@ -1,6 +1,7 @@
 // The completion brain's entry point: an inline-completion request in, ghost-text items out.
-// request → context window → per-document memory (only changed chunks re-encoded) → parallel
-// denoising of a <mask> canvas → detokenize → trim to the line or block → drop suffix overlap.
+// request → context window (prefix up to the cursor line, the typed line on the canvas) → per-document
+// memory (only changed chunks re-encoded) → parallel denoising of a <mask> canvas → detokenize → drop
+// the typed text → trim to the line or block → drop suffix overlap.
 // A newer request for the same document cancels the older one; every pass checks cancellation.
 import type { CancellationToken, InlineCompletionItem, Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -11,7 +12,7 @@ import type { CodeTokenizer } from '../runtime/tokenizer';
 import { contextWindow } from './context';
 import { AutoregressiveModel } from './autoregressive';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from './diffusion';
-import { completionMode, trimSuggestion } from './postprocess';
+import { completionMode, trimSuggestion, type CompletionMode } from './postprocess';
 import { sampleInfill } from './sampler';
 import { SuggestionCache } from './suggestionCache';
 
@@ -27,9 +28,19 @@ export interface CompletionOutcome {
 
 /** Below this confidence in any committed token, say nothing rather than suggest a guess. */
 const minConfidence = 0.2;
+/** Ids below this are control tokens (models/tokenizer.json: <pad> <eos> <mask>, FIM, reserved). */
+const controlTokenCount = 10;
+
+/** Options a caller other than the editor may set (the benchmark knows each case's kind). */
+export interface CompleteOptions {
+  /** Force single- or multi-line mode instead of deciding from the cursor line. */
+  mode?: CompletionMode;
+}
 
 interface Engine {
   tokenizer: CodeTokenizer;
+  /** Text of every token id ('' for control tokens): for healing the typed line's last token. */
+  tokenText: (id: number) => string;
   model: DiffusionModel;
   /** The benchmark's baseline; present only when the manifest lists the 'ar' file. */
   autoregressive: AutoregressiveModel | null;
@@ -48,6 +59,7 @@ export class CompletionBrain {
     position: Position,
     settings: NanomindSettings['completion'],
     token: CancellationToken,
+    options: CompleteOptions = {},
   ): Promise<CompletionOutcome> {
     const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0, tokens: 0 };
     if (!settings.enabled || !settings.languages.includes(doc.languageId)) return none;
@@ -64,7 +76,7 @@ export class CompletionBrain {
       await previous?.done;
       const cancelled = () => token.isCancellationRequested || mine.superseded;
       if (cancelled()) return none;
-      return await this.run(doc, position, settings, cancelled);
+      return await this.run(doc, position, settings, cancelled, options);
     } finally {
       finish();
       if (this.inFlight.get(doc.uri) === mine) this.inFlight.delete(doc.uri);
@@ -82,10 +94,11 @@ export class CompletionBrain {
     position: Position,
     settings: NanomindSettings['completion'],
     cancelled: () => boolean,
+    options: CompleteOptions,
   ): Promise<CompletionOutcome> {
     const started = performance.now();
     const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0, tokens: 0 };
-    const { tokenizer, model, autoregressive } = await this.loadEngine();
+    const { tokenizer, tokenText, model, autoregressive } = await this.loadEngine();
     const text = doc.getText();
     const offset = doc.offsetAt(position);
     // Always a range: VS Code drops a range-less item that does not match the word at the cursor.
@@ -95,33 +108,39 @@ export class CompletionBrain {
     if (cached !== undefined) return { items: cached ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0 };
 
     const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer);
-    const mode = completionMode(w.linePrefix, w.lineSuffix);
+    const mode = options.mode ?? completionMode(w.linePrefix, w.lineSuffix);
+    // The typed line sits on the canvas; its last token is re-chosen by the model ("healed").
+    const fixed = w.typedIds.slice(0, -1);
+    const heal = { fixed, rest: w.typedIds.length ? tokenText(w.typedIds[w.typedIds.length - 1]) : '', tokenText };
     // `show` is false when the model was not confident enough: nothing is suggested (and remembered).
     const finish = (ids: number[], forwards: number, show = true): CompletionOutcome => {
-      const suggestion = show ? trimSuggestion(tokenizer.decode(ids), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix }) : '';
+      const raw = tokenizer.decode(ids);
+      const ok = show && raw.startsWith(w.typed);
+      const suggestion = ok ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix }) : '';
       this.cache.store(doc.uri, text, offset, suggestion);
-      return { items: suggestion ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: ids.length };
+      return { items: suggestion ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: Math.max(0, ids.length - fixed.length) };
     };
     if (settings.decoder === 'autoregressive') {
       if (!autoregressive) return none;
-      const endsLine = (id: number) => mode === 'single_line' && tokenizer.decode([id]).includes('\n');
-      const r = await autoregressive.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, endsLine, cancelled);
+      const endsLine = (id: number) => mode === 'single_line' && tokenText(id).includes('\n');
+      const r = await autoregressive.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, endsLine, cancelled, heal);
       return r.cancelled ? none : finish(r.ids, r.forwards);
     }
     let memory = this.memories.get(doc.uri);
     if (!memory) this.memories.set(doc.uri, (memory = new DocumentMemory()));
     const kv = await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled);
     if (!kv) return none;
-    const canvasStart = w.prefixIds.length;
+    const base = mode === 'single_line' ? model.spec.canvasSingleLine : model.spec.canvasMultiLine;
     const sample = await sampleInfill({
-      denoise: (canvas, masked) => model.denoise(kv, canvas, canvasStart, masked),
-      canvasSize: Math.min(mode === 'single_line' ? model.spec.canvasSingleLine : model.spec.canvasMultiLine, settings.maxTokens + 1),
+      denoise: (canvas, masked) => model.denoise(kv, canvas, w.prefixIds.length, masked),
+      canvasSize: Math.min(model.spec.canvasMultiLine, fixed.length + Math.min(base, settings.maxTokens + 1)),
       vocabSize: model.spec.vocabSize,
       maskId: tokenizer.special.mask,
       eosId: tokenizer.special.eos,
       threshold: settings.threshold,
       minConfidence,
       cancellation: { get isCancellationRequested() { return cancelled(); } },
+      ...heal,
     });
     if (sample.status === 'cancelled') return none;
     return finish(sample.ids, sample.forwards, sample.status === 'done');
@@ -142,8 +161,10 @@ export class CompletionBrain {
           import('onnxruntime-node'),
         ]);
         const ar = entry.files.ar ? await this.registry.session('completion', 'ar') : null;
+        const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < controlTokenCount ? '' : tokenizer.decode([id])));
         return {
           tokenizer,
+          tokenText: (id: number) => texts[id] ?? '',
           model: new DiffusionModel(spec, encode, denoise, ort.Tensor),
           autoregressive: ar ? new AutoregressiveModel(spec, ar, ort.Tensor) : null,
         };

@@ -7,6 +7,12 @@
 // the first masked slot whose best guess is <eos>; only slots before it may commit, and that <eos>
 // itself only once it is the leftmost masked slot. Letting far <eos> slots commit first makes the end
 // creep left (spans came out 4x too short in the first evaluation).
+//
+// Healing (see context.ts): the canvas may start with `fixed` tokens (the line typed so far, but its
+// last token) and a `rest` text (that last token's text) the next slots must spell. The leftmost masked
+// slot then only takes tokens that agree with `rest` (start with it, or are a prefix of it), so a word
+// cut by the cursor ("retu|") can still become the token the model knows ("return"). Until `rest` is
+// spelled, each pass commits only that slot.
 
 /** Probabilities (softmaxed) over the vocabulary for each masked slot, in the order asked. */
 export type Denoise = (canvas: Int32Array, masked: number[]) => Promise<Float32Array>;
@@ -23,11 +29,17 @@ export interface SamplerOptions {
   minConfidence?: number;
   /** Checked before every forward pass. */
   cancellation?: { readonly isCancellationRequested: boolean };
+  /** Tokens given at the start of the canvas (the typed line; see above). */
+  fixed?: number[];
+  /** Text the tokens after `fixed` must spell first; needs `tokenText`. */
+  rest?: string;
+  /** The text of a token id ('' for control tokens). */
+  tokenText?: (id: number) => string;
 }
 
 export interface SampleResult {
   status: 'done' | 'cancelled' | 'low-confidence';
-  /** The span's token ids, without <eos> and what follows it. */
+  /** The span's token ids (the fixed ones first), without <eos> and what follows it. */
   ids: number[];
   forwards: number;
   /** Lowest confidence among the committed span tokens (1 for an empty span). */
@@ -37,6 +49,11 @@ export interface SampleResult {
 export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
   const canvas = new Int32Array(o.canvasSize).fill(o.maskId);
   const confidence = new Float32Array(o.canvasSize).fill(1);
+  const fixed = o.fixed ?? [];
+  if (fixed.length >= o.canvasSize) throw new RangeError(`${fixed.length} fixed tokens do not fit a canvas of ${o.canvasSize}`);
+  canvas.set(fixed);
+  let rest = o.rest ?? '';
+  if (rest && !o.tokenText) throw new TypeError('sampleInfill: `rest` needs `tokenText`');
   let forwards = 0;
   for (;;) {
     const end = spanEnd(canvas, o.eosId);
@@ -48,6 +65,16 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
     const probs = await o.denoise(canvas, masked);
     forwards++;
     const guesses = masked.map((slot, k) => argmaxRow(probs, k, o.vocabSize, slot));
+    if (rest) {
+      // The leftmost masked slot continues the typed text: it commits, alone unless `rest` is now spelled.
+      const heal = argmaxAgreeing(probs, 0, o.vocabSize, masked[0], rest, o.tokenText!);
+      if (!heal) return { status: 'low-confidence', ids: [], forwards, minCommittedConfidence: 0 };
+      canvas[heal.slot] = heal.id;
+      const text = o.tokenText!(heal.id);
+      rest = text.startsWith(rest) ? '' : rest.slice(text.length);
+      if (rest) continue;
+      guesses.shift();
+    }
     const endIndex = guesses.findIndex((g) => g.id === o.eosId);
     const best = endIndex < 0 ? guesses : guesses.slice(0, endIndex === 0 ? 1 : endIndex);
     // The most confident eligible slot always commits, so every pass makes progress.
@@ -58,12 +85,28 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
       confidence[best[k].slot] = best[k].p;
     }
   }
+  if (rest) return { status: 'low-confidence', ids: [], forwards, minCommittedConfidence: 0 };
   const end = spanEnd(canvas, o.eosId);
   const ids = Array.from(canvas.subarray(0, end));
   let minConf = 1;
   for (let i = 0; i < end; i++) minConf = Math.min(minConf, confidence[i]);
   const status = o.minConfidence !== undefined && minConf < o.minConfidence ? 'low-confidence' : 'done';
   return { status, ids, forwards, minCommittedConfidence: minConf };
+}
+
+/** Whether a token with text `t` may come next when the span must still spell `rest`. */
+export function agreesWith(t: string, rest: string): boolean {
+  return t.length > 0 && (t.startsWith(rest) || rest.startsWith(t));
+}
+
+/** The most probable token of a row that agrees with `rest`, or null when none does. */
+function argmaxAgreeing(probs: Float32Array, row: number, vocab: number, slot: number, rest: string, tokenText: (id: number) => string): { slot: number; id: number; p: number } | null {
+  let best: { slot: number; id: number; p: number } | null = null;
+  const base = row * vocab;
+  for (let v = 0; v < vocab; v++) {
+    if ((best === null || probs[base + v] > best.p) && agreesWith(tokenText(v), rest)) best = { slot, id: v, p: probs[base + v] };
+  }
+  return best;
 }
 
 /** Index of the first committed <eos>, or the canvas size. */
