@@ -118,11 +118,11 @@ async function main(): Promise<void> {
   const modelsDir = process.env.NANOMIND_MODELS_DIR || 'models';
   const result: Record<string, unknown> = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, cases: cases.length, systems: {} };
   const table: string[] = [];
-  const hasAr = Boolean((await registry.brainEntry('completion')).files.ar);
+  const hasAr = await registry.hasFile('completion', 'ar');
   for (const name of Object.keys(systems)) {
     if (systems[name].decoder === 'autoregressive' && !hasAr) {
-      (result.systems as Record<string, unknown>)[name] = { unavailable: "the manifest lists no 'ar' file for completion" };
-      table.push(`| ${name} | — | — | not run: the manifest lists no 'ar' file | | | | |`);
+      (result.systems as Record<string, unknown>)[name] = { unavailable: "no 'ar' file for completion in the manifest or on disk" };
+      table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | |`);
       continue;
     }
     const rows = await runSystem(name, cases, registry);

@@ -68,6 +68,26 @@ describe('ModelRegistry', () => {
     assert.match((await new ModelRegistry(dir).status('completion')).detail, /lists no 'encode', 'denoise' file for completion/);
   });
 
+  it('stays ready without an optional file (the AR twin left out of the VSIX), and says it is absent', async () => {
+    const files = { 't.json': 'T', 'e.onnx': 'E', 'd.onnx': 'D' };
+    const brains = (withAr: boolean) => ({
+      completion: {
+        files: {
+          tokenizer: { file: 't.json', sha256: sha('T') },
+          encode: { file: 'e.onnx', sha256: sha('E') },
+          denoise: { file: 'd.onnx', sha256: sha('D') },
+          ar: { file: 'ar.onnx', sha256: sha('A'), optional: withAr },
+        },
+      },
+    });
+    const optional = new ModelRegistry(modelsDir(files, brains(true)));
+    assert.equal((await optional.status('completion')).state, 'ready');
+    assert.equal(await optional.hasFile('completion', 'ar'), false);
+    assert.equal(await optional.hasFile('completion', 'encode'), true);
+    const required = new ModelRegistry(modelsDir(files, brains(false)));
+    assert.match((await required.status('completion')).detail, /models\/ar\.onnx is missing/);
+  });
+
   it('names a missing manifest and a missing file', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'nanomind-reg-'));
     assert.match((await new ModelRegistry(empty).status('memory')).detail, /models\/manifest\.json is missing/);

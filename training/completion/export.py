@@ -155,8 +155,10 @@ def session(path, threads=2):
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
-def parity_diffusion(m: Transformer, enc_path, den_path, seed=0):
-    """Reference = the training-time joint forward (data.py layout + diffusion_mask) on the same tokens."""
+def parity_diffusion(m: Transformer, enc_path, den_path, seed=0, fixture=""):
+    """Reference = the training-time joint forward (data.py layout + diffusion_mask) on the same tokens.
+    With `fixture`, also writes the inputs and PyTorch's top-16 log-probabilities per masked slot as JSON, for
+    the server's parity test (test/unit/completionParity.test.ts runs the shipped graphs on the same inputs)."""
     cfg = m.cfg
     g = np.random.default_rng(seed)
     P, S, C = 150, 40, 16
@@ -181,6 +183,15 @@ def parity_diffusion(m: Transformer, enc_path, den_path, seed=0):
     logits, att = sd.run(None, {"canvas_ids": canvas[None].astype(np.int64), "canvas_pos": ex["pos"][None, P + S:P + S + C],
                                 "mem_k": mk, "mem_v": mv, "masked": masked.astype(np.int64)})
     ok = ref > -1e8
+    if fixture:
+        logp = torch.log_softmax(torch.tensor(ref), -1).numpy()
+        top = np.argsort(-logp, -1)[:, :16]
+        Path(fixture).write_text(json.dumps({
+            "what": "training/completion/export.py parity_diffusion: inputs and the PyTorch reference (training-time joint "
+                    "forward, fp32) as top-16 log-probabilities per masked canvas slot",
+            "prefix_ids": prefix.tolist(), "suffix_ids": suffix.tolist(), "canvas_ids": canvas.tolist(),
+            "masked": masked.tolist(), "top_ids": top.tolist(),
+            "top_logprobs": np.take_along_axis(logp, top, -1).round(5).tolist()}))
     return {"max_abs_diff": float(np.abs(logits[ok] - ref[ok]).max()),
             "argmax_agree": float((logits.argmax(-1) == ref.argmax(-1)).mean()),
             "attention_shape": list(att.shape)}
@@ -250,6 +261,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--no-latency", action="store_true")
     ap.add_argument("--spec", default="", help="also write the spec here (e.g. training/completion/spec.json)")
+    ap.add_argument("--parity-fixture", default="", help="write the diffusion parity inputs + PyTorch reference here (JSON)")
     args = ap.parse_args()
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
@@ -287,7 +299,7 @@ def main():
         info["export_s"] = time.time() - t0
         info["files"] = {f.name: os.path.getsize(f) for f in files + q}
         if kind == "diffusion":
-            info["parity_fp32"] = parity_diffusion(m, files[0], files[1])
+            info["parity_fp32"] = parity_diffusion(m, files[0], files[1], fixture=args.parity_fixture)
             info["parity_int8"] = parity_diffusion(m, q[0], q[1])
             kv = f"[{L},1,{H},M,{Dh}]"
             spec["graphs"]["diffusion_encode"] = {

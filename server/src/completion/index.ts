@@ -160,7 +160,7 @@ export class CompletionBrain {
           this.registry.session('completion', 'denoise'),
           import('onnxruntime-node'),
         ]);
-        const ar = entry.files.ar ? await this.registry.session('completion', 'ar') : null;
+        const ar = (await this.registry.hasFile('completion', 'ar')) ? await this.registry.session('completion', 'ar') : null;
         const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < controlTokenCount ? '' : tokenizer.decode([id])));
         return {
           tokenizer,

@@ -13,8 +13,10 @@ export interface ManifestFile {
   sha256: string;
   bytes?: number;
   params?: number;
-  inputs?: Record<string, { dtype: string; shape: (number | string)[] }>;
-  outputs?: Record<string, { dtype: string; shape: (number | string)[] }>;
+  /** Not needed to run the brain (the AR twin, used by the benchmark; left out of the VSIX). */
+  optional?: boolean;
+  inputs?: { name: string; dtype: string; shape: (number | string)[] }[];
+  outputs?: { name: string; dtype: string; shape: (number | string)[] }[];
   [extra: string]: unknown;
 }
 
@@ -82,6 +84,7 @@ export class ModelRegistry {
       const missing = missingRequired(brain, entry);
       if (missing) return notInstalled(`${relative('manifest.json')} lists no ${missing} file for ${brain}`);
       for (const f of Object.values(entry.files)) {
+        if (f.optional) continue;
         const full = path.resolve(this.modelsDir, f.file);
         try {
           await fs.access(full);
@@ -104,6 +107,18 @@ export class ModelRegistry {
       throw new ModelError(brain, notInstalled(`no ${brain} model in ${relative('manifest.json')}`));
     }
     return entry;
+  }
+
+  /** Whether the manifest lists this file for the brain and it is on disk (for optional files). */
+  async hasFile(brain: BrainName, key: string): Promise<boolean> {
+    try {
+      const spec = (await this.brainEntry(brain)).files[key];
+      if (!spec) return false;
+      await fs.access(path.resolve(this.modelsDir, spec.file));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The bytes of one file of a brain, checked against the manifest's sha256. */
