@@ -1,7 +1,7 @@
 // Benchmark: held-out code infill through the server's own completion code (context window,
 // per-document memory, sampler, post-processing), for the diffusion model, the same model committing
 // one token per pass, and the autoregressive twin, side by side on the same cases in one run.
-// Usage: npm run bench:completion [-- --limit N]
+// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--systems diffusion,autoregressive]
 // Writes bench/results/completion.json and prints a table.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -15,6 +15,13 @@ import { machineDescription, percentile } from './machine';
 const root = path.resolve(__dirname, '..');
 const limitArg = process.argv.indexOf('--limit');
 const limit = limitArg > 0 ? Number(process.argv[limitArg + 1]) : Infinity;
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+/** The diffusion system's commit threshold (the shipped default unless given). */
+const threshold = Number(arg('--threshold') ?? defaultSettings.completion.threshold);
+const only = arg('--systems')?.split(',');
 
 interface Case {
   id: string;
@@ -44,7 +51,7 @@ interface Row {
 }
 
 const systems: Record<string, Partial<NanomindSettings['completion']>> = {
-  diffusion: { decoder: 'diffusion', threshold: 0.9 },
+  diffusion: { decoder: 'diffusion', threshold },
   // A threshold above 1 lets only the single most confident slot commit in each pass.
   diffusion_one_token_per_step: { decoder: 'diffusion', threshold: 1.01 },
   autoregressive: { decoder: 'autoregressive' },
@@ -116,10 +123,10 @@ async function main(): Promise<void> {
   if (status.state !== 'ready') throw new Error(`the completion brain is not ready: ${status.detail}`);
   const cases = loadCases();
   const modelsDir = process.env.NANOMIND_MODELS_DIR || 'models';
-  const result: Record<string, unknown> = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, cases: cases.length, systems: {} };
+  const result: Record<string, unknown> = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, cases: cases.length, threshold, systems: {} };
   const table: string[] = [];
   const hasAr = await registry.hasFile('completion', 'ar');
-  for (const name of Object.keys(systems)) {
+  for (const name of Object.keys(systems).filter((n) => !only || only.includes(n))) {
     if (systems[name].decoder === 'autoregressive' && !hasAr) {
       (result.systems as Record<string, unknown>)[name] = { unavailable: "no 'ar' file for completion in the manifest or on disk" };
       table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | |`);
@@ -134,7 +141,10 @@ async function main(): Promise<void> {
     }
   }
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench', 'results', 'completion.json'), JSON.stringify(result, null, 2) + '\n');
+  // Partial runs (--limit, --systems, --threshold) go to their own file; the full default run is the record.
+  const partial = Number.isFinite(limit) || only || arg('--threshold') !== undefined;
+  const out = partial ? `completion-partial-t${threshold}-n${cases.length}.json` : 'completion.json';
+  writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);
   console.log('| system | cases | n | exact match | edit similarity | p50 ms | p95 ms | tokens/forward |');
   console.log('|---|---|---|---|---|---|---|---|');

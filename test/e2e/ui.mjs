@@ -67,6 +67,9 @@ function sudokuModelShipped() {
   return Boolean(manifest.brains?.reasoning?.files?.sudoku);
 }
 
+/** What the ghost-text check types at the end of example.ts, line by line (Enter between them). */
+const GHOST_LINES = ['', 'export function sum(values: number[]): number {', 'let total = 0;', 'for (let i = 0; i < values.length; '];
+
 export const tests = [
   {
     name: 'status bar shows the nanomind item',
@@ -106,6 +109,41 @@ export const tests = [
       await h.openFile(page, 'example.ts');
       const text = await h.hoverWord(page, word, { expect: /nanomind/i, timeout: 30_000 });
       assert.match(text, /nanomind/i);
+    },
+  },
+  {
+    name: 'typing in example.ts shows ghost text from the completion model, and Tab puts it into the document',
+    timeout: 90_000,
+    async fn({ page, workspace }) {
+      const file = path.join(workspace, 'example.ts');
+      const before = fs.readFileSync(file, 'utf8');
+      await h.openFile(page, 'example.ts');
+      await page.keyboard.press('Control+End');
+      // A new function at the end of the file, typed as a user would: the editor indents the body and
+      // closes the braces and the bracket after the cursor, so the model completes in front of a ")".
+      for (const [i, line] of GHOST_LINES.entries()) {
+        await h.typeText(page, line);
+        if (i < GHOST_LINES.length - 1) await page.keyboard.press('Enter');
+      }
+      const ghost = await h.waitForGhostText(page, { timeout: 30_000, retrigger: true });
+      console.log(`    ghost text: ${JSON.stringify(ghost)}`);
+      assert.ok(ghost.trim().length > 0, 'non-empty ghost text');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Control+S');
+      const saved = await h.waitFor(() => {
+        const t = fs.readFileSync(file, 'utf8');
+        return t !== before && t.includes(GHOST_LINES.at(-1).trim()) ? t : null;
+      }, { timeout: 15_000, what: 'example.ts to be saved' });
+      assert.ok(saved.startsWith(before), 'the text before the cursor is untouched');
+      const typed = GHOST_LINES.at(-1).trim();
+      const line = saved.split('\n').find((l) => l.includes(typed));
+      const accepted = line.slice(line.indexOf(typed) + typed.length);
+      // Every character of the ghost text is now in the line, in order (the ghost may be drawn around
+      // the ")" that was already there).
+      let k = 0;
+      for (const ch of accepted) if (k < ghost.length && ch === ghost[k]) k++;
+      assert.ok(k === ghost.length || ghost.replace(/\s/g, '').length === 0, `accepted ${JSON.stringify(accepted)} holds the ghost text ${JSON.stringify(ghost)}`);
+      assert.ok(accepted.replace(/[)\s]/g, '').length > 0, `the suggestion was inserted: ${JSON.stringify(line)}`);
     },
   },
   {

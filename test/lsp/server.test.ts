@@ -283,19 +283,40 @@ describe('server with a corrupt and a missing model file', () => {
 });
 
 describe('server with the shipped models folder', () => {
-  it('counts context tokens with the shipped tokenizer and names what the completion brain lacks', async () => {
+  it('counts context tokens with the shipped tokenizer; the completion brain is ready', async () => {
     const server = startServer({ NANOMIND_MODELS_DIR: path.join(repoRoot, 'models') });
     try {
       await server.initialize();
       const status = await server.request<Status>('nanomind/status');
-      assert.equal(status.brains.completion.state, 'not-installed');
-      assert.match(status.brains.completion.detail, /lists no 'encode', 'denoise' file for completion/);
+      assert.equal(status.brains.completion.state, 'ready', status.brains.completion.detail);
       const uri = 'file:///work/x.py';
       await server.open(uri, 'python', 'def f(x):\n    return x * 2\n');
       const hover = await server.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 4 } });
       const m = /Context here: (\d+) tokens read, (\d+) kept \(0\.0% saved\)/.exec(hover.contents.value);
       assert.ok(m, hover.contents.value);
       assert.ok(Number(m[1]) > 5 && Number(m[1]) < 30, `a 2-line file is a handful of tokens, got ${m[1]}`);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('completes a real snippet with the shipped diffusion model: ghost text at the cursor, latency reported', async () => {
+    const server = startServer({ NANOMIND_MODELS_DIR: path.join(repoRoot, 'models') });
+    try {
+      await server.initialize();
+      const uri = 'file:///work/loop.ts';
+      const text = 'export function total(items: number[]): number {\n  let sum = 0;\n  for (let i = 0; i < items.length; \n  return sum;\n}\n';
+      await server.open(uri, 'typescript', text);
+      const position = { line: 2, character: '  for (let i = 0; i < items.length; '.length };
+      const items = await server.request<{ insertText: string; range: { start: typeof position; end: typeof position } }[]>(
+        'textDocument/inlineCompletion',
+        { textDocument: { uri }, position, context: { triggerKind: 1 } },
+      );
+      assert.equal(items.length, 1, 'one suggestion');
+      assert.match(items[0].insertText, /^i\+\+\)/, `the loop header is finished: ${JSON.stringify(items[0].insertText)}`);
+      assert.deepEqual(items[0].range, { start: position, end: position });
+      const status = await server.request<Status & { lastCompletionMs: number | null }>('nanomind/status');
+      assert.ok(status.lastCompletionMs !== null && status.lastCompletionMs > 0, 'the status reports the latency');
     } finally {
       await server.stop();
     }

@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { completionMode, dropSuffixOverlap, trimSuggestion } from '../../server/src/completion/postprocess';
+import { completionMode, dropSuffixOverlap, trimSuggestion as shape, type TrimContext } from '../../server/src/completion/postprocess';
+
+/** The text of a suggestion that inserts at the cursor (replacing nothing). */
+function trimSuggestion(raw: string, ctx: TrimContext): string {
+  const s = shape(raw, ctx);
+  assert.equal(s.replace, 0, `${JSON.stringify(raw)} replaces nothing`);
+  return s.text;
+}
 
 describe('completionMode', () => {
   it('is multi-line at a line start or after a block opener, single-line otherwise', () => {
@@ -33,10 +40,23 @@ describe('trimSuggestion', () => {
     assert.equal(trimSuggestion('x = 1\ny = 2\n', { mode: 'multi_line', linePrefix: '', lineSuffix: 'z = 3' }), 'x = 1\ny = 2\n');
   });
 
-  it('drops what already follows the cursor on its line', () => {
-    assert.equal(trimSuggestion('a, b)', { mode: 'single_line', linePrefix: 'f(', lineSuffix: ')' }), 'a, b');
+  it('replaces what follows the cursor when the suggestion rewrites it (an auto-closed bracket), else drops the overlap', () => {
+    const ctx = { mode: 'single_line' as const, linePrefix: '  for (let i = 0; i < n; ', lineSuffix: ')' };
+    assert.deepEqual(shape('i++) {', ctx), { text: 'i++) {', replace: 1 });
+    assert.deepEqual(shape('a, b)', { mode: 'single_line', linePrefix: 'f(', lineSuffix: ')  ' }), { text: 'a, b)', replace: 1 });
+    assert.deepEqual(shape('i++) {\n  total += 1;', ctx), { text: 'i++) {', replace: 1 }, 'mid-line never inserts line breaks');
+    assert.equal(trimSuggestion('a, b)', { mode: 'single_line', linePrefix: 'f(', lineSuffix: ')]' }), 'a, b');
     assert.equal(dropSuffixOverlap('x]);', ']);'), 'x');
     assert.equal(dropSuffixOverlap('abc', 'xyz'), 'abc');
+  });
+
+  it('cuts a block before a line that loops or repeats an earlier line; a looping single line gives nothing', () => {
+    const multi = { mode: 'multi_line' as const, linePrefix: '  ', lineSuffix: '' };
+    assert.equal(trimSuggestion('print("a")\n  print("b")\n  print("a")\n  print("c")\n', multi), 'print("a")\n  print("b")');
+    assert.equal(trimSuggestion('x = 1\n  if (w >= 0 && (w >= 0 && (w >= 0 && (w >= 0)))\n', multi), 'x = 1');
+    const single = { mode: 'single_line' as const, linePrefix: '  if (', lineSuffix: '' };
+    assert.equal(trimSuggestion('a && (b && (b && (b && (b && c)))) {', single), '');
+    assert.equal(trimSuggestion('// ------------------------', { ...single, linePrefix: '  ' }), '// ------------------------', 'a rule is not a loop');
   });
 
   it('gives nothing for whitespace', () => {

@@ -2,21 +2,23 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SuggestionCache } from '../../server/src/completion/suggestionCache';
 
+const ins = (text: string) => ({ text, replace: 0 });
+
 describe('SuggestionCache', () => {
   const text = 'const total = items.\nexport {};\n';
   const offset = text.indexOf('\n');
 
   it('gives the rest of a suggestion as its characters are typed', () => {
     const cache = new SuggestionCache(4);
-    cache.store('a', text, offset, 'reduce((s, x) => s + x, 0);');
-    assert.equal(cache.lookup('a', text, offset), 'reduce((s, x) => s + x, 0);');
+    cache.store('a', text, offset, ins('reduce((s, x) => s + x, 0);'));
+    assert.deepEqual(cache.lookup('a', text, offset), ins('reduce((s, x) => s + x, 0);'));
     const typed = text.slice(0, offset) + 'red' + text.slice(offset);
-    assert.equal(cache.lookup('a', typed, offset + 3), 'uce((s, x) => s + x, 0);');
+    assert.deepEqual(cache.lookup('a', typed, offset + 3), ins('uce((s, x) => s + x, 0);'));
   });
 
   it('misses when the user typed something else, in another document, or after the suffix changed', () => {
     const cache = new SuggestionCache(4);
-    cache.store('a', text, offset, 'length;');
+    cache.store('a', text, offset, ins('length;'));
     const other = text.slice(0, offset) + 'map' + text.slice(offset);
     assert.equal(cache.lookup('a', other, offset + 3), undefined);
     assert.equal(cache.lookup('b', text, offset), undefined);
@@ -26,15 +28,24 @@ describe('SuggestionCache', () => {
 
   it('remembers that a place had no suggestion, and evicts the oldest entries', () => {
     const cache = new SuggestionCache(1);
-    cache.store('a', text, offset, '');
-    assert.equal(cache.lookup('a', text, offset), '');
-    cache.store('a', text, 3, 'x');
+    cache.store('a', text, offset, ins(''));
+    assert.deepEqual(cache.lookup('a', text, offset), ins(''));
+    cache.store('a', text, 3, ins('x'));
     assert.equal(cache.lookup('a', text, offset), undefined);
+  });
+
+  it('keeps the replaced characters of a suggestion that rewrites the rest of the line', () => {
+    const line = 'for (let i = 0; i < n; )\n';
+    const at = line.indexOf(')');
+    const cache = new SuggestionCache(4);
+    cache.store('a', line, at, { text: 'i++) {', replace: 1 });
+    const typed = line.slice(0, at) + 'i+' + line.slice(at);
+    assert.deepEqual(cache.lookup('a', typed, at + 2), { text: '+) {', replace: 1 });
   });
 
   it('a fully typed suggestion is not offered again', () => {
     const cache = new SuggestionCache(4);
-    cache.store('a', text, offset, 'x;');
+    cache.store('a', text, offset, ins('x;'));
     const done = text.slice(0, offset) + 'x;' + text.slice(offset);
     assert.equal(cache.lookup('a', done, offset + 2), undefined);
   });

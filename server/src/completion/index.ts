@@ -12,7 +12,7 @@ import type { CodeTokenizer } from '../runtime/tokenizer';
 import { contextWindow } from './context';
 import { AutoregressiveModel } from './autoregressive';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from './diffusion';
-import { completionMode, trimSuggestion, type CompletionMode } from './postprocess';
+import { completionMode, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
 import { sampleInfill } from './sampler';
 import { SuggestionCache } from './suggestionCache';
 
@@ -101,11 +101,15 @@ export class CompletionBrain {
     const { tokenizer, tokenText, model, autoregressive } = await this.loadEngine();
     const text = doc.getText();
     const offset = doc.offsetAt(position);
-    // Always a range: VS Code drops a range-less item that does not match the word at the cursor.
-    const item = (insertText: string): InlineCompletionItem => ({ insertText, range: { start: position, end: position } });
+    // Always a range: VS Code drops a range-less item that does not match the word at the cursor. A
+    // suggestion that rewrites the rest of the line (around a closing bracket) replaces those characters.
+    const item = (s: Suggestion): InlineCompletionItem => ({
+      insertText: s.text,
+      range: { start: position, end: doc.positionAt(offset + s.replace) },
+    });
 
     const cached = this.cache.lookup(doc.uri, text, offset);
-    if (cached !== undefined) return { items: cached ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0 };
+    if (cached !== undefined) return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0 };
 
     const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer);
     const mode = options.mode ?? completionMode(w.linePrefix, w.lineSuffix);
@@ -116,12 +120,12 @@ export class CompletionBrain {
     const finish = (ids: number[], forwards: number, show = true): CompletionOutcome => {
       const raw = tokenizer.decode(ids);
       const ok = show && raw.startsWith(w.typed);
-      const suggestion = ok ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix }) : '';
+      const suggestion = ok ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix }) : { text: '', replace: 0 };
       this.cache.store(doc.uri, text, offset, suggestion);
-      return { items: suggestion ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: Math.max(0, ids.length - fixed.length) };
+      return { items: suggestion.text ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: Math.max(0, ids.length - fixed.length) };
     };
-    if (settings.decoder === 'autoregressive') {
-      if (!autoregressive) return none;
+    // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
+    if (settings.decoder === 'autoregressive' && autoregressive) {
       const endsLine = (id: number) => mode === 'single_line' && tokenText(id).includes('\n');
       const r = await autoregressive.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, endsLine, cancelled, heal);
       return r.cancelled ? none : finish(r.ids, r.forwards);

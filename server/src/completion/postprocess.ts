@@ -21,22 +21,60 @@ export interface TrimContext {
   lineSuffix: string;
 }
 
-/** The suggestion to show, or '' for none. */
-export function trimSuggestion(raw: string, ctx: TrimContext): string {
+/** What to show: `text` replaces the next `replace` characters after the cursor ('' = no suggestion). */
+export interface Suggestion {
+  text: string;
+  replace: number;
+}
+
+/** The suggestion to show for the model's raw text after the cursor. */
+export function trimSuggestion(raw: string, ctx: TrimContext): Suggestion {
   const eol = raw.includes('\r\n') ? '\r\n' : '\n';
   const lines = raw.split(/\r?\n/);
   let kept = ctx.mode === 'single_line' ? lines.slice(0, 1) : cutAtDedent(lines, indentWidth(ctx.linePrefix));
-  kept = kept.map((l) => l.replace(/\s+$/, ''));
+  kept = cutAtRepetition(kept.map((l) => l.replace(/\s+$/, '')));
   while (kept.length > 1 && kept[kept.length - 1] === '') kept.pop();
   // The model finished its last kept line when a line break follows it in the raw output.
   const endsLine = kept.length < lines.length;
-  let text = kept.join(eol);
-  if (text.trim() === '') return '';
-  const rest = ctx.lineSuffix;
-  if (rest.trim() === '') return text;
-  // Text follows the cursor on its line: whole new lines go above it (keeping the line break);
-  // a partial line must not repeat what already follows (a closing bracket).
-  return endsLine ? text + eol : dropSuffixOverlap(text, rest);
+  const text = kept.join(eol);
+  if (text.trim() === '') return { text: '', replace: 0 };
+  const rest = ctx.lineSuffix.trimEnd();
+  if (rest.trim() === '') return { text, replace: 0 };
+  // At the start of a line with code after the cursor: whole new lines go above that code.
+  if (ctx.linePrefix.trim() === '' && endsLine) return { text: text + eol, replace: 0 };
+  // Mid-line: the model wrote the rest of the line. When what already follows the cursor (often a bracket
+  // the editor closed) appears in order inside it, the suggestion replaces it; else the overlap is dropped.
+  const first = kept[0];
+  if (isSubsequence(rest, first)) return { text: first, replace: rest.length };
+  const dropped = dropSuffixOverlap(first, rest);
+  return { text: dropped.trim() === '' ? '' : dropped, replace: 0 };
+}
+
+/** Whether the characters of `small` appear in `big` in order. */
+function isSubsequence(small: string, big: string): boolean {
+  let i = 0;
+  for (const ch of big) if (i < small.length && ch === small[i]) i++;
+  return i === small.length;
+}
+
+/**
+ * Small models fall into loops ("a && (b && (b && (b && …" or the same line again and again): keep the
+ * lines before the first line that loops inside itself or repeats an earlier line of the suggestion.
+ */
+export function cutAtRepetition(lines: string[]): string[] {
+  const seen = new Set<string>();
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].trim();
+    if (loopsInside(t) || (t.length >= 6 && seen.has(t))) return lines.slice(0, i);
+    seen.add(t);
+  }
+  return lines;
+}
+
+/** The same piece of 4+ characters with a letter in it, three times in a row (not a "------" rule). */
+function loopsInside(line: string): boolean {
+  const m = /(.{4,}?)\1\1/.exec(line.slice(0, 400));
+  return m !== null && /[A-Za-z_]/.test(m[1]);
 }
 
 /** Keep lines until one (after the first) is indented less than the block: the block has ended. */

@@ -1,5 +1,6 @@
 // Recent suggestions, so typing the characters of the ghost text (or asking again at the same
 // place) reuses the answer instead of running the model: the user sees the rest of it at once.
+import type { Suggestion } from './postprocess';
 
 interface Entry {
   uri: string;
@@ -7,6 +8,8 @@ interface Entry {
   before: string;
   after: string;
   suggestion: string;
+  /** Characters after the cursor the suggestion replaces (they are part of `after`, so they still match). */
+  replace: number;
 }
 
 const beforeChars = 512;
@@ -17,8 +20,8 @@ export class SuggestionCache {
 
   constructor(private readonly capacity: number) {}
 
-  /** The suggestion still valid at `offset` (its untyped rest; '' = known to have none), or undefined. */
-  lookup(uri: string, text: string, offset: number): string | undefined {
+  /** The suggestion still valid at `offset` (its untyped rest; text '' = known to have none), or undefined. */
+  lookup(uri: string, text: string, offset: number): Suggestion | undefined {
     const after = text.slice(offset, offset + afterChars);
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const e = this.entries[i];
@@ -29,19 +32,20 @@ export class SuggestionCache {
         if (text.slice(start, offset) !== e.suggestion.slice(0, typed)) continue;
         if (text.slice(Math.max(0, start - beforeChars), start) === e.before) {
           this.entries.push(...this.entries.splice(i, 1)); // most recently used last
-          return typed === e.suggestion.length && typed > 0 ? undefined : e.suggestion.slice(typed);
+          return typed === e.suggestion.length && typed > 0 ? undefined : { text: e.suggestion.slice(typed), replace: e.replace };
         }
       }
     }
     return undefined;
   }
 
-  store(uri: string, text: string, offset: number, suggestion: string): void {
+  store(uri: string, text: string, offset: number, suggestion: Suggestion): void {
     this.entries.push({
       uri,
       before: text.slice(Math.max(0, offset - beforeChars), offset),
       after: text.slice(offset, offset + afterChars),
-      suggestion,
+      suggestion: suggestion.text,
+      replace: suggestion.replace,
     });
     if (this.entries.length > this.capacity) this.entries.shift();
   }

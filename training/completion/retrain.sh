@@ -1,0 +1,27 @@
+#!/bin/bash
+# Retrain the shipped completion models from scratch, evaluate them and export them into models/ (one H100).
+#   bash training/completion/retrain.sh [OUT]        (default OUT=training/runs/completion)
+# Needs the corpus shards in .carry/corpus (python3 training/data/build_corpus.py) and models/tokenizer.json.
+# What session 2 ran, as two device-tool leases (training/gpu_session.sh), in one script:
+#   A. the AR twin alone from scratch, 7076 steps over all 13 training shards (lease 1 trained it in lockstep
+#      with a from-scratch diffusion model that was then dropped, on a GPU shared with the maze HRM);
+#   B. Dream/DiffuCoder-style adaptation: the diffusion model starts from A's weights and trains with the
+#      masked-diffusion loss while the AR twin continues from the same weights, in lockstep on the same
+#      batches, 16400 steps, peak lr 1e-3, over shards 0-8 (what fit into one device-tool call).
+# So both shipped models saw the same data and the same number of tokens (~1.5B each).
+set -eu
+O=${1:-training/runs/completion}
+C=training/completion
+mkdir -p $O/corpus-b
+for i in 00 01 02 03 04 05 06 07 08; do ln -f .carry/corpus/train-000$i.jsonl.gz $O/corpus-b/; done
+ln -f .carry/corpus/eval-00001.jsonl.gz $O/corpus-b/
+python3 $C/train.py --modes ar --shape d256l8 --steps 7076 --warmup 300 --lr 2e-3 --out $O/a --cache $O/tok-a
+python3 $C/train.py --modes diffusion,ar --shape d256l8 --steps 16400 --warmup 100 --lr 1e-3 --corpus $O/corpus-b \
+    --cache $O/tok-b --init $O/a/ar-weights-final.pt --init-ar $O/a/ar-weights-final.pt --out $O/b
+python3 $C/eval.py --diffusion $O/b/diffusion-weights-final.pt --ar $O/b/ar-weights-final.pt --out $O/b/eval.json
+python3 $C/export.py --diffusion $O/b/diffusion-weights-final.pt --ar $O/b/ar-weights-final.pt --out $O/onnx \
+    --spec $C/spec.json --parity-fixture test/fixtures/completion-parity.json
+cp $O/onnx/diffusion_encode.int8.onnx models/completion-encode.int8.onnx
+cp $O/onnx/diffusion_denoise.int8.onnx models/completion-denoise.int8.onnx
+cp $O/onnx/ar_step.int8.onnx models/completion-ar.int8.onnx
+python3 $C/manifest.py --spec $C/spec.json --eval $O/b/eval.json --train $O/b/done.json
