@@ -40,8 +40,9 @@ export function trimSuggestion(raw: string, ctx: TrimContext): Suggestion {
   if (text.trim() === '') return { text: '', replace: 0 };
   const rest = ctx.lineSuffix.trimEnd();
   if (rest.trim() === '') return { text, replace: 0 };
-  // At the start of a line with code after the cursor: whole new lines go above that code.
-  if (ctx.linePrefix.trim() === '' && endsLine) return { text: text + eol, replace: 0 };
+  // At the start of a line with code after the cursor: whole new lines go above that code (or the
+  // unfinished line joins it, without repeating what follows).
+  if (ctx.linePrefix.trim() === '') return endsLine ? { text: text + eol, replace: 0 } : { text: dropSuffixOverlap(text, rest), replace: 0 };
   // Mid-line: the model wrote the rest of the line. When what already follows the cursor (often a bracket
   // the editor closed) appears in order inside it, the suggestion replaces it; else the overlap is dropped.
   const first = kept[0];
