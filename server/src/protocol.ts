@@ -70,7 +70,9 @@ export const defaultSettings: NanomindSettings = {
     languages: ['typescript', 'javascript', 'typescriptreact', 'javascriptreact', 'python'],
     maxContextTokens: 512,
     maxTokens: 64,
-    threshold: 0.9,
+    // Chosen by measurement (models/MODEL_CARD.md): on 150 held-out cases 0.3 commits 1.9 tokens per pass
+    // vs 1.07 at 0.9 with the same exact match.
+    threshold: 0.3,
     decoder: 'diffusion',
   },
   memory: { budget: 0.25 },
