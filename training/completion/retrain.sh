@@ -9,18 +9,23 @@
 #      masked-diffusion loss while the AR twin continues from the same weights, in lockstep on the same
 #      batches, 16400 steps, peak lr 1e-3, over shards 0-8 (what fit into one device-tool call).
 # So both shipped models saw the same data and the same number of tokens (~1.5B each).
+# Smoke test of the whole chain (a few steps, a corpus of one shard): CORPUS=DIR \
+#   STEPS_A=20 STEPS_B=20 LIMIT=60 EXTRA="--batch 8 --compile 0 --workers 2 --eval-cases 12" \
+#   bash training/completion/retrain.sh /tmp/smoke
 set -eu
 O=${1:-training/runs/completion}
+CORPUS=${CORPUS:-.carry/corpus}; SHAPE=${SHAPE:-d256l8}; STEPS_A=${STEPS_A:-7076}; STEPS_B=${STEPS_B:-16400}; EXTRA=${EXTRA:-}
 C=training/completion
 mkdir -p $O/corpus-b
-for i in 00 01 02 03 04 05 06 07 08; do ln -f .carry/corpus/train-000$i.jsonl.gz $O/corpus-b/; done
-ln -f .carry/corpus/eval-00001.jsonl.gz $O/corpus-b/
-python3 $C/train.py --modes ar --shape d256l8 --steps 7076 --warmup 300 --lr 2e-3 --out $O/a --cache $O/tok-a
-python3 $C/train.py --modes diffusion,ar --shape d256l8 --steps 16400 --warmup 100 --lr 1e-3 --corpus $O/corpus-b \
-    --cache $O/tok-b --init $O/a/ar-weights-final.pt --init-ar $O/a/ar-weights-final.pt --out $O/b
-python3 $C/eval.py --diffusion $O/b/diffusion-weights-final.pt --ar $O/b/ar-weights-final.pt --out $O/b/eval.json
+for f in $CORPUS/train-0000[0-8].jsonl.gz $CORPUS/eval-00001.jsonl.gz; do [ -f $f ] && ln -f $f $O/corpus-b/; done
+python3 $C/train.py --modes ar --shape $SHAPE --steps $STEPS_A --warmup 300 --lr 2e-3 --corpus $CORPUS --out $O/a \
+    --cache $O/tok-a $EXTRA
+python3 $C/train.py --modes diffusion,ar --shape $SHAPE --steps $STEPS_B --warmup 100 --lr 1e-3 --corpus $O/corpus-b \
+    --cache $O/tok-b --init $O/a/ar-weights-final.pt --init-ar $O/a/ar-weights-final.pt --out $O/b $EXTRA
+python3 $C/eval.py --diffusion $O/b/diffusion-weights-final.pt --ar $O/b/ar-weights-final.pt --out $O/b/eval.json \
+    --limit ${LIMIT:-0}
 python3 $C/export.py --diffusion $O/b/diffusion-weights-final.pt --ar $O/b/ar-weights-final.pt --out $O/onnx \
-    --spec $C/spec.json --parity-fixture test/fixtures/completion-parity.json
+    --spec $C/spec.json --parity-fixture test/fixtures/completion-parity.json --no-latency
 cp $O/onnx/diffusion_encode.int8.onnx models/completion-encode.int8.onnx
 cp $O/onnx/diffusion_denoise.int8.onnx models/completion-denoise.int8.onnx
 cp $O/onnx/ar_step.int8.onnx models/completion-ar.int8.onnx

@@ -14,8 +14,10 @@ whose throughput we cannot know in advance. The steps actually done are logged a
 
 Prints loss, tokens/s, held-out loss and held-out infill exact match as it goes; saves ckpt-MODE.pt
 (model + optimizer + step, fp32) every --ckpt-minutes and keeps each evaluated checkpoint's weights as
-MODE-weights-STEP.pt (bf16; EVIDENCE.md 5), and MODE-weights-final.pt at the end. There is no automatic
-resume yet: continue a run with --init / --init-ar (weights only, new schedule).
+MODE-weights-STEP.pt (bf16; EVIDENCE.md 5), and MODE-weights-final.pt at the end. --resume continues an
+interrupted run from the ckpt-MODE.pt files in --out (weights, optimizer, step, tokens seen; with --steps the
+schedule continues where it stopped, with --minutes the remaining time is a new budget); --init / --init-ar
+start a new run from weights only.
 
 Loss:
   diffusion: sum over masked positions of CE / t, normalised per slot (data.diffusion_example), mean over the
@@ -89,10 +91,18 @@ class Run:
         self.tokens = self.sup = 0
         self.history = []
 
+    def resume(self, path, log):
+        ck = torch.load(path, map_location="cpu", weights_only=False)
+        self.model.load_state_dict(ck["model"])
+        self.opt.load_state_dict(ck["opt"])
+        self.tokens, self.sup = ck.get("tokens", 0), ck.get("sup", 0)
+        log(f"{self.mode} resumed from {path} at step {ck['step']} ({self.tokens / 1e6:.0f}M tokens)")
+        return ck["step"]
+
     def save(self, path, with_opt, step):
         sd = self.model.state_dict()
         ck = {"model": {k: (v if with_opt else v.to(torch.bfloat16)).detach().cpu() for k, v in sd.items()},
-              "config": self.cfg.to_dict(), "step": step, "mode": self.mode, "tokens": self.tokens}
+              "config": self.cfg.to_dict(), "step": step, "mode": self.mode, "tokens": self.tokens, "sup": self.sup}
         if with_opt:
             ck["opt"] = self.opt.state_dict()
         tmp = str(path) + ".tmp"
@@ -120,6 +130,7 @@ def main():
     ap.add_argument("--eval-minutes", type=float, default=4)
     ap.add_argument("--ckpt-minutes", type=float, default=2)
     ap.add_argument("--eval-cases", type=int, default=240)
+    ap.add_argument("--resume", action="store_true", help="continue from the ckpt-MODE.pt files in --out")
     ap.add_argument("--compile", type=int, default=1)
     ap.add_argument("--workers", type=int, default=6)
     ap.add_argument("--prep-only", action="store_true", help="tokenize the corpus into --cache and exit")
@@ -179,19 +190,26 @@ def main():
             r.save(out / f"{m}-weights-{step}.pt", False, step)
             (out / f"{m}-history.json").write_text(json.dumps(r.history, indent=1))
 
-    loader = torch.utils.data.DataLoader(D.Batches(train, modes, args.batch, seed=args.seed), batch_size=None,
+    step = 0
+    if args.resume:
+        steps = {m: r.resume(out / f"ckpt-{m}.pt", log) for m, r in runs.items()}
+        if len(set(steps.values())) != 1:
+            raise SystemExit(f"--resume: the checkpoints are at different steps {steps}")
+        step = next(iter(steps.values()))
+    # A resumed run draws fresh batches (another seed per resumed step), not the ones it already trained on.
+    loader = torch.utils.data.DataLoader(D.Batches(train, modes, args.batch, seed=args.seed + 7919 * step), batch_size=None,
                                          num_workers=args.workers, pin_memory=True, prefetch_factor=4,
                                          persistent_workers=True)
-    step = 0
+    first_step = step
     t_start = time.time(); t_last = t_start; tok_last = 0
     last_ckpt = last_eval = t_start
     budget = args.minutes * 60
     for b in loader:
         elapsed = time.time() - t_start
-        progress = elapsed / budget if budget else step / args.steps
+        progress = elapsed / budget if budget else step / args.steps   # (a resumed --minutes run: a new budget)
         if progress >= 1 or step >= args.steps:
             break
-        lr = lr_at(progress, step, args.lr, args.warmup)
+        lr = lr_at(progress, step - first_step if budget else step, args.lr, args.warmup)
         losses = {}
         for m, r in runs.items():
             bm = {k: v.to(dev, non_blocking=True) for k, v in b[m].items()}
@@ -229,6 +247,8 @@ def main():
             evaluate(step)
             last_eval = time.time()
     log(f"training loop done: {step} steps in {(time.time() - t_start) / 60:.1f} min")
+    for m, r in runs.items():  # so a finished run can be extended with --resume
+        r.save(out / f"ckpt-{m}.pt", True, step)
     evaluate(step)
     for m, r in runs.items():
         r.save(out / f"{m}-weights-final.pt", False, step)
