@@ -62,7 +62,10 @@ connection.onInitialize((params) => {
 
 connection.onInitialized(() => {
   // Hash the model files off the request path so a corrupt one is reported before it is needed.
-  void Promise.all((['completion', 'memory', 'reasoning'] as const).map((b) => registry.verify(b))).then(() => status.changed());
+  // Then open the completion sessions, so the first suggestion does not pay for loading them.
+  void Promise.all((['completion', 'memory', 'reasoning'] as const).map((b) => registry.verify(b)))
+    .then(() => status.changed())
+    .then(() => (settings.completion.enabled ? completion.warmUp() : undefined));
 });
 
 connection.onDidChangeConfiguration((change) => {

@@ -322,6 +322,36 @@ describe('server with the shipped models folder', () => {
     }
   });
 
+  it('with the real model: a 10 MB file, binary text, a position past the end and an unknown language get an answer, never a crash', async () => {
+    const server = startServer({ NANOMIND_MODELS_DIR: path.join(repoRoot, 'models') });
+    type Item = { insertText: string };
+    const ask = (uri: string, line: number, character: number) =>
+      withTimeout(server.request<Item[]>('textDocument/inlineCompletion', { textDocument: { uri }, position: { line, character }, context: { triggerKind: 1 } }), 30_000);
+    try {
+      await server.initialize();
+      const huge = 'export const value = compute(alpha, beta, gamma);\n'.repeat(200_000);
+      assert.ok(huge.length >= 10_000_000);
+      await server.open('file:///work/huge.ts', 'typescript', huge);
+      const started = Date.now();
+      assert.ok(Array.isArray(await ask('file:///work/huge.ts', 100_000, 10)));
+      assert.ok(Date.now() - started < 20_000, 'the context window keeps a 10 MB file cheap');
+
+      const binary = Array.from({ length: 5000 }, (_, i) => String.fromCharCode((i * 7919) % 65536)).join('');
+      await server.open('file:///work/blob.ts', 'typescript', binary);
+      assert.ok(Array.isArray(await ask('file:///work/blob.ts', 0, 2500)));
+
+      await server.open('file:///work/small.ts', 'typescript', 'const a = 1;\n');
+      assert.deepEqual(await ask('file:///work/small.ts', 999_999, 0), []);
+      await server.open('file:///work/x.cob', 'cobol', 'IDENTIFICATION DIVISION.\n');
+      assert.deepEqual(await ask('file:///work/x.cob', 1, 0), []);
+
+      const status = await server.request<Status>('nanomind/status');
+      assert.equal(status.brains.completion.state, 'ready', 'still serving');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('solves the demo Sudoku with the shipped HRM, verified, streaming its steps', async () => {
     const server = startServer({ NANOMIND_MODELS_DIR: path.join(repoRoot, 'models') });
     const steps: { runId: string; step: number; rows: string[] }[] = [];

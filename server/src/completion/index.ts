@@ -83,6 +83,12 @@ export class CompletionBrain {
     }
   }
 
+  /** Load the tokenizer and create the ONNX sessions now (at start-up), not on the first keystroke. */
+  async warmUp(): Promise<void> {
+    if ((await this.registry.status('completion')).state !== 'ready') return;
+    await this.loadEngine().catch(() => {}); // a failure is recorded by the registry and shown in the status
+  }
+
   /** Forget a closed document's memory and suggestions. */
   forget(uri: string): void {
     this.memories.delete(uri);
