@@ -2,14 +2,14 @@
 // (benchmark), selectable with `nanomind.completion.decoder`. Prefix-suffix-middle prompt, KV cache,
 // greedy, one forward pass per token. Tensor names follow training/completion/export.py (ar_step).
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import type { SpecialTokenIds } from '../runtime/tokenizer';
+import { SPECIAL_TOKEN_NAMES, type SpecialTokenIds } from '../runtime/tokenizer';
 import type { DiffusionSpec } from './diffusion';
-import { agreesWith } from './sampler';
+import { healStep } from './sampler';
 
 type TensorCtor = new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => OrtTensor;
 
 /** Ids below this are control tokens; only <eos> among them may be generated. */
-const controlTokens = 10;
+const controlTokens = SPECIAL_TOKEN_NAMES.length;
 
 export interface ArResult {
   ids: number[];
@@ -61,11 +61,15 @@ export class AutoregressiveModel {
       pastK = out.present_k;
       pastV = out.present_v;
       const logits = out.logits.data as Float32Array;
-      const next = rest ? argmaxAgreeing(logits, vocabSize, rest, heal.tokenText) : argmaxAllowed(logits, vocabSize, special.eos);
-      if (next < 0 || next === special.eos) break;
+      let next: number;
       if (rest) {
-        const text = heal.tokenText(next);
-        rest = text.startsWith(rest) ? '' : rest.slice(text.length);
+        const step = healStep(logits, 0, vocabSize, rest, heal.tokenText);
+        if (!step) break; // nothing spells the typed text: the caller sees no suggestion
+        next = step.id;
+        rest = step.rest;
+      } else {
+        next = argmaxAllowed(logits, vocabSize, special.eos);
+        if (next === special.eos) break;
       }
       ids.push(next);
       if (endsSpan(next)) break;
@@ -73,15 +77,6 @@ export class AutoregressiveModel {
     }
     return { ids, forwards, cancelled: false };
   }
-}
-
-/** The most likely token that agrees with the text still to spell (-1 when none does). */
-function argmaxAgreeing(logits: Float32Array, vocab: number, rest: string, tokenText: (id: number) => string): number {
-  let best = -1;
-  for (let v = controlTokens; v < vocab; v++) {
-    if ((best < 0 || logits[v] > logits[best]) && agreesWith(tokenText(v), rest)) best = v;
-  }
-  return best;
 }
 
 function argmaxAllowed(logits: Float32Array, vocab: number, eos: number): number {

@@ -25,7 +25,7 @@ export interface ContextWindow {
 /** Generous characters per token for slicing before tokenizing; the token budget is applied after. */
 const charsPerTokenBound = 8;
 /** A longer typed line goes into the prefix instead (the canvas holds at most 64 tokens). */
-export const maxTypedTokens = 40;
+const maxTypedTokens = 40;
 
 export function contextWindow(text: string, offset: number, budget: number, tokenizer: CodeTokenizer): ContextWindow {
   const cursor = Math.max(0, Math.min(offset, text.length));

@@ -8,7 +8,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { NanomindSettings } from '../protocol';
 import { ModelError, type ModelRegistry } from '../runtime/models';
 import { sharedTokenizer } from '../runtime/sharedTokenizer';
-import type { CodeTokenizer } from '../runtime/tokenizer';
+import { SPECIAL_TOKEN_NAMES, type CodeTokenizer } from '../runtime/tokenizer';
 import { contextWindow } from './context';
 import { AutoregressiveModel } from './autoregressive';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from './diffusion';
@@ -28,8 +28,6 @@ export interface CompletionOutcome {
 
 /** Below this confidence in any committed token, say nothing rather than suggest a guess. */
 const minConfidence = 0.2;
-/** Ids below this are control tokens (models/tokenizer.json: <pad> <eos> <mask>, FIM, reserved). */
-const controlTokenCount = 10;
 
 /** Options a caller other than the editor may set (the benchmark knows each case's kind). */
 export interface CompleteOptions {
@@ -171,7 +169,7 @@ export class CompletionBrain {
           import('onnxruntime-node'),
         ]);
         const ar = (await this.registry.hasFile('completion', 'ar')) ? await this.registry.session('completion', 'ar') : null;
-        const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < controlTokenCount ? '' : tokenizer.decode([id])));
+        const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < SPECIAL_TOKEN_NAMES.length ? '' : tokenizer.decode([id])));
         return {
           tokenizer,
           tokenText: (id: number) => texts[id] ?? '',

@@ -67,11 +67,10 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
     const guesses = masked.map((slot, k) => argmaxRow(probs, k, o.vocabSize, slot));
     if (rest) {
       // The leftmost masked slot continues the typed text: it commits, alone unless `rest` is now spelled.
-      const heal = argmaxAgreeing(probs, 0, o.vocabSize, masked[0], rest, o.tokenText!);
+      const heal = healStep(probs, 0, o.vocabSize, rest, o.tokenText!);
       if (!heal) return { status: 'low-confidence', ids: [], forwards, minCommittedConfidence: 0 };
-      canvas[heal.slot] = heal.id;
-      const text = o.tokenText!(heal.id);
-      rest = text.startsWith(rest) ? '' : rest.slice(text.length);
+      canvas[masked[0]] = heal.id;
+      rest = heal.rest;
       if (rest) continue;
       guesses.shift();
     }
@@ -99,14 +98,19 @@ export function agreesWith(t: string, rest: string): boolean {
   return t.length > 0 && (t.startsWith(rest) || rest.startsWith(t));
 }
 
-/** The most probable token of a row that agrees with `rest`, or null when none does. */
-function argmaxAgreeing(probs: Float32Array, row: number, vocab: number, slot: number, rest: string, tokenText: (id: number) => string): { slot: number; id: number; p: number } | null {
-  let best: { slot: number; id: number; p: number } | null = null;
-  const base = row * vocab;
+/**
+ * One healing step, shared by both decoders: the highest-scoring token in `scores[base .. base+vocab)`
+ * (probabilities or logits) that agrees with `rest`, and the text still to spell after it; null when no
+ * token agrees. Control tokens have no text, so they never agree.
+ */
+export function healStep(scores: Float32Array, base: number, vocab: number, rest: string, tokenText: (id: number) => string): { id: number; rest: string } | null {
+  let best = -1;
   for (let v = 0; v < vocab; v++) {
-    if ((best === null || probs[base + v] > best.p) && agreesWith(tokenText(v), rest)) best = { slot, id: v, p: probs[base + v] };
+    if ((best < 0 || scores[base + v] > scores[base + best]) && agreesWith(tokenText(v), rest)) best = v;
   }
-  return best;
+  if (best < 0) return null;
+  const text = tokenText(best);
+  return { id: best, rest: text.startsWith(rest) ? '' : rest.slice(text.length) };
 }
 
 /** Index of the first committed <eos>, or the canvas size. */
