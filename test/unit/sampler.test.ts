@@ -89,20 +89,22 @@ describe('sampleInfill', () => {
     // Token texts for the healing tests: 0 'ret', 1 'return', 2 ' x', 3 'urn', 4 <eos>, 5 <mask>.
     const texts = ['ret', 'return', ' x', 'urn', '', ''];
     const tokenText = (id: number) => texts[id];
+    /** A denoiser with a fixed probability row per slot (slots not listed want <eos>). */
+    const rows = (bySlot: Record<number, number[]>, calls: number[][], check: (canvas: Int32Array) => void = () => {}): Denoise =>
+      async (canvas, masked) => {
+        calls.push([...masked]);
+        check(canvas);
+        const probs = new Float32Array(masked.length * V);
+        masked.forEach((slot, k) => (bySlot[slot] ?? [0, 0, 0, 0, 1]).forEach((p, v) => (probs[k * V + v] = p)));
+        return probs;
+      };
 
     it('keeps the fixed tokens and makes the next slot spell the typed rest, even against the model', async () => {
       const calls: number[][] = [];
       // The model prefers ' x' at slot 1, but the user typed 're': only 'ret' / 'return' agree.
-      const denoise: Denoise = async (canvas, masked) => {
-        calls.push([...masked]);
-        const probs = new Float32Array(masked.length * V);
-        masked.forEach((slot, k) => {
-          const row = slot === 1 ? [0.1, 0.3, 0.6, 0, 0] : slot === 2 ? [0, 0, 0.95, 0.05, 0] : [0, 0, 0, 0, 1];
-          row.forEach((p, v) => (probs[k * V + v] = p));
-        });
-        assert.equal(canvas[0], 2, 'the fixed token stays on the canvas');
-        return probs;
-      };
+      const denoise = rows({ 1: [0.1, 0.3, 0.6, 0, 0], 2: [0, 0, 0.95, 0.05, 0] }, calls, (canvas) =>
+        assert.equal(canvas[0], 2, 'the fixed token stays on the canvas'),
+      );
       const r = await sampleInfill({ ...base, threshold: 0.9, denoise, fixed: [2], rest: 're', tokenText });
       assert.deepEqual(r.ids, [2, 1, 2]);
       assert.deepEqual(calls[0], [1, 2, 3, 4, 5, 6, 7], 'the fixed slot is never asked');
@@ -111,15 +113,7 @@ describe('sampleInfill', () => {
 
     it('spells a rest longer than one token over several passes, one slot each', async () => {
       const calls: number[][] = [];
-      const denoise: Denoise = async (_canvas, masked) => {
-        calls.push([...masked]);
-        const probs = new Float32Array(masked.length * V);
-        masked.forEach((slot, k) => {
-          const row = slot === 0 ? [0.6, 0.4, 0, 0, 0] : slot === 1 ? [0, 0, 0.2, 0.8, 0] : [0, 0, 0, 0, 1];
-          row.forEach((p, v) => (probs[k * V + v] = p));
-        });
-        return probs;
-      };
+      const denoise = rows({ 0: [0.6, 0.4, 0, 0, 0], 1: [0, 0, 0.2, 0.8, 0] }, calls);
       const r = await sampleInfill({ ...base, threshold: 0.9, denoise, rest: 'return', tokenText });
       assert.deepEqual(r.ids, [0, 3]);
       assert.deepEqual(calls, [[0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7]], "pass 1 commits 'ret' alone; pass 2 'urn' and the <eos>");
