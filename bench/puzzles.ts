@@ -1,7 +1,7 @@
 // Benchmark: the HRM on held-out hard Sudoku and 30x30 mazes, through the server's own solve path
 // (parse → ACT loop over ONNX → verify), next to the exact solver, in one run on this CPU.
-// Usage: npm run bench:puzzles [-- --limit N]
-// Writes bench/results/puzzles.json and prints a table.
+// Usage: npm run bench:puzzles [-- --limit N] [-- --only sudoku|maze]
+// Writes bench/results/puzzles.json (a run with --limit or --only writes puzzles-partial-<...>.json) and prints a table.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -14,6 +14,9 @@ import { machineDescription, percentile } from './machine';
 const root = path.resolve(__dirname, '..');
 const limitArg = process.argv.indexOf('--limit');
 const limit = limitArg > 0 ? Number(process.argv[limitArg + 1]) : Infinity;
+const onlyArg = process.argv.indexOf('--only');
+const families = (onlyArg > 0 ? [process.argv[onlyArg + 1]] : ['sudoku', 'maze']) as ('sudoku' | 'maze')[];
+if (families.some((f) => f !== 'sudoku' && f !== 'maze')) throw new Error('--only takes sudoku or maze');
 
 interface FamilyResult {
   n: number;
@@ -86,20 +89,21 @@ async function runFamily(family: 'sudoku' | 'maze', solver: PuzzleSolver): Promi
 async function main(): Promise<void> {
   const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'));
   const solver = new PuzzleSolver(registry, onnxActStep);
-  const result = {
+  const result: { machine: string; date: string } & Partial<Record<'sudoku' | 'maze', FamilyResult>> = {
     machine: machineDescription(),
     date: new Date().toISOString(),
-    sudoku: await runFamily('sudoku', solver),
-    maze: await runFamily('maze', solver),
   };
+  for (const family of families) result[family] = await runFamily(family, solver);
+  const partial = families.length < 2 || Number.isFinite(limit);
+  const name = partial ? `puzzles-partial-${families.join('-')}${Number.isFinite(limit) ? `-${limit}` : ''}.json` : 'puzzles.json';
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench', 'results', 'puzzles.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(path.join(root, 'bench', 'results', name), JSON.stringify(result, null, 2) + '\n');
   const fmt = (v: number | null, digits = 1) => (v === null ? '—' : v.toFixed(digits));
   console.log(`machine: ${result.machine}`);
   console.log('| family | n | network accuracy | median ms | p95 ms | mean steps | halted by model | exact median ms | exact p95 ms |');
   console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const family of ['sudoku', 'maze'] as const) {
-    const r = result[family];
+  for (const family of families) {
+    const r = result[family]!;
     const acc = r.accuracy === null ? '—' : `${(100 * r.accuracy).toFixed(1)}%`;
     const halted = r.halted_by_model === null ? '—' : `${(100 * r.halted_by_model).toFixed(0)}%`;
     console.log(`| ${family} | ${r.n} | ${acc} | ${fmt(r.median_ms)} | ${fmt(r.p95_ms)} | ${fmt(r.mean_steps, 2)} | ${halted} | ${fmt(r.exact_solver_median_ms, 3)} | ${fmt(r.exact_solver_p95_ms, 3)} |`);

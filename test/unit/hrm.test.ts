@@ -77,6 +77,17 @@ describe('runActLoop', () => {
     assert.equal(verifySudoku(digits(INKALA), answer).length > 0, true);
   });
 
+  it('with haltWhenStable, ignores a halt while the answer is still changing', async () => {
+    // The halt head fires from step 2 on; the answer keeps changing until step 5 reveals every cell.
+    const { step } = fakeSudokuModel([-3, 4, 4, 4, 4, 4, 4, 4]);
+    const eager = await runActLoop({ step, tokens, positions: N, hiddenSize: D, classes: V, maxSteps: 16 });
+    assert.equal(eager.steps, 2);
+    const stable = await runActLoop({ step, tokens, positions: N, hiddenSize: D, classes: V, maxSteps: 16, haltWhenStable: true });
+    assert.equal(stable.status, 'halted');
+    assert.equal(stable.steps, 6); // step 6 is the first to repeat its predecessor's answer
+    assert.deepEqual(verifySudoku(digits(INKALA), decodeSudoku(stable.grid!)), []);
+  });
+
   it('stops at maxSteps when the model never halts', async () => {
     const { step } = fakeSudokuModel([]);
     const result = await runActLoop({ step, tokens, positions: N, hiddenSize: D, classes: V, maxSteps: 6 });

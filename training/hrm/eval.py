@@ -35,8 +35,9 @@ def load_test(path, family, hard_min_guesses=0, n=None):
 
 
 @torch.no_grad()
-def act_torch(model, tokens, max_steps, batch=500):
-    """tokens [M, N] tensor on the model's device -> pred [M, N], steps [M]."""
+def act_torch(model, tokens, max_steps, batch=500, stable=False):
+    """tokens [M, N] tensor on the model's device -> pred [M, N], steps [M].
+    stable: halt only when the answer did not change in that step (the runtime's haltWhenStable)."""
     model.eval()
     preds, steps = [], []
     for i in range(0, tokens.shape[0], batch):
@@ -46,11 +47,17 @@ def act_torch(model, tokens, max_steps, batch=500):
         done = torch.zeros(B, dtype=torch.bool, device=tok.device)
         pred = torch.zeros_like(tok)
         st = torch.zeros(B, dtype=torch.long, device=tok.device)
+        last = None
         for s in range(max_steps):
             z_H, z_L, logits, halt = model(tok, z_H, z_L)
             z_H, z_L = z_H.float(), z_L.float()
-            stop = ~done & ((halt > 0) | (s == max_steps - 1))
-            pred[stop] = logits.argmax(-1)[stop]
+            cur = logits.argmax(-1)
+            fire = halt > 0
+            if stable:
+                fire &= (cur == last).all(1) if last is not None else torch.zeros_like(fire)
+            last = cur
+            stop = ~done & (fire | (s == max_steps - 1))
+            pred[stop] = cur[stop]
             st[stop] = s + 1
             done |= stop
             if bool(done.all()):
@@ -60,19 +67,22 @@ def act_torch(model, tokens, max_steps, batch=500):
     return torch.cat(preds), torch.cat(steps)
 
 
-def act_onnx(sess, tokens, D, max_steps):
+def act_onnx(sess, tokens, D, max_steps, stable=False):
     """One puzzle at a time through onnxruntime. -> pred [N], steps, ms."""
     N = tokens.shape[0]
     z_H = np.zeros((1, N, D), np.float32)
     z_L = np.zeros((1, N, D), np.float32)
     tok = tokens[None].astype(np.int64)
     t0 = time.perf_counter()
+    last = None
     for s in range(max_steps):
         z_H, z_L, logits, halt = sess.run(None, {"tokens": tok, "z_H": z_H, "z_L": z_L})
-        if halt[0] > 0:
+        cur = logits[0].argmax(-1)
+        if halt[0] > 0 and (not stable or (last is not None and (cur == last).all())):
             break
+        last = cur
     ms = (time.perf_counter() - t0) * 1000
-    return logits[0].argmax(-1), s + 1, ms
+    return cur, s + 1, ms
 
 
 def summarize(correct, steps, ms=None):
@@ -101,6 +111,7 @@ def main():
     ap.add_argument("--hard-min-guesses", type=int, default=0)
     ap.add_argument("--n", type=int)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--halt-when-stable", action="store_true", help="halt only when the answer stopped changing")
     a = ap.parse_args()
     if a.ckpt:
         from .export import load
@@ -109,7 +120,8 @@ def main():
         dev = "cuda" if torch.cuda.is_available() else "cpu"
         m = m.to(dev)
         tok, tgt = load_test(a.test, m.cfg.family, a.hard_min_guesses, a.n)
-        pred, steps = act_torch(m, torch.from_numpy(tok).to(dev), a.max_steps or m.cfg.max_steps)
+        pred, steps = act_torch(m, torch.from_numpy(tok).to(dev), a.max_steps or m.cfg.max_steps,
+                                stable=a.halt_when_stable)
         correct = (pred.cpu().numpy() == tgt).all(1)
         print(json.dumps(summarize(correct, steps.cpu().numpy())))
     else:
@@ -117,7 +129,7 @@ def main():
 
         sess = session(a.onnx, a.threads)
         tok, tgt = load_test(a.test, a.family, a.hard_min_guesses, a.n)
-        res = [act_onnx(sess, t, a.d, a.max_steps) for t in tok]
+        res = [act_onnx(sess, t, a.d, a.max_steps, a.halt_when_stable) for t in tok]
         correct = [(r[0] == g).all() for r, g in zip(res, tgt)]
         print(json.dumps(summarize(correct, [r[1] for r in res], [r[2] for r in res])))
 

@@ -171,3 +171,36 @@ class HRM(nn.Module):
 
 def count_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
+
+
+def widen_state(sd: dict, k: int, noise: float = 0.01, seed: int = 0) -> dict:
+    """Weights of a model k times wider that computes the same function (Net2WiderNet).
+
+    Every hidden channel and MLP unit is repeated k times; a layer that reads a
+    repeated vector gets its input weights divided by k, so each sum is unchanged,
+    and LayerNorm of [x, x] equals [LN(x), LN(x)]. The copies would then receive
+    identical gradients forever, so every weight matrix gets Gaussian noise of
+    `noise` times its own standard deviation to let them drift apart.
+    """
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    for name, w in sd.items():
+        w = w.float()
+        if name == "embed.weight":                       # [V, D]: outputs repeated
+            v = w.repeat(1, k)
+        elif name.endswith(("mix.conv.weight", "mix.conv.bias")) or ".n1." in name or ".n2." in name:
+            v = w.repeat(k, *([1] * (w.ndim - 1)))       # per-channel parameters repeated
+        elif name.endswith("fc1.weight") or name.endswith("fc2.weight"):  # [out, in]: both sides repeated
+            v = w.repeat(k, k) / k
+        elif name.endswith("fc1.bias") or name.endswith("fc2.bias"):
+            v = w.repeat(k)
+        elif name in ("head.weight", "halt.weight"):     # [V_out, D]: inputs repeated
+            v = w.repeat(1, k) / k
+        elif name in ("head.bias", "halt.bias"):
+            v = w
+        else:
+            raise KeyError(f"widen_state does not know how to widen {name}")
+        if v.ndim >= 2 and name != "embed.weight":
+            v = v + noise * w.std() * torch.randn(v.shape, generator=g)
+        out[name] = v
+    return out

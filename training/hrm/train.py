@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from .eval import act_torch, load_test
-from .model import HRM, HRMConfig, MAZE, SUDOKU, count_params
+from .model import HRM, HRMConfig, MAZE, SUDOKU, count_params, widen_state
 
 
 # ----------------------------------------------------------------------------- data
@@ -148,7 +148,8 @@ def main():
     ap.add_argument("--eval-every", type=float, default=240)
     ap.add_argument("--eval-n", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--init-from", help="start from this checkpoint's EMA weights (fresh optimizer and schedule)")
+    ap.add_argument("--init-from", help="start from this checkpoint's EMA weights (fresh optimizer and schedule); "
+                    "d may be a multiple of the checkpoint's (widened) and the cycle counts may differ")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
@@ -173,10 +174,16 @@ def main():
     if a.init_from and not os.path.exists(ckpt_path):
         # continue from another run's EMA weights with a fresh optimizer and a new schedule
         ck = torch.load(a.init_from, map_location=dev, weights_only=False)
-        assert {**ck["cfg"], "max_steps": cfg.max_steps} == cfg.to_dict(), "shape differs from --init-from checkpoint"
-        model.load_state_dict(ck["ema"])
-        ema.load_state_dict(ck["ema"])
-        print(f"initialised from {a.init_from} (EMA weights, it {ck['it']})", flush=True)
+        same = {"max_steps": cfg.max_steps, "h_cycles": cfg.h_cycles, "l_cycles": cfg.l_cycles, "d": cfg.d}
+        assert {**ck["cfg"], **same} == cfg.to_dict(), "layers or family differ from the --init-from checkpoint"
+        state, k = ck["ema"], cfg.d // ck["cfg"]["d"]
+        if k != 1:  # a wider model that starts out computing the same function (see widen_state)
+            assert cfg.d == k * ck["cfg"]["d"], "--init-from: d must be a multiple of the checkpoint's d"
+            state = {n_: t.to(dev) for n_, t in widen_state({n_: t.cpu() for n_, t in state.items()}, k).items()}
+        model.load_state_dict(state)
+        ema.load_state_dict(state)
+        print(f"initialised from {a.init_from} (EMA weights, it {ck['it']}, d {ck['cfg']['d']} -> {cfg.d}, "
+              f"cycles H{cfg.h_cycles} L{cfg.l_cycles})", flush=True)
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location=dev, weights_only=False)
         model.load_state_dict(ck["model"])

@@ -141,6 +141,11 @@ export interface ActLoopOptions {
   /** V: output classes per position. */
   classes: number;
   maxSteps: number;
+  /**
+   * Halt only when the halt head fires AND the answer did not change in that step. A halt head that fires
+   * one step early otherwise returns an answer the very next step would have finished (measured on mazes).
+   */
+  haltWhenStable?: boolean;
   /** Positions in z_H/z_L when the graph keeps extra (e.g. puzzle-embedding) positions; defaults to N. */
   statePositions?: number;
   /** Awaited, so a caller can stream each step before the next one starts. */
@@ -162,8 +167,9 @@ export interface ActResult {
 }
 
 /**
- * Run ACT steps from z_H = z_L = 0 until the halt head says stop (halt logit > 0, i.e. probability > 0.5)
- * or maxSteps; the cancellation token is checked before every step.
+ * Run ACT steps from z_H = z_L = 0 until the halt head says stop (halt logit > 0, i.e. probability > 0.5;
+ * with haltWhenStable also the answer unchanged since the previous step) or maxSteps; the cancellation
+ * token is checked before every step.
  */
 export async function runActLoop(options: ActLoopOptions): Promise<ActResult> {
   const { step, tokens, positions, hiddenSize, classes, maxSteps, onStep, cancellation } = options;
@@ -183,14 +189,21 @@ export async function runActLoop(options: ActLoopOptions): Promise<ActResult> {
     checkStepOutput(output, stateSize, positions * classes);
     zH = output.zH;
     zL = output.zL;
+    const previous = grid;
     grid = argmaxClasses(output.logits, positions, classes);
     lastHaltProbability = haltProbability(output.haltLogit);
     await onStep?.({ step: stepNumber, grid, haltProbability: lastHaltProbability, ms: performance.now() - stepStarted });
-    if (output.haltLogit > 0) {
+    const settled = !options.haltWhenStable || (previous !== null && sameClasses(previous, grid));
+    if (output.haltLogit > 0 && settled) {
       return { status: 'halted', steps: stepNumber, grid, haltProbability: lastHaltProbability, ms: performance.now() - started };
     }
   }
   return { status: 'max-steps', steps: Math.max(0, maxSteps), grid, haltProbability: lastHaltProbability, ms: performance.now() - started };
+}
+
+function sameClasses(a: Int32Array, b: Int32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A model whose tensors do not match the declared shapes would decode garbage; fail loudly instead. */

@@ -26,6 +26,8 @@ export interface FamilyModel {
   /** How many grid views (rotations/reflections) to try, and the halt confidence that ends the search. */
   views: number;
   viewStopConfidence: number;
+  /** Halt only once the answer stopped changing (see ActLoopOptions.haltWhenStable). */
+  haltWhenStable: boolean;
   /** Grid side of the model's canvas, when its cells form a square grid that views may rotate. */
   side: number | null;
   encode(puzzle: Puzzle): BigInt64Array;
@@ -41,6 +43,7 @@ interface HrmManifestEntry {
   maxSteps: number;
   views?: number;
   viewStopConfidence?: number;
+  haltWhenStable?: boolean;
 }
 
 export async function familyModel(registry: ModelRegistry, family: PuzzleFamily): Promise<FamilyModel> {
@@ -62,6 +65,7 @@ export async function familyModel(registry: ModelRegistry, family: PuzzleFamily)
     maxSteps: entry.maxSteps,
     views: Math.max(1, Math.min(8, entry.views ?? 1)),
     viewStopConfidence: entry.viewStopConfidence ?? 1,
+    haltWhenStable: entry.haltWhenStable === true,
   };
   if (family === 'sudoku') {
     return {

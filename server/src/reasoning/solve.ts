@@ -79,6 +79,7 @@ export class PuzzleSolver {
         classes: model.classes,
         statePositions: model.statePositions,
         maxSteps: model.maxSteps,
+        haltWhenStable: model.haltWhenStable,
         cancellation: token,
         onStep: (r) =>
           onStep({ runId, step: stepsBefore + r.step, rows: displayRows(puzzle, model.decode(puzzle, back(r.grid))), haltProbability: r.haltProbability, ms: r.ms }),
