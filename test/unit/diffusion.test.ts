@@ -82,6 +82,20 @@ describe('CompletionBrain on the tiny model', () => {
     for (const item of out.items) assert.deepEqual(item.range, { start: at, end: at });
   });
 
+  it('opens the autoregressive twin only when its decoder is chosen', async () => {
+    const own = new ModelRegistry(fixture);
+    const opened: string[] = [];
+    const open = own.session.bind(own);
+    own.session = (brain, key) => (opened.push(key), open(brain, key));
+    const brain = new CompletionBrain(own);
+    await brain.warmUp();
+    await brain.complete(doc, at, settings, token);
+    assert.deepEqual(opened.sort(), ['denoise', 'encode']);
+    const other = TextDocument.create('file:///u.ts', 'typescript', 1, 'const x = 1;\n\n');
+    await brain.complete(other, { line: 1, character: 0 }, { ...settings, decoder: 'autoregressive' }, token);
+    assert.ok(opened.includes('ar'));
+  });
+
   it('a newer request for the same document supersedes the older one', async () => {
     const brain = new CompletionBrain(registry);
     const first = brain.complete(doc, at, settings, token);

@@ -6,7 +6,7 @@
 #   bash training/hrm/gpu_variants.sh poll SEC  # waits, prints each variant's last EVAL and log line
 #   bash training/hrm/gpu_variants.sh collect   # STOPs them, evaluates every EMA checkpoint (n=1000), copies to $OUT
 # VARIANTS: ";"-separated  name:cfg-json:lr  (d may be a multiple of the init's: widened, see model.widen_state).
-# Session 3 lease 1 ran:
+# Session 3 lease 1 ran (three at once; lost with the box after 10 min: none beat its start, l5 came closest):
 #   VARIANTS='w128:{"d":128,"h_cycles":2,"l_cycles":3,"max_steps":32}:5e-4;l5:{"d":64,"h_cycles":2,"l_cycles":5,"max_steps":32}:3e-4;w128l4:{"d":128,"h_cycles":2,"l_cycles":4,"max_steps":32}:5e-4'
 set -u
 export PYTHONUNBUFFERED=1
@@ -33,12 +33,16 @@ poll)
     echo "== $n"; grep -E "EVAL|initialised|Error|error" $R/$n.log | tail -n 3; tail -n 1 $R/$n.log
   done
   tail -n 1 $R/gen_maze.log; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
+  # bring the latest checkpoints back with every poll, in case the box is lost before collect
+  [ -n "${OUT:-}" ] && for n in $(cat $R/variants.txt | tr ';' '\n' | cut -d: -f1); do
+    cp $R/$n/ckpt.pt $OUT/$n-latest.pt 2>/dev/null; cp $R/$n.log $OUT/ 2>/dev/null; done
+  exit 0
   ;;
 collect)
   O=${OUT:-$R/out}; mkdir -p $O
   kill -- -$(cat $R/gen_maze.pid) 2>/dev/null
   ns=$(cat $R/variants.txt | tr ';' '\n' | cut -d: -f1)
-  for n in $ns; do touch $R/$n/STOP; done
+  for n in $ns; do touch $R/$n/STOP; done   # each saves its checkpoint and runs its final EVAL
   for n in $ns; do for i in $(seq 1 90); do grep -q '^done' $R/$n.log && break; sleep 2; done; done
   for n in $ns; do
     python3 -m training.hrm.eval --ckpt $R/$n/ckpt.pt --test $I/maze_test.npz > $R/$n-eval.log 2>&1

@@ -87,6 +87,9 @@ def main():
         d["classes"] = len(d["output_classes"])
         # The loop's step limit; a family may allow more steps at inference than it trained with.
         d["maxSteps"] = d.get("inference_max_steps", d["max_act_steps"])
+        if d.get("haltWhenStable"):
+            d["halting_rule"] = ("halt when halt_logit[0] > 0 AND the argmax answer equals the previous step's "
+                                 "(never at step 1), else continue until max_act_steps")
     manifest = json.load(open(a.out)) if os.path.exists(a.out) else {"version": 1, "brains": {}}
     manifest["brains"]["reasoning"] = {"files": fams, "model_card": "MODEL_CARD.md#reasoning-hrm"}
     with open(a.out, "w") as f:

@@ -40,8 +40,11 @@ interface Engine {
   /** Text of every token id ('' for control tokens): for healing the typed line's last token. */
   tokenText: (id: number) => string;
   model: DiffusionModel;
-  /** The benchmark's baseline; present only when the manifest lists the 'ar' file. */
-  autoregressive: AutoregressiveModel | null;
+  /**
+   * The benchmark's baseline, null when the manifest does not list the 'ar' file. Opened on first use, so a
+   * user of the (default) diffusion decoder never holds the twin's weights in memory.
+   */
+  autoregressive: () => Promise<AutoregressiveModel | null>;
 }
 
 export class CompletionBrain {
@@ -129,9 +132,10 @@ export class CompletionBrain {
       return { items: suggestion.text ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: Math.max(0, ids.length - fixed.length) };
     };
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
-    if (settings.decoder === 'autoregressive' && autoregressive) {
+    const twin = settings.decoder === 'autoregressive' ? await autoregressive() : null;
+    if (twin) {
       const endsLine = (id: number) => mode === 'single_line' && tokenText(id).includes('\n');
-      const r = await autoregressive.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, endsLine, cancelled, heal);
+      const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, endsLine, cancelled, heal);
       return r.cancelled ? none : finish(r.ids, r.forwards);
     }
     let memory = this.memories.get(doc.uri);
@@ -168,17 +172,30 @@ export class CompletionBrain {
           this.registry.session('completion', 'denoise'),
           import('onnxruntime-node'),
         ]);
-        const ar = (await this.registry.hasFile('completion', 'ar')) ? await this.registry.session('completion', 'ar') : null;
         const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < SPECIAL_TOKEN_NAMES.length ? '' : tokenizer.decode([id])));
         return {
           tokenizer,
           tokenText: (id: number) => texts[id] ?? '',
           model: new DiffusionModel(spec, encode, denoise, ort.Tensor),
-          autoregressive: ar ? new AutoregressiveModel(spec, ar, ort.Tensor) : null,
+          autoregressive: once(async () =>
+            (await this.registry.hasFile('completion', 'ar')) ? new AutoregressiveModel(spec, await this.registry.session('completion', 'ar'), ort.Tensor) : null,
+          ),
         };
       })();
       this.engine.catch(() => (this.engine = undefined));
     }
     return this.engine;
   }
+}
+
+/** A memoized async loader; a failed load is retried on the next call. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= load().catch((e) => {
+      pending = undefined;
+      throw e;
+    });
+    return pending;
+  };
 }
