@@ -30,11 +30,11 @@ describe('squareViews', () => {
 
 const MAZE = ['#######', '#S    #', '# ### #', '#   # #', '### # #', '#    G#', '#######'].join('\n') + '\n';
 
-function mazeRegistry(views: number, stop: number): ModelRegistry {
+function mazeRegistry(views: number, stop: number, haltWhenStable = false): ModelRegistry {
   const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-views-'));
   writeFileSync(path.join(dir, 'm.onnx'), 'fake');
   const sha256 = createHash('sha256').update('fake').digest('hex');
-  const maze = { file: 'm.onnx', sha256, positions: 900, hiddenSize: 2, classes: 2, maxSteps: 4, views, viewStopConfidence: stop };
+  const maze = { file: 'm.onnx', sha256, positions: 900, hiddenSize: 2, classes: 2, maxSteps: 4, views, viewStopConfidence: stop, haltWhenStable };
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ version: 1, brains: { reasoning: { files: { maze } } } }));
   return new ModelRegistry(dir);
 }
@@ -70,6 +70,14 @@ describe('PuzzleSolver with views', () => {
     assert.equal(r.outcome, 'verified');
     assert.equal(r.views, 3, 'views 0 and 1 are unsure; view 2 is sure, so the search stops there');
     assert.deepEqual([...new Set(seen)], [0, 1, 2]);
+  });
+
+  it('follows the manifest\'s haltWhenStable: a sure first step is checked by a second one', async () => {
+    const plain = await new PuzzleSolver(mazeRegistry(8, 0.9), async () => fakeMazeStep(maze, 0, [])).solve(doc, { uri: doc.uri }, never, () => {});
+    assert.equal(plain.steps, 1);
+    const stable = await new PuzzleSolver(mazeRegistry(8, 0.9, true), async () => fakeMazeStep(maze, 0, [])).solve(doc, { uri: doc.uri }, never, () => {});
+    assert.equal(stable.outcome, 'verified');
+    assert.equal(stable.steps, 2, 'the answer of step 1 is repeated at step 2, which then halts');
   });
 
   it('with one view, the first (wrong) answer is the answer', async () => {
