@@ -41,8 +41,9 @@ interface Engine {
   tokenText: (id: number) => string;
   model: DiffusionModel;
   /**
-   * The benchmark's baseline, null when the manifest does not list the 'ar' file. Opened on first use, so a
-   * user of the (default) diffusion decoder never holds the twin's weights in memory.
+   * The benchmark's baseline, null when the manifest does not list the 'ar' file. Its session is opened on
+   * first use (and then shared by the registry), so a user of the default diffusion decoder never holds the
+   * twin's weights in memory.
    */
   autoregressive: () => Promise<AutoregressiveModel | null>;
 }
@@ -177,25 +178,12 @@ export class CompletionBrain {
           tokenizer,
           tokenText: (id: number) => texts[id] ?? '',
           model: new DiffusionModel(spec, encode, denoise, ort.Tensor),
-          autoregressive: once(async () =>
+          autoregressive: async () =>
             (await this.registry.hasFile('completion', 'ar')) ? new AutoregressiveModel(spec, await this.registry.session('completion', 'ar'), ort.Tensor) : null,
-          ),
         };
       })();
       this.engine.catch(() => (this.engine = undefined));
     }
     return this.engine;
   }
-}
-
-/** A memoized async loader; a failed load is retried on the next call. */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    pending ??= load().catch((e) => {
-      pending = undefined;
-      throw e;
-    });
-    return pending;
-  };
 }
