@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { onnxActStep } from '../server/src/reasoning/models';
 import { parsePuzzle, solveExactly } from '../server/src/reasoning/puzzle';
-import { PuzzleSolver } from '../server/src/reasoning/solve';
+import { PuzzleSolver, type ViewSearch } from '../server/src/reasoning/solve';
 import { ModelRegistry } from '../server/src/runtime/models';
 import { machineDescription, percentile } from './machine';
 
@@ -18,12 +18,19 @@ const onlyArg = process.argv.indexOf('--only');
 const families = (onlyArg > 0 ? [process.argv[onlyArg + 1]] : ['sudoku', 'maze']) as ('sudoku' | 'maze')[];
 if (families.some((f) => f !== 'sudoku' && f !== 'maze')) throw new Error('--only takes sudoku or maze');
 
+/** Simpler ways to pick among the maze views, benchmarked beside the manifest's rule (see solve.ts). */
+const MAZE_VIEW_RULES: Record<string, ViewSearch> = {
+  'halt head picks among 8 views (stop at 0.7)': { views: 8, viewStopConfidence: 0.7, viewChoice: 'halt' },
+  'one view': { views: 1, viewChoice: 'halt' },
+};
+
 interface FamilyResult {
   n: number;
   accuracy: number | null;
   median_ms: number | null;
   p95_ms: number | null;
   mean_steps: number | null;
+  mean_views: number | null;
   steps_histogram: Record<string, number>;
   halted_by_model: number | null;
   exact_solver_median_ms: number;
@@ -44,6 +51,7 @@ async function runFamily(family: 'sudoku' | 'maze', solver: PuzzleSolver): Promi
   const exactMs: number[] = [];
   const netMs: number[] = [];
   const steps: number[] = [];
+  const views: number[] = [];
   let correct = 0;
   let halted = 0;
   let unavailable: string | undefined;
@@ -65,6 +73,7 @@ async function runFamily(family: 'sudoku' | 'maze', solver: PuzzleSolver): Promi
     }
     netMs.push(performance.now() - t1);
     steps.push(r.steps);
+    views.push(r.views ?? 1);
     if (r.halted) halted++;
     if (r.outcome === 'verified') correct++;
   }
@@ -78,6 +87,7 @@ async function runFamily(family: 'sudoku' | 'maze', solver: PuzzleSolver): Promi
     median_ms: ran ? percentile(netMs, 50) : null,
     p95_ms: ran ? percentile(netMs, 95) : null,
     mean_steps: ran ? steps.reduce((a, b) => a + b, 0) / steps.length : null,
+    mean_views: ran ? views.reduce((a, b) => a + b, 0) / views.length : null,
     steps_histogram: histogram,
     halted_by_model: ran ? halted / n : null,
     exact_solver_median_ms: percentile(exactMs, 50),
@@ -89,11 +99,18 @@ async function runFamily(family: 'sudoku' | 'maze', solver: PuzzleSolver): Promi
 async function main(): Promise<void> {
   const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'));
   const solver = new PuzzleSolver(registry, onnxActStep);
-  const result: { machine: string; date: string } & Partial<Record<'sudoku' | 'maze', FamilyResult>> = {
+  const result: { machine: string; date: string; maze_view_rules?: Record<string, FamilyResult> } & Partial<Record<'sudoku' | 'maze', FamilyResult>> = {
     machine: machineDescription(),
     date: new Date().toISOString(),
   };
   for (const family of families) result[family] = await runFamily(family, solver);
+  if (families.includes('maze')) {
+    // The shipped view rule beside the simpler ones, on the same mazes in the same run.
+    result.maze_view_rules = {};
+    for (const [name, search] of Object.entries(MAZE_VIEW_RULES)) {
+      result.maze_view_rules[name] = await runFamily('maze', new PuzzleSolver(registry, onnxActStep, { maze: search }));
+    }
+  }
   const partial = families.length < 2 || Number.isFinite(limit);
   const name = partial ? `puzzles-partial-${families.join('-')}${Number.isFinite(limit) ? `-${limit}` : ''}.json` : 'puzzles.json';
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
@@ -109,6 +126,12 @@ async function main(): Promise<void> {
     console.log(`| ${family} | ${r.n} | ${acc} | ${fmt(r.median_ms)} | ${fmt(r.p95_ms)} | ${fmt(r.mean_steps, 2)} | ${halted} | ${fmt(r.exact_solver_median_ms, 3)} | ${fmt(r.exact_solver_p95_ms, 3)} |`);
     if (r.network_unavailable) console.log(`  ${family}: network not run: ${r.network_unavailable}`);
   }
+  for (const [name, r] of Object.entries(result.maze_view_rules ?? {})) {
+    const acc = r.accuracy === null ? '—' : `${(100 * r.accuracy).toFixed(1)}%`;
+    console.log(`| maze, ${name} | ${r.n} | ${acc} | ${fmt(r.median_ms)} | ${fmt(r.p95_ms)} | ${fmt(r.mean_steps, 2)} | — | — | — |`);
+  }
+  console.log('maze: the shipped rule (models/manifest.json) first, then the simpler view rules it is compared with; mean views:',
+    [result.maze, ...Object.values(result.maze_view_rules ?? {})].map((r) => fmt(r?.mean_views ?? null, 2)).join(' / '));
 }
 
 main().catch((e) => {

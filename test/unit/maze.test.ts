@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { MazePuzzle, formatMaze, parseMaze, pathMask, shortestPath, verifyMazePath } from '../../server/src/reasoning/maze';
+import { MazePuzzle, formatMaze, mazePathSteps, parseMaze, pathMask, shortestPath, verifyMazePath } from '../../server/src/reasoning/maze';
 import { PuzzleError } from '../../server/src/reasoning/source';
 
 const FRAMED = [
@@ -188,6 +188,24 @@ describe('verifyMazePath', () => {
 
   it('rejects a mask of the wrong size', () => {
     assert.equal(verifyMazePath(maze, [true])[0].kind, 'size');
+  });
+});
+
+describe('mazePathSteps', () => {
+  const loop = parsed('S...G\n.###.\n.....');
+
+  it('counts the steps of any well-formed chain from S to G, shortest or not', () => {
+    assert.equal(mazePathSteps(loop, drawn(loop, 'SoooG\n.###.\n.....')), 4);
+    assert.equal(mazePathSteps(loop, drawn(loop, 'S...G\no###o\nooooo')), 8);
+  });
+
+  it('is null for a broken, branching, stray or walled drawing', () => {
+    assert.equal(mazePathSteps(loop, drawn(loop, 'Soo.G\n.###.\n.....')), null);
+    assert.equal(mazePathSteps(loop, drawn(loop, 'SoooG\no###.\n.....')), null);
+    assert.equal(mazePathSteps(loop, drawn(loop, 'SoooG\n.###.\n..o..')), null);
+    const walled = drawn(loop, 'SoooG\n.###.\n.....');
+    walled[6] = true;
+    assert.equal(mazePathSteps(loop, walled), null);
   });
 });
 

@@ -1,4 +1,5 @@
-// Grid views for the maze HRM, and the solver's choice among them by the model's own halt confidence.
+// Grid views for the maze HRM, and the solver's choice among them: by the halt head alone, or by the
+// shape of each view's answer (well-formed S-to-G chain, fewest steps) with the halt head breaking ties.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -30,11 +31,11 @@ describe('squareViews', () => {
 
 const MAZE = ['#######', '#S    #', '# ### #', '#   # #', '### # #', '#    G#', '#######'].join('\n') + '\n';
 
-function mazeRegistry(views: number, stop: number, haltWhenStable = false): ModelRegistry {
+function mazeRegistry(views: number, stop: number, haltWhenStable = false, viewChoice = 'halt'): ModelRegistry {
   const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-views-'));
   writeFileSync(path.join(dir, 'm.onnx'), 'fake');
   const sha256 = createHash('sha256').update('fake').digest('hex');
-  const maze = { file: 'm.onnx', sha256, positions: 900, hiddenSize: 2, classes: 2, maxSteps: 4, views, viewStopConfidence: stop, haltWhenStable };
+  const maze = { file: 'm.onnx', sha256, positions: 900, hiddenSize: 2, classes: 2, maxSteps: 4, views, viewStopConfidence: stop, haltWhenStable, viewChoice };
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ version: 1, brains: { reasoning: { files: { maze } } } }));
   return new ModelRegistry(dir);
 }
@@ -85,5 +86,71 @@ describe('PuzzleSolver with views', () => {
     const r = await solver.solve(doc, { uri: doc.uri }, never, () => {});
     assert.equal(r.outcome, 'failed');
     assert.equal(r.views, 1);
+  });
+});
+
+// S to G: 4 steps along the top row, or 8 steps round the bottom.
+const TWO_WAYS = ['#######', '#S   G#', '# ### #', '#     #', '#######'].join('\n') + '\n';
+
+/** A fake maze HRM that answers view v with `answers[v].cells` (original coordinates) and that halt logit. */
+function scriptedMazeStep(maze: MazePuzzle, answers: { cells: [number, number][]; haltLogit: number }[], seen: number[]): ActStep {
+  const base = encodeMaze(maze);
+  const views = squareViews(MAZE_VOCABULARY.side);
+  return async (tokens, zH, zL) => {
+    const t = Int32Array.from(tokens as BigInt64Array, Number);
+    const v = views.findIndex((p) => toView(base, p).every((x, i) => x === t[i]));
+    seen.push(v);
+    const onCanvas = new Int32Array(900);
+    for (const [r, c] of answers[v].cells) onCanvas[r * 30 + c] = 1;
+    const labels = toView(onCanvas, views[v]);
+    const logits = new Float32Array(900 * 2);
+    labels.forEach((l, i) => (logits[i * 2 + l] = 4));
+    return { zH, zL, logits, haltLogit: answers[v].haltLogit };
+  };
+}
+
+describe('PuzzleSolver choosing views by the shape of their answers', () => {
+  const doc = TextDocument.create('file:///two.maze', 'maze', 1, TWO_WAYS);
+  const maze = parseMaze(TWO_WAYS) as MazePuzzle;
+  const never = { isCancellationRequested: false };
+  const short: [number, number][] = [[1, 2], [1, 3], [1, 4]];
+  const long: [number, number][] = [[2, 1], [3, 1], [3, 2], [3, 3], [3, 4], [3, 5], [2, 5]];
+  const broken: [number, number][] = [[1, 2], [1, 3]];
+  const solve = (choice: string, answers: { cells: [number, number][]; haltLogit: number }[], seen: number[] = []) =>
+    new PuzzleSolver(mazeRegistry(answers.length, 0.7, false, choice), async () => scriptedMazeStep(maze, answers, seen)).solve(doc, { uri: doc.uri }, never, () => {});
+
+  it('keeps the shorter of two well-formed paths, even when the halt head prefers the longer', async () => {
+    const answers = [{ cells: long, haltLogit: 0.5 }, { cells: short, haltLogit: 0.2 }]; // both below 0.7
+    const byHalt = await solve('halt', answers);
+    assert.equal(byHalt.outcome, 'failed', 'the halt head alone keeps the 8-step path');
+    const byCost = await solve('cost', answers);
+    assert.equal(byCost.outcome, 'verified');
+    assert.equal(byCost.views, 2);
+  });
+
+  it('a sure but broken answer neither wins nor ends the search', async () => {
+    const seen: number[] = [];
+    const answers = [{ cells: broken, haltLogit: 3 }, { cells: short, haltLogit: -1 }, { cells: long, haltLogit: -1 }];
+    const byHalt = await solve('halt', answers);
+    assert.equal(byHalt.outcome, 'failed');
+    assert.equal(byHalt.views, 1, 'the halt head is sure at once');
+    const byCost = await solve('cost', answers, seen);
+    assert.equal(byCost.outcome, 'verified');
+    assert.deepEqual([...new Set(seen)], [0, 1, 2], 'no well-formed answer was sure, so every view ran');
+  });
+
+  it('stops at the first sure well-formed answer', async () => {
+    const seen: number[] = [];
+    const answers = [{ cells: long, haltLogit: -1 }, { cells: short, haltLogit: 3 }, { cells: short, haltLogit: 3 }];
+    const r = await solve('cost', answers, seen);
+    assert.equal(r.outcome, 'verified');
+    assert.deepEqual([...new Set(seen)], [0, 1]);
+  });
+
+  it('with no well-formed answer at all, the most confident one is kept and reported as failed', async () => {
+    const r = await solve('cost', [{ cells: broken, haltLogit: -2 }, { cells: [[3, 3]], haltLogit: 0 }]);
+    assert.equal(r.outcome, 'failed');
+    assert.ok(r.problems.length > 0);
+    assert.match(r.answerText ?? '', /o/);
   });
 });

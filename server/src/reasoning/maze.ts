@@ -221,8 +221,31 @@ function cellName(maze: MazePuzzle, index: number): string {
  * cells, and as short as the BFS distance. Returns every problem found; empty means a correct answer.
  */
 export function verifyMazePath(maze: MazePuzzle, onPath: ArrayLike<boolean>): MazeProblem[] {
+  const { problems, steps } = traceMazePath(maze, onPath);
+  if (steps !== null && steps > maze.shortestLength) {
+    problems.push({
+      kind: 'not-shortest',
+      cells: [],
+      message: `The path takes ${steps} steps; the shortest takes ${maze.shortestLength}`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * Steps of the marked S-to-G chain when the marks form one (open cells only, no branch, no stray cell),
+ * else null. A check of the drawing's shape alone: no search of the maze, and nothing about whether
+ * a shorter way exists.
+ */
+export function mazePathSteps(maze: MazePuzzle, onPath: ArrayLike<boolean>): number | null {
+  const { problems, steps } = traceMazePath(maze, onPath);
+  return problems.length === 0 ? steps : null;
+}
+
+/** Walk the marked cells from S: the problems with the drawing's shape, and its steps if it reaches G. */
+function traceMazePath(maze: MazePuzzle, onPath: ArrayLike<boolean>): { problems: MazeProblem[]; steps: number | null } {
   if (onPath.length !== maze.cells.length) {
-    return [{ kind: 'size', cells: [], message: `Expected ${maze.cells.length} cells, got ${onPath.length}` }];
+    return { problems: [{ kind: 'size', cells: [], message: `Expected ${maze.cells.length} cells, got ${onPath.length}` }], steps: null };
   }
   const problems: MazeProblem[] = [];
   const inWalls: number[] = [];
@@ -263,7 +286,7 @@ export function verifyMazePath(maze: MazePuzzle, onPath: ArrayLike<boolean>): Ma
               message: `The path branches ${where} into ${ways.length} ways`,
             },
       );
-      return problems;
+      return { problems, steps: null };
     }
   }
 
@@ -275,15 +298,7 @@ export function verifyMazePath(maze: MazePuzzle, onPath: ArrayLike<boolean>): Ma
       message: `${stray.length} marked cell${stray.length === 1 ? ' is' : 's are'} not on the path from S to G, first at ${cellName(maze, stray[0])}`,
     });
   }
-  const steps = visited.size - 1;
-  if (steps > maze.shortestLength) {
-    problems.push({
-      kind: 'not-shortest',
-      cells: [],
-      message: `The path takes ${steps} steps; the shortest takes ${maze.shortestLength}`,
-    });
-  }
-  return problems;
+  return { problems, steps: visited.size - 1 };
 }
 
 /**

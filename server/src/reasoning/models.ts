@@ -12,6 +12,7 @@ import {
   toInt64,
   type ActStep,
 } from './hrm';
+import { mazePathSteps } from './maze';
 import type { Puzzle, PuzzleAnswer, PuzzleFamily } from './puzzle';
 
 export interface FamilyModel {
@@ -26,6 +27,16 @@ export interface FamilyModel {
   /** How many grid views (rotations/reflections) to try, and the halt confidence that ends the search. */
   views: number;
   viewStopConfidence: number;
+  /**
+   * How the solver picks among views (solve.ts): 'halt' keeps the view with the most confident halt head;
+   * 'cost' keeps the well-formed answer of least `answerCost`, the halt head breaking ties.
+   */
+  viewChoice: 'halt' | 'cost';
+  /**
+   * A well-formed answer's cost (maze: steps of the drawn S-to-G chain; Sudoku: 0 once every cell has a
+   * digit), null when the answer is not well-formed. Reads only the answer's shape: no search, no solver.
+   */
+  answerCost(puzzle: Puzzle, answer: PuzzleAnswer): number | null;
   /** Halt only once the answer stopped changing (see ActLoopOptions.haltWhenStable). */
   haltWhenStable: boolean;
   /** Grid side of the model's canvas, when its cells form a square grid that views may rotate. */
@@ -43,6 +54,7 @@ interface HrmManifestEntry {
   maxSteps: number;
   views?: number;
   viewStopConfidence?: number;
+  viewChoice?: string;
   haltWhenStable?: boolean;
 }
 
@@ -66,6 +78,7 @@ export async function familyModel(registry: ModelRegistry, family: PuzzleFamily)
     views: Math.max(1, Math.min(8, entry.views ?? 1)),
     viewStopConfidence: entry.viewStopConfidence ?? 1,
     haltWhenStable: entry.haltWhenStable === true,
+    viewChoice: entry.viewChoice === 'cost' ? ('cost' as const) : ('halt' as const),
   };
   if (family === 'sudoku') {
     return {
@@ -73,6 +86,7 @@ export async function familyModel(registry: ModelRegistry, family: PuzzleFamily)
       side: null,
       encode: (p) => toInt64(encodeSudoku(p.kind === 'sudoku' ? p.givens : [])),
       decode: (_p, classes) => ({ kind: 'sudoku', digits: decodeSudoku(classes, SUDOKU_VOCABULARY) }),
+      answerCost: (_p, answer) => (answer.kind === 'sudoku' && answer.digits.every((d) => d >= 1 && d <= 9) ? 0 : null),
     };
   }
   return {
@@ -83,6 +97,7 @@ export async function familyModel(registry: ModelRegistry, family: PuzzleFamily)
       return toInt64(encodeMaze(p, MAZE_VOCABULARY));
     },
     decode: (p, classes) => ({ kind: 'maze', path: p.kind === 'maze' ? decodeMazePath(p, classes, MAZE_VOCABULARY) : [] }),
+    answerCost: (p, answer) => (p.kind === 'maze' && answer.kind === 'maze' ? mazePathSteps(p, answer.path) : null),
   };
 }
 

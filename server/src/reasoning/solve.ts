@@ -7,7 +7,7 @@ import { ModelError, type ModelRegistry } from '../runtime/models';
 import { runActLoop, type ActStep, type CancellationToken } from './hrm';
 import { familyModel, type FamilyModel } from './models';
 import { fromView, squareViews, toView } from './views';
-import { formatAnswer, parsePuzzle, solveExactly, solverError, verifyAnswer, type Puzzle, type PuzzleAnswer } from './puzzle';
+import { formatAnswer, parsePuzzle, solveExactly, solverError, verifyAnswer, type Puzzle, type PuzzleAnswer, type PuzzleFamily } from './puzzle';
 import { describePosition, type PuzzleError } from './source';
 import { sudokuToLine } from './sudoku';
 
@@ -20,10 +20,14 @@ export class PuzzleInputError extends Error {
 
 export type StepSink = (step: PuzzleStep) => void;
 
+/** What a caller may change about how a family's views are searched (the benchmark compares rules). */
+export type ViewSearch = Partial<Pick<FamilyModel, 'views' | 'viewStopConfidence' | 'viewChoice'>>;
+
 export class PuzzleSolver {
   constructor(
     private readonly registry: ModelRegistry,
     private readonly createStep: (registry: ModelRegistry, model: FamilyModel) => Promise<ActStep>,
+    private readonly viewSearch: Partial<Record<PuzzleFamily, ViewSearch>> = {},
   ) {}
 
   async solve(doc: TextDocument, args: SolvePuzzleArgs, token: CancellationToken, onStep: StepSink): Promise<SolvePuzzleResult> {
@@ -52,18 +56,18 @@ export class PuzzleSolver {
     try {
       const brain = await this.registry.status('reasoning');
       if (brain.state !== 'ready') throw new ModelError('reasoning', brain);
-      model = await familyModel(this.registry, puzzle.kind);
+      model = { ...(await familyModel(this.registry, puzzle.kind)), ...this.viewSearch[puzzle.kind] };
       step = await this.createStep(this.registry, model);
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
       return { ...base, solver: 'network', outcome: 'unavailable', unavailable: e.message, steps: 0, halted: false, ms: 0, answerRows: null, answerText: null, problems: [] };
     }
 
-    // One ACT loop per view of the grid (one view unless the manifest asks for more); keep the view
-    // whose halt head is most confident, stopping early once one is confident enough.
+    // One ACT loop per view of the grid (one view unless the manifest asks for more). Which view's answer
+    // is kept: see `betterView`. The search stops early at a well-formed answer whose halt head is sure.
     const tokens = model.encode(puzzle);
     const perms = model.side ? squareViews(model.side).slice(0, model.views) : [null];
-    let best: { grid: Int32Array; halt: number; halted: boolean } | null = null;
+    let best: ViewAnswer | null = null;
     let steps = 0;
     let ms = 0;
     let views = 0;
@@ -89,12 +93,34 @@ export class PuzzleSolver {
       if (result.status === 'cancelled' || !result.grid) {
         return { ...base, solver: 'network', steps, halted: false, ms, views, outcome: 'cancelled', answerRows: null, answerText: null, problems: [] };
       }
-      if (!best || result.haltProbability > best.halt) best = { grid: back(result.grid), halt: result.haltProbability, halted: result.status === 'halted' };
-      if (result.haltProbability >= model.viewStopConfidence) break;
+      const grid = back(result.grid);
+      const cost = model.viewChoice === 'cost' ? model.answerCost(puzzle, model.decode(puzzle, grid)) : 0;
+      const answer = { grid, halt: result.haltProbability, halted: result.status === 'halted', cost };
+      if (!best || betterView(answer, best)) best = answer;
+      if (cost !== null && answer.halt >= model.viewStopConfidence) break;
     }
     const loop = { solver: 'network' as const, steps, halted: best!.halted, ms, views };
     return { ...base, ...loop, ...answered(puzzle, model.decode(puzzle, best!.grid)) };
   }
+}
+
+interface ViewAnswer {
+  grid: Int32Array;
+  halt: number;
+  halted: boolean;
+  /** The family's answerCost (0 for every answer when views are chosen by the halt head alone). */
+  cost: number | null;
+}
+
+/**
+ * Whether answer `a` beats `b`: a well-formed answer beats a malformed one, then the lower cost wins
+ * (a shorter S-to-G path), then the more confident halt head. Every candidate is the network's own
+ * answer; the costs read only their shape, so the exact solver plays no part.
+ */
+function betterView(a: ViewAnswer, b: ViewAnswer): boolean {
+  if ((a.cost === null) !== (b.cost === null)) return a.cost !== null;
+  if (a.cost !== null && b.cost !== null && a.cost !== b.cost) return a.cost < b.cost;
+  return a.halt > b.halt;
 }
 
 /** Verify an answer and format it for the document and the view. */
