@@ -20,6 +20,7 @@ if (families.some((f) => f !== 'sudoku' && f !== 'maze')) throw new Error('--onl
 
 /** Simpler ways to pick among the maze views, benchmarked beside the manifest's rule (see solve.ts). */
 const MAZE_VIEW_RULES: Record<string, ViewSearch> = {
+  'shape then halt among 8 views (stop at 0.9)': { views: 8, viewStopConfidence: 0.9, viewChoice: 'cost' },
   'halt head picks among 8 views (stop at 0.7)': { views: 8, viewStopConfidence: 0.7, viewChoice: 'halt' },
   'one view': { views: 1, viewChoice: 'halt' },
 };

@@ -7,6 +7,8 @@ The .npz files are the seed-2 held-out sets of README.md ("Data"); this only cha
                                  81 characters, '.' for a blank
   bench/data/maze-heldout.txt    the first 500 mazes, 30 lines each ('#' wall, ' ' open, S, G),
                                  separated by a blank line
+  bench/data/maze-tuning.txt     the next 500 (same format): where the server's view rule is chosen
+                                 (npm run bench:maze-views), so the benchmark's mazes stay unseen
 """
 from __future__ import annotations
 
@@ -34,13 +36,12 @@ def main():
             f.write("".join("." if v == 0 else str(v) for v in p) + "\n")
 
     m = np.load(os.path.join(a.src, "maze_test.npz"))
-    blocks = []
-    for g in m["grids"][: a.mazes]:
-        rows = g.reshape(30, 30)
-        blocks.append("\n".join("".join(MAZE_CHARS[int(v)] for v in r) for r in rows))
-    with open(os.path.join(a.out, "maze-heldout.txt"), "w") as f:
-        f.write("\n\n".join(blocks) + "\n")
-    print(f"{len(hard)} hard Sudoku, {len(blocks)} mazes written to {a.out}")
+    for name, grids in (("maze-heldout.txt", m["grids"][: a.mazes]), ("maze-tuning.txt", m["grids"][a.mazes : 2 * a.mazes])):
+        blocks = ["\n".join("".join(MAZE_CHARS[int(v)] for v in r) for r in g.reshape(30, 30)) for g in grids]
+        with open(os.path.join(a.out, name), "w") as f:
+            f.write("\n\n".join(blocks) + "\n")
+        print(f"{len(blocks)} mazes written to {os.path.join(a.out, name)}")
+    print(f"{len(hard)} hard Sudoku written to {a.out}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 // Test-time views of a square grid: the 8 rotations and reflections. The maze HRM is run on several
-// views of the same maze and the answer of the view whose halt head is most confident is kept — a
-// choice the network makes itself (no verifier, no exact solver involved). Measured in
-// models/MODEL_CARD.md ("Reasoning"): it turns the model's wrong first tries into right later ones.
+// views of the same maze and one view's answer is kept (solve.ts, `betterView`): a well-formed S-to-G
+// chain of fewest steps, the halt head breaking ties. Every candidate is the network's own answer and
+// the choice reads only their shapes: no search of the maze, no exact solver. Measured in
+// models/MODEL_CARD.md ("Reasoning") and by npm run bench:maze-views / bench:puzzles.
 
 /** perm[i] = where cell i of the original grid lands in the view (row-major, side x side). */
 export type ViewPermutation = Int32Array;
