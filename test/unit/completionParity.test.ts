@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from '../../server/src/completion/diffusion';
 import { ModelRegistry } from '../../server/src/runtime/models';
 
@@ -29,7 +30,7 @@ let model: DiffusionModel;
 before(async () => {
   const registry = new ModelRegistry(path.join(root, 'models'));
   const entry = await registry.brainEntry('completion');
-  model = new DiffusionModel(entry.spec as DiffusionSpec, await registry.session('completion', 'encode'), await registry.session('completion', 'denoise'), ort.Tensor);
+  model = new DiffusionModel(entry.spec as DiffusionSpec, await registry.session('completion', 'encode'), await registry.session('completion', 'denoise'), await openSoftmax(), ort.Tensor);
 });
 
 describe('shipped completion model vs PyTorch', () => {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CompletionBrain } from '../../server/src/completion';
+import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from '../../server/src/completion/diffusion';
 import { defaultSettings } from '../../server/src/protocol';
 import { ModelRegistry } from '../../server/src/runtime/models';
@@ -18,7 +19,7 @@ let model: DiffusionModel;
 before(async () => {
   registry = new ModelRegistry(fixture);
   const entry = await registry.brainEntry('completion');
-  model = new DiffusionModel(entry.spec as DiffusionSpec, await registry.session('completion', 'encode'), await registry.session('completion', 'denoise'), ort.Tensor);
+  model = new DiffusionModel(entry.spec as DiffusionSpec, await registry.session('completion', 'encode'), await registry.session('completion', 'denoise'), await openSoftmax(), ort.Tensor);
 });
 
 const ids = (n: number, seed: number) => Array.from({ length: n }, (_, i) => 10 + ((i * 7919 + seed * 104729) % 12000));

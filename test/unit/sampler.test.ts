@@ -85,6 +85,36 @@ describe('sampleInfill', () => {
     assert.equal(r.forwards, 2);
   });
 
+  describe('single-line mode: a line-ending token closes the span', () => {
+    // Token 3 stands for a token holding a line break.
+    const endsSpan = (id: number) => id === 3;
+
+    it('ends the span right after the committed line break, nothing after it', async () => {
+      const calls: number[][] = [];
+      const target = [1, 2, 3, 1, 1, 1, 1, 1];
+      const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed(target, [], calls), endsSpan });
+      assert.deepEqual(r.ids, [1, 2, 3], 'the line break is part of the span, nothing after it');
+      assert.equal(r.forwards, 2, 'pass 1 commits the words before the break, pass 2 the break itself');
+      assert.deepEqual(calls[1], [2, 3, 4, 5, 6, 7], 'the words before the break are committed; the break waits for them');
+      assert.equal(r.status, 'done');
+    });
+
+    it('does not let a confident line break commit before the slots ahead of it', async () => {
+      const calls: number[][] = [];
+      const target = [1, 2, 3];
+      const conf = [0.5, 0.5, 0.99];
+      const r = await sampleInfill({ ...base, canvasSize: 3, threshold: 0.9, denoise: fixed(target, conf, calls), endsSpan });
+      assert.deepEqual(r.ids, [1, 2, 3]);
+      assert.deepEqual(calls, [[0, 1, 2], [1, 2], [2]], 'one slot per pass from the left while the break waits');
+    });
+
+    it('without the rule, the same canvas is filled to the end', async () => {
+      const target = [1, 2, 3, 1, 1, 1, 1, 1];
+      const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed(target, []) });
+      assert.deepEqual(r.ids, target);
+    });
+  });
+
   describe('healing the typed line', () => {
     // Token texts for the healing tests: 0 'ret', 1 'return', 2 ' x', 3 'urn', 4 <eos>, 5 <mask>.
     const texts = ['ret', 'return', ' x', 'urn', '', ''];

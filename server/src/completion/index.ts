@@ -8,6 +8,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { NanomindSettings } from '../protocol';
 import { ModelError, type ModelRegistry } from '../runtime/models';
 import { sharedTokenizer } from '../runtime/sharedTokenizer';
+import { openSoftmax } from '../runtime/softmaxGraph';
 import { SPECIAL_TOKEN_NAMES, type CodeTokenizer } from '../runtime/tokenizer';
 import { contextWindow } from './context';
 import { AutoregressiveModel } from './autoregressive';
@@ -133,10 +134,10 @@ export class CompletionBrain {
       return { items: suggestion.text ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: Math.max(0, ids.length - fixed.length) };
     };
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
+    const endsLine = (id: number) => tokenText(id).includes('\n');
     const twin = settings.decoder === 'autoregressive' ? await autoregressive() : null;
     if (twin) {
-      const endsLine = (id: number) => mode === 'single_line' && tokenText(id).includes('\n');
-      const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, endsLine, cancelled, heal);
+      const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, (id) => mode === 'single_line' && endsLine(id), cancelled, heal);
       return r.cancelled ? none : finish(r.ids, r.forwards);
     }
     let memory = this.memories.get(doc.uri);
@@ -153,6 +154,7 @@ export class CompletionBrain {
       threshold: settings.threshold,
       minConfidence,
       cancellation: { get isCancellationRequested() { return cancelled(); } },
+      endsSpan: mode === 'single_line' ? endsLine : undefined,
       ...heal,
     });
     if (sample.status === 'cancelled') return none;
@@ -167,17 +169,18 @@ export class CompletionBrain {
         if (!spec || !Number.isInteger(spec.nLayer) || !Number.isInteger(spec.chunk)) {
           throw new ModelError('completion', { state: 'corrupt', detail: 'models/manifest.json: the completion entry has no valid "spec"' });
         }
-        const [tokenizer, encode, denoise, ort] = await Promise.all([
+        const [tokenizer, encode, denoise, softmax, ort] = await Promise.all([
           sharedTokenizer(this.registry),
           this.registry.session('completion', 'encode'),
           this.registry.session('completion', 'denoise'),
+          openSoftmax(),
           import('onnxruntime-node'),
         ]);
         const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < SPECIAL_TOKEN_NAMES.length ? '' : tokenizer.decode([id])));
         return {
           tokenizer,
           tokenText: (id: number) => texts[id] ?? '',
-          model: new DiffusionModel(spec, encode, denoise, ort.Tensor),
+          model: new DiffusionModel(spec, encode, denoise, softmax, ort.Tensor),
           autoregressive: async () =>
             (await this.registry.hasFile('completion', 'ar')) ? new AutoregressiveModel(spec, await this.registry.session('completion', 'ar'), ort.Tensor) : null,
         };

@@ -8,6 +8,11 @@
 // itself only once it is the leftmost masked slot. Letting far <eos> slots commit first makes the end
 // creep left (spans came out 4x too short in the first evaluation).
 //
+// Single-line mode (`endsSpan`): a token that ends the line (its text holds a line break) is a second kind
+// of end. It is treated like <eos> for eligibility (slots after it wait; it commits once leftmost), and once
+// committed it closes the span right after itself, so the sampler never spends passes on text the
+// post-processing would cut (the AR twin stops at the line break the same way).
+//
 // Healing (see context.ts): the canvas may start with `fixed` tokens (the line typed so far, but its
 // last token) and a `rest` text (that last token's text) the next slots must spell. The leftmost masked
 // slot then only takes tokens that agree with `rest` (start with it, or are a prefix of it), so a word
@@ -35,6 +40,8 @@ export interface SamplerOptions {
   rest?: string;
   /** The text of a token id ('' for control tokens). */
   tokenText?: (id: number) => string;
+  /** Tokens that end the span after themselves (single-line mode: tokens holding a line break). */
+  endsSpan?: (id: number) => boolean;
 }
 
 export interface SampleResult {
@@ -55,8 +62,9 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
   let rest = o.rest ?? '';
   if (rest && !o.tokenText) throw new TypeError('sampleInfill: `rest` needs `tokenText`');
   let forwards = 0;
+  const isEnd = (id: number) => id === o.eosId || (o.endsSpan?.(id) ?? false);
   for (;;) {
-    const end = spanEnd(canvas, o.eosId);
+    const end = spanEnd(canvas, o.maskId, o.eosId, o.endsSpan);
     const masked: number[] = [];
     for (let i = 0; i < end; i++) if (canvas[i] === o.maskId) masked.push(i);
     if (masked.length === 0) break;
@@ -74,7 +82,7 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
       if (rest) continue;
       guesses.shift();
     }
-    const endIndex = guesses.findIndex((g) => g.id === o.eosId);
+    const endIndex = guesses.findIndex((g) => isEnd(g.id));
     const best = endIndex < 0 ? guesses : guesses.slice(0, endIndex === 0 ? 1 : endIndex);
     // The most confident eligible slot always commits, so every pass makes progress.
     best.sort((a, b) => b.p - a.p);
@@ -85,7 +93,7 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
     }
   }
   if (rest) return { status: 'low-confidence', ids: [], forwards, minCommittedConfidence: 0 };
-  const end = spanEnd(canvas, o.eosId);
+  const end = spanEnd(canvas, o.maskId, o.eosId, o.endsSpan);
   const ids = Array.from(canvas.subarray(0, end));
   let minConf = 1;
   for (let i = 0; i < end; i++) minConf = Math.min(minConf, confidence[i]);
@@ -113,10 +121,14 @@ export function healStep(scores: Float32Array, base: number, vocab: number, rest
   return { id: best, rest: text.startsWith(rest) ? '' : rest.slice(text.length) };
 }
 
-/** Index of the first committed <eos>, or the canvas size. */
-function spanEnd(canvas: Int32Array, eosId: number): number {
-  const i = canvas.indexOf(eosId);
-  return i < 0 ? canvas.length : i;
+/** Index of the first committed <eos>, or just after the first committed line end, or the canvas size. */
+function spanEnd(canvas: Int32Array, maskId: number, eosId: number, endsSpan?: (id: number) => boolean): number {
+  for (let i = 0; i < canvas.length; i++) {
+    const id = canvas[i];
+    if (id === eosId) return i;
+    if (id !== maskId && endsSpan?.(id)) return i + 1;
+  }
+  return canvas.length;
 }
 
 function argmaxRow(probs: Float32Array, row: number, vocab: number, slot: number): { slot: number; id: number; p: number } {

@@ -62,7 +62,7 @@ export class ModelRegistry {
 
   constructor(
     readonly modelsDir: string,
-    private readonly createSession: SessionFactory = defaultSessionFactory,
+    private readonly createSession: SessionFactory = createCpuSession,
     private readonly onChange: () => void = () => {},
   ) {}
 
@@ -228,7 +228,8 @@ async function readManifest(file: string, brain: BrainName): Promise<Manifest | 
   }
 }
 
-async function defaultSessionFactory(bytes: Uint8Array): Promise<InferenceSession> {
+/** An onnxruntime CPU session with the options every brain uses (2 intra-op threads, no spinning). */
+export async function createCpuSession(bytes: Uint8Array): Promise<InferenceSession> {
   // Loaded here, not at the top, so a broken native binary disables models instead of the server.
   const ort = await import('onnxruntime-node');
   return ort.InferenceSession.create(bytes, {
