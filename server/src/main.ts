@@ -130,6 +130,7 @@ function openDocument(uri: string): TextDocument {
 
 function applySettings(raw: unknown): void {
   settings = parseSettings(raw);
+  completion.clearSuggestions(); // made under the old threshold / decoder / limits
   status.setCompletionEnabled(settings.completion.enabled);
 }
 

@@ -59,6 +59,30 @@ describe('contextWindow', () => {
     assert.ok(text.slice(cursor).startsWith(w.suffix));
   });
 
+  it('sheds whole chunks from the prefix start, so a line typed below keeps the earlier chunks', () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `  total += values[${i}] * weight(${i % 7});\n`);
+    const text = lines.join('');
+    const at = (line: number) => lines.slice(0, line).join('').length;
+    const chunk = 64;
+    const before = contextWindow(text, at(150), 512, tok, chunk);
+    const after = contextWindow(text, at(151), 512, tok, chunk);
+    for (const w of [before, after]) assert.ok(w.prefixIds.length <= 384 && w.prefixIds.length > 384 - chunk, `prefix ${w.prefixIds.length}`);
+    const whole = Math.floor(before.prefixIds.length / chunk) * chunk;
+    assert.ok(whole >= 5 * chunk);
+    assert.ok(after.prefixIds.length > before.prefixIds.length, 'here the new line fits without shedding a chunk');
+    assert.deepEqual(after.prefixIds.slice(0, whole), before.prefixIds.slice(0, whole), 'same first token, same full chunks');
+    // Over many lines, the prefix start moves only now and then (a chunk boundary or the 1024-char grid).
+    let moves = 0;
+    let first = '';
+    for (let line = 100; line < 200; line++) {
+      const w = contextWindow(text, at(line), 512, tok, chunk);
+      const head = w.prefix.slice(0, 40);
+      if (first && head !== first) moves++;
+      first = head;
+    }
+    assert.ok(moves < 40, `the prefix start moved ${moves} times in 100 lines`);
+  });
+
   it('stays bounded on a 10 MB single-line document', () => {
     const text = 'x'.repeat(10_000_000);
     const started = performance.now();

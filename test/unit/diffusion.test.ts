@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CompletionBrain } from '../../server/src/completion';
+import { AutoregressiveModel, PromptMemory } from '../../server/src/completion/autoregressive';
 import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from '../../server/src/completion/diffusion';
 import { defaultSettings } from '../../server/src/protocol';
@@ -60,6 +61,34 @@ describe('DiffusionModel', () => {
       assert.ok(Math.abs(sum - 1) < 1e-3, `row ${r} sums to ${sum}`);
       for (const control of [0, 2, 3, 4, 5, 9]) assert.equal(row[control], 0, `control id ${control}`);
     }
+  });
+});
+
+describe('AutoregressiveModel prompt memory', () => {
+  const special = { pad: 0, eos: 1, mask: 2, fimPrefix: 3, fimSuffix: 4, fimMiddle: 5 } as never;
+  const noEnd = () => false;
+
+  it('reuses the K/V of the prompt it shares with the last request, with the same greedy tokens', async () => {
+    const entry = await registry.brainEntry('completion');
+    const ar = new AutoregressiveModel(entry.spec as DiffusionSpec, await registry.session('completion', 'ar'), ort.Tensor);
+    const memory = new PromptMemory();
+    const prefix = ids(150, 6);
+    const suffix = ids(40, 7);
+    const first = await ar.infill(prefix, suffix, special, 6, noEnd, never, undefined, memory);
+    assert.equal(memory.lastReused, 0);
+    assert.equal(memory.ids.length, 1 + 150 + 1 + 40 + 1);
+
+    const again = await ar.infill(prefix, suffix, special, 6, noEnd, never, undefined, memory);
+    assert.equal(memory.lastReused, 193, 'the whole prompt, whose last logits were kept');
+    assert.deepEqual(again.ids, first.ids);
+    assert.equal(again.forwards, first.forwards - 1, 'no prefill pass');
+
+    // A line typed at the end of the prefix: the prompt is reused up to there, the rest runs again.
+    const longer = [...prefix, 4242, 4243];
+    const reused = await ar.infill(longer, suffix, special, 6, noEnd, never, undefined, memory);
+    assert.equal(memory.lastReused, 151);
+    const fresh = await ar.infill(longer, suffix, special, 6, noEnd, never, undefined, new PromptMemory());
+    assert.deepEqual(reused.ids, fresh.ids, 'reusing the cache changes nothing');
   });
 });
 

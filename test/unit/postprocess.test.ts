@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { completionMode, dropSuffixOverlap, trimSuggestion as shape, type TrimContext } from '../../server/src/completion/postprocess';
+import { blockEnded, completionMode, dropSuffixOverlap, trimSuggestion as shape, type TrimContext } from '../../server/src/completion/postprocess';
 
 /** The text of a suggestion that inserts at the cursor (replacing nothing). */
 function trimSuggestion(raw: string, ctx: TrimContext): string {
@@ -61,5 +61,23 @@ describe('trimSuggestion', () => {
 
   it('gives nothing for whitespace', () => {
     assert.equal(trimSuggestion('   \n  ', { mode: 'multi_line', linePrefix: '', lineSuffix: '' }), '');
+  });
+});
+
+describe('blockEnded (the sampler stops a block early)', () => {
+  it('is true once a later line starts left of the block, not while that line is still blank', () => {
+    assert.equal(blockEnded('x = 1\n    y = 2\n', '    '), false);
+    assert.equal(blockEnded('x = 1\n    y = 2\n  ', '    '), false, 'two spaces so far: the indentation may still grow');
+    assert.equal(blockEnded('x = 1\n    y = 2\n}', '    '), true);
+    assert.equal(blockEnded('x = 1\r\nreturn', '    '), true);
+    assert.equal(blockEnded('x = 1', '    '), false, 'the first line never ends the block');
+  });
+
+  it('agrees with trimSuggestion: where it is true, the trimmed text lies inside the raw text so far', () => {
+    const ctx: TrimContext = { mode: 'multi_line', linePrefix: '    ', lineSuffix: '' };
+    const raw = 'a()\n    b()\n}\nmore()';
+    const prefix = raw.slice(0, raw.indexOf('}') + 1);
+    assert.equal(blockEnded(prefix, '    '), true);
+    assert.deepEqual(shape(prefix, ctx), shape(raw, ctx));
   });
 });

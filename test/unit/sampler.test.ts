@@ -115,6 +115,17 @@ describe('sampleInfill', () => {
     });
   });
 
+  it('stops where `finished` says the committed run is complete (a block that has ended)', async () => {
+    const calls: number[][] = [];
+    const target = [1, 2, 3, 1, 1, 1, 1, 1];
+    const conf = [0.99, 0.99, 0.99, 0.5, 0.5, 0.5, 0.5, 0.5];
+    // "Finished" once token 3 is in the committed run; the slots after it are never committed.
+    const finished = (ids: number[]) => ids.includes(3);
+    const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed(target, conf, calls), finished });
+    assert.deepEqual(r.ids, [1, 2, 3]);
+    assert.equal(r.forwards, 1, 'the first pass commits 1 2 3 and the span ends there');
+  });
+
   describe('healing the typed line', () => {
     // Token texts for the healing tests: 0 'ret', 1 'return', 2 ' x', 3 'urn', 4 <eos>, 5 <mask>.
     const texts = ['ret', 'return', ' x', 'urn', '', ''];

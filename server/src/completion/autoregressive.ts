@@ -11,6 +11,21 @@ type TensorCtor = new (type: 'int64' | 'float32', data: BigInt64Array | Float32A
 /** Ids below this are control tokens; only <eos> among them may be generated. */
 const controlTokens = SPECIAL_TOKEN_NAMES.length;
 
+/**
+ * A document's last prompt and its K/V after prefill, so the next request re-runs only the tokens after
+ * the longest common prefix of the two prompts (typing on the cursor line changes none of the prompt; a
+ * new line changes the prompt from the end of the prefix on). The AR counterpart of DocumentMemory.
+ */
+export class PromptMemory {
+  ids: number[] = [];
+  k: Float32Array = new Float32Array(0);
+  v: Float32Array = new Float32Array(0);
+  /** Logits after the last prompt token. */
+  logits: Float32Array = new Float32Array(0);
+  /** Prompt tokens reused by the last request (checked by tests). */
+  lastReused = 0;
+}
+
 export interface ArResult {
   ids: number[];
   forwards: number;
@@ -38,29 +53,48 @@ export class AutoregressiveModel {
     endsSpan: (id: number) => boolean,
     cancelled: () => boolean,
     heal: { fixed: number[]; rest: string; tokenText: (id: number) => string } = { fixed: [], rest: '', tokenText: () => '' },
+    memory: PromptMemory = new PromptMemory(),
   ): Promise<ArResult> {
-    const { nLayer, nHead, headDim, vocabSize } = this.spec;
+    const { vocabSize } = this.spec;
     const prompt = [special.fimPrefix, ...prefixIds, special.fimSuffix, ...suffixIds, special.fimMiddle, ...heal.fixed];
     let rest = heal.rest;
-    let pastK = new this.Tensor('float32', new Float32Array(0), [nLayer, 1, nHead, 0, headDim]);
-    let pastV = pastK;
-    let feed = prompt;
-    let position = 0;
+    // Reuse the K/V of the longest common prefix with the document's last prompt (at least one token is
+    // always run again unless the whole prompt matches, whose logits were kept).
+    let same = 0;
+    while (same < prompt.length && same < memory.ids.length && prompt[same] === memory.ids[same]) same++;
+    const whole = same === prompt.length && same === memory.ids.length && memory.logits.length > 0;
+    if (!whole) same = Math.min(same, prompt.length - 1);
+    memory.lastReused = same;
+    let past = this.keep(memory, same);
+    let feed = whole ? [] : prompt.slice(same);
+    let position = same;
     const ids: number[] = [...heal.fixed];
     let forwards = 0;
     while (ids.length - heal.fixed.length < maxTokens) {
       if (cancelled()) return { ids, forwards, cancelled: true };
-      const out = await this.session.run({
-        ids: new this.Tensor('int64', BigInt64Array.from(feed, BigInt), [1, feed.length]),
-        pos: new this.Tensor('int64', BigInt64Array.from(feed, (_, i) => BigInt(position + i)), [1, feed.length]),
-        past_k: pastK,
-        past_v: pastV,
-      });
-      forwards++;
-      position += feed.length;
-      pastK = out.present_k;
-      pastV = out.present_v;
-      const logits = out.logits.data as Float32Array;
+      let logits: Float32Array;
+      if (feed.length === 0) {
+        logits = memory.logits;
+      } else {
+        const out = await this.session.run({
+          ids: new this.Tensor('int64', BigInt64Array.from(feed, BigInt), [1, feed.length]),
+          pos: new this.Tensor('int64', BigInt64Array.from(feed, (_, i) => BigInt(position + i)), [1, feed.length]),
+          past_k: past.k,
+          past_v: past.v,
+        });
+        forwards++;
+        position += feed.length;
+        past = { k: out.present_k, v: out.present_v };
+        logits = out.logits.data as Float32Array;
+        if (position === prompt.length) {
+          // The prompt is complete: remember it for the next request on this document.
+          memory.ids = prompt;
+          memory.k = out.present_k.data as Float32Array;
+          memory.v = out.present_v.data as Float32Array;
+          memory.logits = logits.slice(logits.length - vocabSize);
+        }
+      }
+      logits = logits.subarray(logits.length - vocabSize);
       let next: number;
       if (rest) {
         const step = healStep(logits, 0, vocabSize, rest, heal.tokenText);
@@ -76,6 +110,21 @@ export class AutoregressiveModel {
       feed = [next];
     }
     return { ids, forwards, cancelled: false };
+  }
+
+  /** The memory's K/V cut to its first `tokens` positions, as past_k / past_v tensors. */
+  private keep(memory: PromptMemory, tokens: number): { k: OrtTensor; v: OrtTensor } {
+    const { nLayer, nHead, headDim } = this.spec;
+    const dims = [nLayer, 1, nHead, tokens, headDim];
+    const cached = memory.ids.length;
+    if (tokens === cached) return { k: new this.Tensor('float32', memory.k, dims), v: new this.Tensor('float32', memory.v, dims) };
+    const k = new Float32Array(nLayer * nHead * tokens * headDim);
+    const v = new Float32Array(k.length);
+    for (let lh = 0; lh < nLayer * nHead; lh++) {
+      k.set(memory.k.subarray(lh * cached * headDim, (lh * cached + tokens) * headDim), lh * tokens * headDim);
+      v.set(memory.v.subarray(lh * cached * headDim, (lh * cached + tokens) * headDim), lh * tokens * headDim);
+    }
+    return { k: new this.Tensor('float32', k, dims), v: new this.Tensor('float32', v, dims) };
   }
 }
 

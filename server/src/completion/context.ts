@@ -6,6 +6,12 @@
 // middle of a word is fine: the line is tokenized from its start, and the sampler "heals" the last
 // typed token (see sampler.ts). Budget: three quarters of the tokens before, one quarter after.
 // Windows are cut at line boundaries before tokenizing, so a window edge never splits a token.
+//
+// Stable while typing: the model's per-document memory is reused chunk by chunk (diffusion.ts), which only
+// pays off if the prefix keeps its first token while the cursor moves on. So the prefix window starts on a
+// 1024-character grid (not at a fixed distance from the cursor) and, when over budget, sheds whole chunks
+// from its start: the prefix is budget - chunk + 1 to budget tokens long, and a new line typed below leaves
+// every earlier chunk as it was, until the prefix crosses a chunk boundary or the grid moves.
 import type { CodeTokenizer } from '../runtime/tokenizer';
 
 export interface ContextWindow {
@@ -26,8 +32,11 @@ export interface ContextWindow {
 const charsPerTokenBound = 8;
 /** A longer typed line goes into the prefix instead (the canvas holds at most 64 tokens). */
 const maxTypedTokens = 40;
+/** The prefix window's first line is the first after a multiple of this many characters. */
+const startGrid = 1024;
 
-export function contextWindow(text: string, offset: number, budget: number, tokenizer: CodeTokenizer): ContextWindow {
+/** `chunk`: the prefix sheds tokens from its start in multiples of this (the model's encode chunk). */
+export function contextWindow(text: string, offset: number, budget: number, tokenizer: CodeTokenizer, chunk = 1): ContextWindow {
   const cursor = Math.max(0, Math.min(offset, text.length));
   const prefixBudget = Math.ceil((budget * 3) / 4);
   const suffixBudget = budget - prefixBudget;
@@ -35,7 +44,7 @@ export function contextWindow(text: string, offset: number, budget: number, toke
   // Cut the windows at line boundaries inside the character bound; a single giant line (minified or
   // binary text) is cut mid-line instead, so the work stays bounded whatever the document.
   const maxPrefixChars = prefixBudget * charsPerTokenBound;
-  let from = Math.max(0, cursor - maxPrefixChars);
+  let from = Math.max(0, Math.floor((cursor - maxPrefixChars) / startGrid) * startGrid);
   if (from > 0) {
     const nl = text.indexOf('\n', from);
     if (nl >= 0 && nl < cursor) from = nl + 1;
@@ -57,7 +66,7 @@ export function contextWindow(text: string, offset: number, budget: number, toke
   let prefix = text.slice(from, prefixEnd);
   let prefixIds = tokenizer.encode(prefix);
   if (prefixIds.length > prefixBudget) {
-    prefixIds = prefixIds.slice(prefixIds.length - prefixBudget);
+    prefixIds = prefixIds.slice(Math.ceil((prefixIds.length - prefixBudget) / chunk) * chunk);
     prefix = tokenizer.decode(prefixIds);
   }
 

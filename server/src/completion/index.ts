@@ -11,9 +11,9 @@ import { sharedTokenizer } from '../runtime/sharedTokenizer';
 import { openSoftmax } from '../runtime/softmaxGraph';
 import { SPECIAL_TOKEN_NAMES, type CodeTokenizer } from '../runtime/tokenizer';
 import { contextWindow } from './context';
-import { AutoregressiveModel } from './autoregressive';
+import { AutoregressiveModel, PromptMemory } from './autoregressive';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from './diffusion';
-import { completionMode, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
+import { blockEnded, completionMode, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
 import { sampleInfill } from './sampler';
 import { SuggestionCache } from './suggestionCache';
 
@@ -51,7 +51,9 @@ interface Engine {
 
 export class CompletionBrain {
   private engine: Promise<Engine> | undefined;
+  /** Per document: the diffusion model's context memory and the AR twin's prompt K/V. */
   private readonly memories = new Map<string, DocumentMemory>();
+  private readonly prompts = new Map<string, PromptMemory>();
   private readonly inFlight = new Map<string, { superseded: boolean; done: Promise<void> }>();
   private readonly cache = new SuggestionCache(64);
 
@@ -95,7 +97,13 @@ export class CompletionBrain {
   /** Forget a closed document's memory and suggestions. */
   forget(uri: string): void {
     this.memories.delete(uri);
+    this.prompts.delete(uri);
     this.cache.forget(uri);
+  }
+
+  /** Drop remembered suggestions but keep the encoded context (settings changed; the benchmark's warm runs). */
+  clearSuggestions(): void {
+    this.cache.clear();
   }
 
   private async run(
@@ -120,7 +128,7 @@ export class CompletionBrain {
     const cached = this.cache.lookup(doc.uri, text, offset);
     if (cached !== undefined) return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0 };
 
-    const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer);
+    const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
     const mode = options.mode ?? completionMode(w.linePrefix, w.lineSuffix);
     // The typed line sits on the canvas; its last token is re-chosen by the model ("healed").
     const fixed = w.typedIds.slice(0, -1);
@@ -137,7 +145,9 @@ export class CompletionBrain {
     const endsLine = (id: number) => tokenText(id).includes('\n');
     const twin = settings.decoder === 'autoregressive' ? await autoregressive() : null;
     if (twin) {
-      const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, (id) => mode === 'single_line' && endsLine(id), cancelled, heal);
+      let prompt = this.prompts.get(doc.uri);
+      if (!prompt) this.prompts.set(doc.uri, (prompt = new PromptMemory()));
+      const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, (id) => mode === 'single_line' && endsLine(id), cancelled, heal, prompt);
       return r.cancelled ? none : finish(r.ids, r.forwards);
     }
     let memory = this.memories.get(doc.uri);
@@ -155,6 +165,7 @@ export class CompletionBrain {
       minConfidence,
       cancellation: { get isCancellationRequested() { return cancelled(); } },
       endsSpan: mode === 'single_line' ? endsLine : undefined,
+      finished: mode === 'multi_line' ? (ids) => blockEnded(tokenizer.decode(ids).slice(w.typed.length), w.linePrefix) : undefined,
       ...heal,
     });
     if (sample.status === 'cancelled') return none;

@@ -78,6 +78,16 @@ function loopsInside(line: string): boolean {
   return m !== null && /[A-Za-z_]/.test(m[1]);
 }
 
+/**
+ * Whether raw multi-line output already holds a line (after the first) that starts left of the block's
+ * indentation: `trimSuggestion` cuts there, so the sampler may stop. A line still made of blanks only
+ * does not count yet (its indentation may grow).
+ */
+export function blockEnded(raw: string, linePrefix: string): boolean {
+  const lines = raw.split(/\r?\n/);
+  return cutAtDedent(lines, indentWidth(linePrefix)).length < lines.length;
+}
+
 /** Keep lines until one (after the first) is indented less than the block: the block has ended. */
 function cutAtDedent(lines: string[], indent: number): string[] {
   const kept = [lines[0]];

@@ -13,6 +13,9 @@
 // committed it closes the span right after itself, so the sampler never spends passes on text the
 // post-processing would cut (the AR twin stops at the line break the same way).
 //
+// `finished` generalises that to multi-line mode: once the committed run from the canvas start already
+// holds what post-processing would cut (a line dedented past the block), the span stops there.
+//
 // Healing (see context.ts): the canvas may start with `fixed` tokens (the line typed so far, but its
 // last token) and a `rest` text (that last token's text) the next slots must spell. The leftmost masked
 // slot then only takes tokens that agree with `rest` (start with it, or are a prefix of it), so a word
@@ -42,6 +45,11 @@ export interface SamplerOptions {
   tokenText?: (id: number) => string;
   /** Tokens that end the span after themselves (single-line mode: tokens holding a line break). */
   endsSpan?: (id: number) => boolean;
+  /**
+   * Asked after each pass with the committed tokens from the canvas start up to the first masked slot;
+   * true ends the span there (multi-line mode: the block has ended, so post-processing would cut the rest).
+   */
+  finished?: (ids: number[]) => boolean;
 }
 
 export interface SampleResult {
@@ -90,6 +98,13 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
       if (k > 0 && best[k].p < o.threshold) break;
       canvas[best[k].slot] = best[k].id;
       confidence[best[k].slot] = best[k].p;
+    }
+    if (o.finished) {
+      let run = 0;
+      while (run < canvas.length && canvas[run] !== o.maskId && canvas[run] !== o.eosId) run++;
+      if (run < canvas.length && canvas[run] !== o.eosId && o.finished(Array.from(canvas.subarray(0, run)))) {
+        canvas.fill(o.eosId, run); // what follows is discarded: the span ends here
+      }
     }
   }
   if (rest) return { status: 'low-confidence', ids: [], forwards, minCommittedConfidence: 0 };

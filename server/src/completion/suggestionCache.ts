@@ -53,4 +53,8 @@ export class SuggestionCache {
   forget(uri: string): void {
     this.entries = this.entries.filter((e) => e.uri !== uri);
   }
+
+  clear(): void {
+    this.entries = [];
+  }
 }
