@@ -9,11 +9,12 @@
 // the model) and bench/results/maze-view-rules.json, and prints the table.
 import { appendFileSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { runActLoop, type ActStep } from '../server/src/reasoning/hrm';
+import type { ActStep } from '../server/src/reasoning/hrm';
 import { mazePathSteps, verifyMazePath } from '../server/src/reasoning/maze';
 import { familyModel, onnxActStep } from '../server/src/reasoning/models';
 import { parsePuzzle } from '../server/src/reasoning/puzzle';
-import { fromView, squareViews, toView } from '../server/src/reasoning/views';
+import { betterView, endsViewSearch, runView } from '../server/src/reasoning/solve';
+import { squareViews } from '../server/src/reasoning/views';
 import { ModelRegistry } from '../server/src/runtime/models';
 import { machineDescription, percentile } from './machine';
 
@@ -48,18 +49,8 @@ async function record(file: string): Promise<ViewRecord[][]> {
     const tokens = model.encode(maze);
     const views: ViewRecord[] = [];
     for (const perm of perms) {
-      const r = await runActLoop({
-        step,
-        tokens: toView(tokens, perm),
-        positions: model.positions,
-        hiddenSize: model.hiddenSize,
-        classes: model.classes,
-        statePositions: model.statePositions,
-        maxSteps: model.maxSteps,
-        haltWhenStable: model.haltWhenStable,
-        cancellation: { isCancellationRequested: false },
-      });
-      const answer = model.decode(maze, fromView(r.grid!, perm));
+      const { result: r, grid } = await runView(model, step, tokens, perm, { isCancellationRequested: false });
+      const answer = model.decode(maze, grid!);
       const onPath = answer.kind === 'maze' ? answer.path : [];
       views.push({ steps: r.steps, halt: r.haltProbability, ms: r.ms, cost: mazePathSteps(maze, onPath), correct: verifyMazePath(maze, onPath).length === 0 });
     }
@@ -72,19 +63,13 @@ async function record(file: string): Promise<ViewRecord[][]> {
 
 /** The solver's rule (solve.ts) replayed on recorded views: the kept view's correctness and the steps spent. */
 function replay(views: ViewRecord[], count: number, stop: number, choice: 'halt' | 'cost'): { correct: boolean; steps: number } {
-  const costOf = (v: ViewRecord) => (choice === 'cost' ? v.cost : 0);
-  const better = (a: ViewRecord, b: ViewRecord) => {
-    const [ca, cb] = [costOf(a), costOf(b)];
-    if ((ca === null) !== (cb === null)) return ca !== null;
-    if (ca !== null && cb !== null && ca !== cb) return ca < cb;
-    return a.halt > b.halt;
-  };
+  const score = (v: ViewRecord) => ({ halt: v.halt, cost: choice === 'cost' ? v.cost : 0 });
   let best: ViewRecord | null = null;
   let steps = 0;
   for (const v of views.slice(0, count)) {
     steps += v.steps;
-    if (!best || better(v, best)) best = v;
-    if (costOf(v) !== null && v.halt >= stop) break;
+    if (!best || betterView(score(v), score(best))) best = v;
+    if (endsViewSearch(score(v), stop)) break;
   }
   return { correct: best!.correct, steps };
 }

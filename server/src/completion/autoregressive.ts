@@ -85,16 +85,15 @@ export class AutoregressiveModel {
         forwards++;
         position += feed.length;
         past = { k: out.present_k, v: out.present_v };
-        logits = out.logits.data as Float32Array;
+        logits = out.logits.data as Float32Array; // [1, vocab]: the last position only
         if (position === prompt.length) {
           // The prompt is complete: remember it for the next request on this document.
           memory.ids = prompt;
           memory.k = out.present_k.data as Float32Array;
           memory.v = out.present_v.data as Float32Array;
-          memory.logits = logits.slice(logits.length - vocabSize);
+          memory.logits = logits;
         }
       }
-      logits = logits.subarray(logits.length - vocabSize);
       let next: number;
       if (rest) {
         const step = healStep(logits, 0, vocabSize, rest, heal.tokenText);

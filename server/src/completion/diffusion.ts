@@ -89,8 +89,7 @@ export class DiffusionModel {
     if (logits.data.length !== masked.length * this.spec.vocabSize) {
       throw new Error(`denoise gave ${logits.data.length} logits for ${masked.length} slots; the manifest's vocabSize is ${this.spec.vocabSize}`);
     }
-    const rows = new this.Tensor('float32', logits.data as Float32Array, [masked.length, this.spec.vocabSize]);
-    return (await this.softmaxSession.run({ logits: rows })).probs.data as Float32Array;
+    return (await this.softmaxSession.run({ logits })).probs.data as Float32Array; // logits: [K, vocab]
   }
 
   private ids(values: number[]): OrtTensor {

@@ -30,7 +30,9 @@ export class MemoryBrain {
   private async countContextTokens(doc: TextDocument, position: Position, budget: number): Promise<number | null> {
     try {
       const tokenizer = await sharedTokenizer(this.registry);
-      const w = contextWindow(doc.getText(), doc.offsetAt(position), budget, tokenizer);
+      // The window the completion model reads: its prefix sheds whole encode chunks (context.ts).
+      const spec = await this.registry.brainEntry('completion').then((e) => e.spec as { chunk?: number } | undefined, () => undefined);
+      const w = contextWindow(doc.getText(), doc.offsetAt(position), budget, tokenizer, spec?.chunk ?? 1);
       return w.prefixIds.length + w.suffixIds.length;
     } catch {
       return null; // the registry has recorded why; the report says tokens were not counted

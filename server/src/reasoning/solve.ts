@@ -4,9 +4,9 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { PuzzleStep, SolvePuzzleArgs, SolvePuzzleResult, TextRange } from '../protocol';
 import { ModelError, type ModelRegistry } from '../runtime/models';
-import { runActLoop, type ActStep, type CancellationToken } from './hrm';
+import { runActLoop, type ActResult, type ActStep, type ActStepReport, type CancellationToken } from './hrm';
 import { familyModel, type FamilyModel } from './models';
-import { fromView, squareViews, toView } from './views';
+import { fromView, squareViews, toView, type ViewPermutation } from './views';
 import { formatAnswer, parsePuzzle, solveExactly, solverError, verifyAnswer, type Puzzle, type PuzzleAnswer, type PuzzleFamily } from './puzzle';
 import { describePosition, type PuzzleError } from './source';
 import { sudokuToLine } from './sudoku';
@@ -73,43 +73,63 @@ export class PuzzleSolver {
     let views = 0;
     for (const perm of perms) {
       views++;
-      const back = (grid: Int32Array) => (perm ? fromView(grid, perm) : grid);
       const stepsBefore = steps;
-      const result = await runActLoop({
-        step,
-        tokens: perm ? toView(tokens, perm) : tokens,
-        positions: model.positions,
-        hiddenSize: model.hiddenSize,
-        classes: model.classes,
-        statePositions: model.statePositions,
-        maxSteps: model.maxSteps,
-        haltWhenStable: model.haltWhenStable,
-        cancellation: token,
-        onStep: (r) =>
-          onStep({ runId, step: stepsBefore + r.step, rows: displayRows(puzzle, model.decode(puzzle, back(r.grid))), haltProbability: r.haltProbability, ms: r.ms }),
-      });
+      const { result, grid } = await runView(model, step, tokens, perm, token, (r, shown) =>
+        onStep({ runId, step: stepsBefore + r.step, rows: displayRows(puzzle, model.decode(puzzle, shown)), haltProbability: r.haltProbability, ms: r.ms }),
+      );
       steps += result.steps;
       ms += result.ms;
-      if (result.status === 'cancelled' || !result.grid) {
+      if (result.status === 'cancelled' || !grid) {
         return { ...base, solver: 'network', steps, halted: false, ms, views, outcome: 'cancelled', answerRows: null, answerText: null, problems: [] };
       }
-      const grid = back(result.grid);
       const cost = model.viewChoice === 'cost' ? model.answerCost(puzzle, model.decode(puzzle, grid)) : 0;
       const answer = { grid, halt: result.haltProbability, halted: result.status === 'halted', cost };
       if (!best || betterView(answer, best)) best = answer;
-      if (cost !== null && answer.halt >= model.viewStopConfidence) break;
+      if (endsViewSearch(answer, model.viewStopConfidence)) break;
     }
     const loop = { solver: 'network' as const, steps, halted: best!.halted, ms, views };
     return { ...base, ...loop, ...answered(puzzle, model.decode(puzzle, best!.grid)) };
   }
 }
 
-interface ViewAnswer {
-  grid: Int32Array;
+/**
+ * One ACT loop on one view of the puzzle (perm null: the grid as it is). `grid` and the grids passed to
+ * `onStep` are mapped back to the puzzle's own layout; `grid` is null when the loop produced none.
+ */
+export async function runView(
+  model: FamilyModel,
+  step: ActStep,
+  tokens: BigInt64Array,
+  perm: ViewPermutation | null,
+  cancellation: CancellationToken,
+  onStep?: (report: ActStepReport, grid: Int32Array) => void,
+): Promise<{ result: ActResult; grid: Int32Array | null }> {
+  const back = (grid: Int32Array) => (perm ? fromView(grid, perm) : grid);
+  const result = await runActLoop({
+    step,
+    tokens: perm ? toView(tokens, perm) : tokens,
+    positions: model.positions,
+    hiddenSize: model.hiddenSize,
+    classes: model.classes,
+    statePositions: model.statePositions,
+    maxSteps: model.maxSteps,
+    haltWhenStable: model.haltWhenStable,
+    cancellation,
+    onStep: onStep && ((r) => onStep(r, back(r.grid))),
+  });
+  return { result, grid: result.grid ? back(result.grid) : null };
+}
+
+/** How the view choice sees an answer: its halt probability and its family's answerCost. */
+export interface ViewScore {
   halt: number;
-  halted: boolean;
-  /** The family's answerCost (0 for every answer when views are chosen by the halt head alone). */
+  /** The family's answerCost; null when malformed; 0 for every answer when views are chosen by the halt head alone. */
   cost: number | null;
+}
+
+interface ViewAnswer extends ViewScore {
+  grid: Int32Array;
+  halted: boolean;
 }
 
 /**
@@ -117,10 +137,15 @@ interface ViewAnswer {
  * (a shorter S-to-G path), then the more confident halt head. Every candidate is the network's own
  * answer; the costs read only their shape, so the exact solver plays no part.
  */
-function betterView(a: ViewAnswer, b: ViewAnswer): boolean {
+export function betterView(a: ViewScore, b: ViewScore): boolean {
   if ((a.cost === null) !== (b.cost === null)) return a.cost !== null;
   if (a.cost !== null && b.cost !== null && a.cost !== b.cost) return a.cost < b.cost;
   return a.halt > b.halt;
+}
+
+/** The search over views ends at a well-formed answer whose halt head is at least `stop` sure. */
+export function endsViewSearch(v: ViewScore, stop: number): boolean {
+  return v.cost !== null && v.halt >= stop;
 }
 
 /** Verify an answer and format it for the document and the view. */
