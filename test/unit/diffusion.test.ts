@@ -40,9 +40,29 @@ describe('DiffusionModel', () => {
     assert.equal(memory.lastReused, 3, 'only the chunk holding the edit and the chunks after it are re-encoded');
     const fresh = await model.encodeContext(new DocumentMemory(), edited, suffix, never);
     assert.equal(cached!.tokens, 270);
-    assert.equal(cached!.k.length, fresh!.k.length);
+    assert.equal(cached!.layers.length, 2 * model.spec.nLayer);
     let maxDiff = 0;
-    for (let i = 0; i < fresh!.k.length; i++) maxDiff = Math.max(maxDiff, Math.abs(cached!.k[i] - fresh!.k[i]), Math.abs(cached!.v[i] - fresh!.v[i]));
+    cached!.layers.forEach((layer, l) => {
+      assert.equal(layer.length, fresh!.layers[l].length);
+      for (let i = 0; i < layer.length; i++) maxDiff = Math.max(maxDiff, Math.abs(layer[i] - fresh!.layers[l][i]));
+    });
+    assert.ok(maxDiff < 1e-5, `max abs diff ${maxDiff}`);
+  });
+
+  it('encodes several chunks in one call exactly as one call per chunk', async () => {
+    // 9 prefix chunks + 1 suffix chunk: calls of 4, 4 and 2 chunks; then the same memory built one chunk per
+    // call by growing the prefix a chunk at a time (each step reuses every earlier chunk).
+    const prefix = ids(9 * 64, 8);
+    const suffix = ids(30, 9);
+    const together = await model.encodeContext(new DocumentMemory(), prefix, suffix, never);
+    const memory = new DocumentMemory();
+    for (let n = 64; n <= prefix.length; n += 64) await model.encodeContext(memory, prefix.slice(0, n), [], never);
+    const oneByOne = await model.encodeContext(memory, prefix, suffix, never);
+    assert.equal(memory.lastReused, 9);
+    let maxDiff = 0;
+    together!.layers.forEach((layer, l) => {
+      for (let i = 0; i < layer.length; i++) maxDiff = Math.max(maxDiff, Math.abs(layer[i] - oneByOne!.layers[l][i]));
+    });
     assert.ok(maxDiff < 1e-5, `max abs diff ${maxDiff}`);
   });
 

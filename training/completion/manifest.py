@@ -48,8 +48,11 @@ def main():
         if not os.path.exists(full):
             continue
         kind = "ar_model" if key == "ar" else "diffusion_model"
-        files[key] = {**describe(full), "params": spec[kind]["params"], "precision": "int8 (dynamic quantization of the MatMul weights)",
-                      "parity_int8": spec[kind]["parity_int8"], "parity_fp32": spec[kind]["parity_fp32"]}
+        files[key] = {**describe(full), "params": spec[kind]["params"],
+                      "precision": "int8 weights, one scale per output channel, 7-bit range (training/completion/quantize.py); "
+                                   "activations quantized per call (onnxruntime DynamicQuantizeMatMul); the rest float32",
+                      **{k: spec[kind][k] for k in ("parity_int8", "parity_fp32") if k in spec[kind]},
+                      "parity_test": "test/unit/completionParity.test.ts (the shipped graph through the server's code vs PyTorch)"}
         if key == "ar":
             files[key]["optional"] = True
             files[key]["note"] = "the autoregressive twin: the benchmark's baseline (decoder 'autoregressive'); not in the VSIX"

@@ -93,30 +93,36 @@ class Attention(nn.Module):
         """Training / evaluation path: the whole sequence at once. mask [B,T,T] bool, True = may attend."""
         B, T, D = x.shape
         q, k, v = self.qkv_heads(x, cos, sin)
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else mask[:, None],
-                                           is_causal=causal and mask is None)
+        m = None if mask is None else mask[:, None]
+        if hasattr(F, "scaled_dot_product_attention"):
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=m, is_causal=causal and mask is None)
+        else:  # torch < 2.0 (a CPU-only export machine): the same attention, spelled out
+            if m is None and causal:
+                m = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
+            att = (q @ k.transpose(-1, -2)) / math.sqrt(self.head_dim)
+            y = (att if m is None else att.masked_fill(~m, float("-inf"))).softmax(-1) @ v
         return self.proj(y.transpose(1, 2).reshape(B, T, D))
 
     def forward_with_memory(self, x, cos, sin, mem_k, mem_v, self_mask=None):
         """Inference path (export.py): new tokens x attend to cached memory K/V and to themselves.
 
         mem_k, mem_v [B,H,M,Dh] (rotary already applied to mem_k when it was cached); self_mask [T,T] bool or
-        None (None = the new tokens see each other fully: a context chunk or the canvas). Returns the output,
-        this call's K/V (to append to the memory) and the attention probabilities [B,H,T,M+T], from which the
-        memory brain reads how much attention each token receives.
-        Written with explicit matmul/softmax (not SDPA) so the probabilities exist and ONNX export is plain.
+        None (None = the new tokens see each other fully: the canvas). Returns the output, this call's K/V
+        (to append to the memory) and the attention probabilities [B,H,T,M+T], from which the memory brain
+        reads how much attention each token receives.
+        The scores against the memory and against the new tokens are computed apart and only they are
+        joined (softmax over M+T), so the memory's K/V are never copied: on the CPU a pass over a few canvas
+        slots would otherwise spend more time concatenating the memory than multiplying by it.
         """
         B, T, D = x.shape
         q, k, v = self.qkv_heads(x, cos, sin)
-        K = torch.cat([mem_k, k], dim=2)
-        V = torch.cat([mem_v, v], dim=2)
-        att = (q @ K.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))   # [B,H,T,M+T]
+        q = q * (1.0 / math.sqrt(self.head_dim))
+        new = q @ k.transpose(-1, -2)                                        # [B,H,T,T]
         if self_mask is not None:
-            M = mem_k.shape[2]
-            full = torch.cat([torch.ones(T, M, dtype=torch.bool, device=x.device), self_mask], dim=1)
-            att = att.masked_fill(~full, float("-inf"))
-        p = att.softmax(-1)
-        y = (p @ V).transpose(1, 2).reshape(B, T, D)
+            new = new.masked_fill(~self_mask, float("-inf"))
+        M = mem_k.shape[2]
+        p = torch.cat([q @ mem_k.transpose(-1, -2), new], dim=-1).softmax(-1)  # [B,H,T,M+T]
+        y = (p[..., :M] @ mem_v + p[..., M:] @ v).transpose(1, 2).reshape(B, T, D)
         return self.proj(y), k, v, p
 
 

@@ -3,7 +3,7 @@
 // greedy, one forward pass per token. Tensor names follow training/completion/export.py (ar_step).
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { SPECIAL_TOKEN_NAMES, type SpecialTokenIds } from '../runtime/tokenizer';
-import type { DiffusionSpec } from './diffusion';
+import { kvNames, type DiffusionSpec } from './diffusion';
 import { healStep } from './sampler';
 
 type TensorCtor = new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => OrtTensor;
@@ -18,8 +18,8 @@ const controlTokens = SPECIAL_TOKEN_NAMES.length;
  */
 export class PromptMemory {
   ids: number[] = [];
-  k: Float32Array = new Float32Array(0);
-  v: Float32Array = new Float32Array(0);
+  /** Per layer and kind (k0, v0, k1, …): [H, ids.length, Dh] each. */
+  layers: Float32Array[] = [];
   /** Logits after the last prompt token. */
   logits: Float32Array = new Float32Array(0);
   /** Prompt tokens reused by the last request (checked by tests). */
@@ -33,11 +33,17 @@ export interface ArResult {
 }
 
 export class AutoregressiveModel {
+  private readonly pastNames: string[];
+  private readonly presentNames: string[];
+
   constructor(
     private readonly spec: Pick<DiffusionSpec, 'nLayer' | 'nHead' | 'headDim' | 'vocabSize'>,
     private readonly session: InferenceSession,
     private readonly Tensor: TensorCtor,
-  ) {}
+  ) {
+    this.pastNames = kvNames('past', spec.nLayer);
+    this.presentNames = kvNames('present', spec.nLayer);
+  }
 
   /**
    * Greedy middle for (prefix, suffix): stops at <eos>, after `maxTokens` generated tokens, or — when
@@ -76,21 +82,20 @@ export class AutoregressiveModel {
       if (feed.length === 0) {
         logits = memory.logits;
       } else {
-        const out = await this.session.run({
+        const feeds: Record<string, OrtTensor> = {
           ids: new this.Tensor('int64', BigInt64Array.from(feed, BigInt), [1, feed.length]),
           pos: new this.Tensor('int64', BigInt64Array.from(feed, (_, i) => BigInt(position + i)), [1, feed.length]),
-          past_k: past.k,
-          past_v: past.v,
-        });
+        };
+        this.pastNames.forEach((name, i) => (feeds[name] = past[i]));
+        const out = await this.session.run(feeds);
         forwards++;
         position += feed.length;
-        past = { k: out.present_k, v: out.present_v };
+        past = this.presentNames.map((name) => out[name]);
         logits = out.logits.data as Float32Array; // [1, vocab]: the last position only
         if (position === prompt.length) {
           // The prompt is complete: remember it for the next request on this document.
           memory.ids = prompt;
-          memory.k = out.present_k.data as Float32Array;
-          memory.v = out.present_v.data as Float32Array;
+          memory.layers = past.map((t) => t.data as Float32Array);
           memory.logits = logits;
         }
       }
@@ -111,19 +116,18 @@ export class AutoregressiveModel {
     return { ids, forwards, cancelled: false };
   }
 
-  /** The memory's K/V cut to its first `tokens` positions, as past_k / past_v tensors. */
-  private keep(memory: PromptMemory, tokens: number): { k: OrtTensor; v: OrtTensor } {
-    const { nLayer, nHead, headDim } = this.spec;
-    const dims = [nLayer, 1, nHead, tokens, headDim];
+  /** The memory's K/V cut to its first `tokens` positions, as one past tensor per layer and kind. */
+  private keep(memory: PromptMemory, tokens: number): OrtTensor[] {
+    const { nHead, headDim } = this.spec;
+    const dims = [1, nHead, tokens, headDim];
     const cached = memory.ids.length;
-    if (tokens === cached) return { k: new this.Tensor('float32', memory.k, dims), v: new this.Tensor('float32', memory.v, dims) };
-    const k = new Float32Array(nLayer * nHead * tokens * headDim);
-    const v = new Float32Array(k.length);
-    for (let lh = 0; lh < nLayer * nHead; lh++) {
-      k.set(memory.k.subarray(lh * cached * headDim, (lh * cached + tokens) * headDim), lh * tokens * headDim);
-      v.set(memory.v.subarray(lh * cached * headDim, (lh * cached + tokens) * headDim), lh * tokens * headDim);
-    }
-    return { k: new this.Tensor('float32', k, dims), v: new this.Tensor('float32', v, dims) };
+    return this.pastNames.map((_, i) => {
+      const src = memory.layers[i] ?? new Float32Array(0);
+      if (tokens === cached) return new this.Tensor('float32', src, dims);
+      const out = new Float32Array(nHead * tokens * headDim);
+      for (let h = 0; h < nHead; h++) out.set(src.subarray(h * cached * headDim, (h * cached + tokens) * headDim), h * tokens * headDim);
+      return new this.Tensor('float32', out, dims);
+    });
   }
 }
 

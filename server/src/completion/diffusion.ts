@@ -20,10 +20,15 @@ export interface DiffusionSpec {
 
 type TensorCtor = new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => OrtTensor;
 
-/** K or V for n tokens: [L, 1, H, n, Dh] row-major, as the graphs take and give them. */
-interface KV {
-  k: Float32Array;
-  v: Float32Array;
+/** Context chunks encoded in one call at most (a 256-token call costs ~30% less per token than four of 64). */
+const chunksPerCall = 4;
+
+/**
+ * K/V for n tokens, one array per layer and kind (k0, v0, k1, v1, …), each [H, n, Dh] row-major: the graphs
+ * take and give them as 2L tensors [1, H, n, Dh] (training/completion/export.py, `kv_names`).
+ */
+export interface KV {
+  layers: Float32Array[];
   tokens: number;
 }
 
@@ -40,6 +45,9 @@ export class DocumentMemory {
 }
 
 export class DiffusionModel {
+  private readonly memNames: string[];
+  private readonly newNames: string[];
+
   constructor(
     readonly spec: DiffusionSpec,
     private readonly encodeSession: InferenceSession,
@@ -47,12 +55,16 @@ export class DiffusionModel {
     /** Softmax over the vocabulary (runtime/softmaxGraph.ts): ~0.4 ms per pass vs ~5 ms in JavaScript. */
     private readonly softmaxSession: InferenceSession,
     private readonly Tensor: TensorCtor,
-  ) {}
+  ) {
+    this.memNames = kvNames('mem', spec.nLayer);
+    this.newNames = kvNames('new', spec.nLayer);
+  }
 
   /**
    * Brings `memory` up to date with the context (prefix then suffix, positions as in training) and
    * returns the concatenated K/V. Chunks equal to the cached ones (same ids, same positions, same
-   * chunks before them) are reused.
+   * chunks before them) are reused; the others are encoded up to `chunksPerCall` at a time (a chunk sees
+   * the ones before it, in the memory or in the same call, exactly as in training).
    */
   async encodeContext(memory: DocumentMemory, prefixIds: number[], suffixIds: number[], cancelled: () => boolean): Promise<KV | null> {
     const P = prefixIds.length;
@@ -61,16 +73,22 @@ export class DiffusionModel {
     while (same < wanted.length && same < memory.chunks.length && sameChunk(memory.chunks[same], wanted[same])) same++;
     memory.chunks.length = same;
     memory.lastReused = same;
-    for (let i = same; i < wanted.length; i++) {
+    for (let first = same; first < wanted.length; first += chunksPerCall) {
       if (cancelled()) return null;
-      const mem = this.concat(memory.chunks);
-      const out = await this.encodeSession.run({
-        chunk_ids: this.ids(wanted[i].ids),
-        chunk_pos: this.ids(wanted[i].pos),
-        mem_k: this.kv(mem.k, mem.tokens),
-        mem_v: this.kv(mem.v, mem.tokens),
-      });
-      memory.chunks.push({ ...wanted[i], k: out.new_k.data as Float32Array, v: out.new_v.data as Float32Array, tokens: wanted[i].ids.length });
+      const group = wanted.slice(first, first + chunksPerCall);
+      const ids = group.flatMap((c) => c.ids);
+      const pos = group.flatMap((c) => c.pos);
+      const block = group.flatMap((c, j) => c.ids.map(() => j));
+      const feeds: Record<string, OrtTensor> = { chunk_ids: this.ids(ids), chunk_pos: this.ids(pos), chunk_block: this.ids(block) };
+      this.feedMemory(feeds, this.concat(memory.chunks));
+      // The `attention` output (for the memory brain) is not fetched: onnxruntime then skips computing it.
+      const out = await this.encodeSession.run(feeds, this.newNames);
+      const fresh: KV = { layers: this.newNames.map((n) => out[n].data as Float32Array), tokens: ids.length };
+      let offset = 0;
+      for (const c of group) {
+        memory.chunks.push({ ...c, ...this.slice(fresh, offset, c.ids.length) });
+        offset += c.ids.length;
+      }
     }
     return this.concat(memory.chunks);
   }
@@ -78,14 +96,13 @@ export class DiffusionModel {
   /** Softmax probabilities at the masked canvas slots: [masked.length, vocab] row-major. */
   async denoise(memory: KV, canvas: Int32Array, canvasStart: number, masked: number[]): Promise<Float32Array> {
     const pos = Array.from(canvas, (_, i) => canvasStart + i);
-    const out = await this.denoiseSession.run({
+    const feeds: Record<string, OrtTensor> = {
       canvas_ids: this.ids(Array.from(canvas)),
       canvas_pos: this.ids(pos),
-      mem_k: this.kv(memory.k, memory.tokens),
-      mem_v: this.kv(memory.v, memory.tokens),
       masked: new this.Tensor('int64', BigInt64Array.from(masked, BigInt), [masked.length]),
-    });
-    const logits = out.logits;
+    };
+    this.feedMemory(feeds, memory);
+    const logits = (await this.denoiseSession.run(feeds)).logits;
     if (logits.data.length !== masked.length * this.spec.vocabSize) {
       throw new Error(`denoise gave ${logits.data.length} logits for ${masked.length} slots; the manifest's vocabSize is ${this.spec.vocabSize}`);
     }
@@ -96,29 +113,44 @@ export class DiffusionModel {
     return new this.Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
   }
 
-  private kv(data: Float32Array, tokens: number): OrtTensor {
-    const { nLayer, nHead, headDim } = this.spec;
-    return new this.Tensor('float32', data, [nLayer, 1, nHead, tokens, headDim]);
+  private feedMemory(feeds: Record<string, OrtTensor>, memory: KV): void {
+    const dims = [1, this.spec.nHead, memory.tokens, this.spec.headDim];
+    this.memNames.forEach((name, i) => (feeds[name] = new this.Tensor('float32', memory.layers[i], dims)));
   }
 
-  /** Concatenate chunks' K/V along the token axis of [L, 1, H, n, Dh]. */
-  private concat(chunks: KV[]): KV {
-    const { nLayer, nHead, headDim } = this.spec;
-    const tokens = chunks.reduce((n, c) => n + c.tokens, 0);
-    const k = new Float32Array(nLayer * nHead * tokens * headDim);
-    const v = new Float32Array(k.length);
-    let offset = 0;
-    for (const c of chunks) {
-      for (let lh = 0; lh < nLayer * nHead; lh++) {
-        const from = lh * c.tokens * headDim;
-        const to = (lh * tokens + offset) * headDim;
-        k.set(c.k.subarray(from, from + c.tokens * headDim), to);
-        v.set(c.v.subarray(from, from + c.tokens * headDim), to);
+  /** Concatenate K/V along the token axis of each [H, n, Dh] layer array. */
+  private concat(parts: KV[]): KV {
+    const { nHead, headDim } = this.spec;
+    const tokens = parts.reduce((n, c) => n + c.tokens, 0);
+    if (parts.length === 1) return { layers: parts[0].layers, tokens };
+    const layers = this.memNames.map((_, i) => {
+      const out = new Float32Array(nHead * tokens * headDim);
+      let offset = 0;
+      for (const c of parts) {
+        for (let h = 0; h < nHead; h++) out.set(c.layers[i].subarray(h * c.tokens * headDim, (h + 1) * c.tokens * headDim), (h * tokens + offset) * headDim);
+        offset += c.tokens;
       }
-      offset += c.tokens;
-    }
-    return { k, v, tokens };
+      return out;
+    });
+    return { layers, tokens };
   }
+
+  /** Tokens [from, from + n) of `kv`. */
+  private slice(kv: KV, from: number, n: number): KV {
+    const { nHead, headDim } = this.spec;
+    if (from === 0 && n === kv.tokens) return kv;
+    const layers = kv.layers.map((src) => {
+      const out = new Float32Array(nHead * n * headDim);
+      for (let h = 0; h < nHead; h++) out.set(src.subarray((h * kv.tokens + from) * headDim, (h * kv.tokens + from + n) * headDim), h * n * headDim);
+      return out;
+    });
+    return { layers, tokens: n };
+  }
+}
+
+/** Per-layer K/V tensor names as the graphs spell them: prefix_k_0, prefix_v_0, prefix_k_1, … */
+export function kvNames(prefix: string, nLayer: number): string[] {
+  return Array.from({ length: 2 * nLayer }, (_, i) => `${prefix}_${i % 2 ? 'v' : 'k'}_${i >> 1}`);
 }
 
 function splitChunks(ids: number[], firstPos: number, size: number): { ids: number[]; pos: number[] }[] {
