@@ -5,7 +5,7 @@
 // and warm (the same request again with remembered suggestions dropped but the context memory kept: what a
 // keystroke on the cursor line costs, since the typed line sits on the canvas and the context is unchanged).
 // The warm answer must equal the cold one (the memory is exact); the run fails otherwise.
-// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--systems diffusion,autoregressive]
+// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line]
 // Writes bench/results/completion.json and prints a table.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -26,6 +26,11 @@ const arg = (name: string) => {
 /** The diffusion system's commit threshold (the shipped default unless given). */
 const threshold = Number(arg('--threshold') ?? defaultSettings.completion.threshold);
 const only = arg('--systems')?.split(',');
+/** Only cases of these kinds (single_line, multi_line). */
+const kinds = arg('--kinds')?.split(',');
+/** The first single-line canvas size, when not the manifest's (it grows while a span fills it). */
+const singleLineCanvas = arg('--single-canvas') === undefined ? undefined : Number(arg('--single-canvas'));
+const multiLineCanvas = arg('--multi-canvas') === undefined ? undefined : Number(arg('--multi-canvas'));
 
 interface Case {
   id: string;
@@ -67,7 +72,7 @@ const systems: Record<string, Partial<NanomindSettings['completion']>> = {
 function loadCases(): Case[] {
   const file = path.join(root, 'bench', 'data', 'infill-heldout.jsonl.gz');
   const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter(Boolean);
-  const cases = lines.map((l) => JSON.parse(l) as Case);
+  const cases = lines.map((l) => JSON.parse(l) as Case).filter((c) => !kinds || kinds.includes(c.kind));
   // Interleave kinds and languages so --limit keeps the mix.
   cases.sort((a, b) => a.id.localeCompare(b.id));
   return Number.isFinite(limit) ? spread(cases, limit) : cases;
@@ -116,12 +121,12 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
     const t0 = performance.now();
     // The case's kind picks single- or multi-line mode, as in training/completion/eval.py (the cursor
     // sits at column 0 of the line after the gap, where the editor alone would always pick multi-line).
-    const out = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token, { mode: c.kind });
+    const out = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token, { mode: c.kind, singleLineCanvas, multiLineCanvas });
     const ms = performance.now() - t0;
     const got = (out.items[0]?.insertText as string | undefined) ?? '';
     brain.clearSuggestions();
     const t1 = performance.now();
-    const warm = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token, { mode: c.kind });
+    const warm = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token, { mode: c.kind, singleLineCanvas, multiLineCanvas });
     const warmMs = performance.now() - t1;
     const warmGot = (warm.items[0]?.insertText as string | undefined) ?? '';
     if (warmGot !== got) throw new Error(`${name} ${c.id}: the warm answer ${JSON.stringify(warmGot)} differs from the cold ${JSON.stringify(got)}`);
@@ -151,14 +156,14 @@ async function main(): Promise<void> {
     const byKind = Object.fromEntries(['single_line', 'multi_line'].map((k) => [k, score(rows.filter((r) => r.c.kind === k))]));
     const byLanguage = Object.fromEntries(['typescript', 'javascript', 'python'].map((l) => [l, score(rows.filter((r) => r.c.language === l))]));
     (result.systems as Record<string, unknown>)[name] = { ...score(rows), ...byKind, by_language: byLanguage };
-    for (const [label, s] of [['all', score(rows)], ...Object.entries(byKind)] as [string, Score][]) {
+    for (const [label, s] of ([['all', score(rows)], ...Object.entries(byKind)] as [string, Score][]).filter(([, s]) => s.n > 0)) {
       table.push(`| ${name} | ${label} | ${s.n} | ${(100 * s.exact_match).toFixed(1)}% | ${s.edit_similarity.toFixed(3)} | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.tokens_per_forward.toFixed(2)} |`);
     }
   }
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   // Partial runs (--limit, --systems, --threshold) go to their own file; the full default run is the record.
-  const partial = Number.isFinite(limit) || only || arg('--threshold') !== undefined;
-  const out = partial ? `completion-partial-t${threshold}-n${cases.length}.json` : 'completion.json';
+  const partial = Number.isFinite(limit) || only || arg('--threshold') !== undefined || singleLineCanvas !== undefined || multiLineCanvas !== undefined || kinds;
+  const out = partial ? `completion-partial-t${threshold}-n${cases.length}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json` : 'completion.json';
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);
   console.log('| system | cases | n | exact match | edit similarity | cold p50 / p95 ms | warm p50 / p95 ms | tokens/forward |');

@@ -1,7 +1,7 @@
 // The parallel infill sampler on fixed, hand-written distributions.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { sampleInfill, type Denoise } from '../../server/src/completion/sampler';
+import { sampleGrowing, sampleInfill, type Denoise } from '../../server/src/completion/sampler';
 
 const V = 6; // ids: 0..3 words, 4 <eos>, 5 <mask>
 const EOS = 4;
@@ -165,5 +165,52 @@ describe('sampleInfill', () => {
       assert.equal(r.status, 'low-confidence');
       assert.deepEqual(r.ids, []);
     });
+  });
+});
+
+describe('sampleGrowing', () => {
+  /** Records the canvas size of every pass. */
+  function sized(target: number[], sizes: number[]): Denoise {
+    const inner = fixed(target, []);
+    return async (canvas, masked) => {
+      sizes.push(canvas.length);
+      return inner(canvas, masked);
+    };
+  }
+
+  it('keeps the first canvas when the span ends inside it', async () => {
+    const sizes: number[] = [];
+    const r = await sampleGrowing({ ...base, canvasSize: 4, maxCanvas: 16, threshold: 0.9, denoise: sized([1, 2], sizes) });
+    assert.deepEqual(r.ids, [1, 2]);
+    assert.deepEqual(sizes, [4, 4]);
+  });
+
+  it('grows a canvas the span fills, keeping what was committed, and adds up the passes', async () => {
+    const sizes: number[] = [];
+    const target = [1, 2, 3, 0, 1, 2, 3, 0, 1, 2];
+    const r = await sampleGrowing({ ...base, canvasSize: 4, maxCanvas: 16, threshold: 0.9, denoise: sized(target, sizes) });
+    assert.deepEqual(r.ids, target);
+    assert.deepEqual(sizes, [4, 8, 16, 16], 'one pass fills 4 slots, one fills 8, then 16: the span and its <eos>');
+    assert.equal(r.forwards, 4);
+    assert.equal(r.status, 'done');
+  });
+
+  it('stops at the largest canvas with what fits, and does not grow past a line end', async () => {
+    const long = Array.from({ length: 20 }, (_, i) => i % 4);
+    const r = await sampleGrowing({ ...base, canvasSize: 4, maxCanvas: 8, threshold: 0.9, denoise: fixed(long, []) });
+    assert.deepEqual(r.ids, long.slice(0, 8));
+    const sizes: number[] = [];
+    const endsSpan = (id: number) => id === 3;
+    const line = await sampleGrowing({ ...base, canvasSize: 4, maxCanvas: 16, threshold: 0.9, endsSpan, denoise: sized([1, 2, 0, 3, 1, 1], sizes) });
+    assert.deepEqual(line.ids, [1, 2, 0, 3], 'the line ends in the last slot of the first canvas');
+    assert.deepEqual(sizes, [4, 4], 'two passes (the line end commits once leftmost), both on the first canvas');
+  });
+
+  it('grows after the typed tokens: the free slots double', async () => {
+    const sizes: number[] = [];
+    const target = [2, 1, 1, 1, 1, 1, 1];
+    const r = await sampleGrowing({ ...base, canvasSize: 1 + 3, maxCanvas: 16, threshold: 0.9, fixed: [2], denoise: sized(target, sizes) });
+    assert.deepEqual(r.ids, target);
+    assert.deepEqual(sizes, [4, 7, 13], '1 typed + 3 free, 1 + 6, then 1 + 12: the span fills 7 exactly, so its <eos> needs a third round');
   });
 });

@@ -14,8 +14,11 @@ export interface DiffusionSpec {
   chunk: number;
   /** The suffix starts at position P + suffixGap (P = prefix length), whatever the span's length. */
   suffixGap: number;
+  /** First canvas size (slots after the typed tokens) in single- and multi-line mode; it grows while a span fills it. */
   canvasSingleLine: number;
   canvasMultiLine: number;
+  /** The largest canvas (the longest span the model was trained on, plus its end). */
+  canvasMax: number;
 }
 
 type TensorCtor = new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => OrtTensor;

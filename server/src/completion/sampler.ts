@@ -116,6 +116,28 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
   return { status, ids, forwards, minCommittedConfidence: minConf };
 }
 
+/**
+ * `sampleInfill` on a canvas that grows: it starts at `canvasSize` and, while a span fills the whole canvas
+ * without ending, goes on with the committed tokens given on a canvas with twice the free slots (at most
+ * `maxCanvas`). Forward passes add up over the rounds.
+ */
+export async function sampleGrowing(o: SamplerOptions & { maxCanvas: number }): Promise<SampleResult> {
+  const fixed = o.fixed ?? [];
+  let size = Math.min(o.canvasSize, o.maxCanvas);
+  let given = fixed;
+  let rest = o.rest;
+  let forwards = 0;
+  for (;;) {
+    const r = await sampleInfill({ ...o, canvasSize: size, fixed: given, rest });
+    forwards += r.forwards;
+    const open = r.status === 'done' && r.ids.length === size && !(o.endsSpan?.(r.ids[size - 1]) ?? false);
+    if (!open || size >= o.maxCanvas) return { ...r, forwards };
+    given = r.ids;
+    rest = '';
+    size = Math.min(o.maxCanvas, 2 * size - fixed.length);
+  }
+}
+
 /** Whether a token with text `t` may come next when the span must still spell `rest`. */
 export function agreesWith(t: string, rest: string): boolean {
   return t.length > 0 && (t.startsWith(rest) || rest.startsWith(t));
