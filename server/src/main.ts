@@ -119,6 +119,8 @@ connection.onExecuteCommand(async (params, token) => {
 });
 
 documents.onDidClose((e) => completion.forget(e.document.uri));
+// Encode the context where the user is typing while the client waits out its debounce.
+documents.onDidChangeContent((e) => completion.prepare(e.document, settings.completion));
 
 connection.onShutdown(() => status.dispose());
 

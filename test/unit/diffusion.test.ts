@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CompletionBrain } from '../../server/src/completion';
+import { CompletionBrain, editEnd } from '../../server/src/completion';
 import { AutoregressiveModel, PromptMemory } from '../../server/src/completion/autoregressive';
 import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from '../../server/src/completion/diffusion';
@@ -153,5 +153,53 @@ describe('CompletionBrain on the tiny model', () => {
     const [a, b] = await Promise.all([first, second]);
     assert.equal(a.modelMs, null, 'the superseded request stops without finishing');
     assert.ok(b.modelMs !== null);
+  });
+
+  describe('pre-encoding after an edit', () => {
+    const lines = Array.from({ length: 60 }, (_, i) => `const value${i} = compute(${i}, "item ${i}");`);
+    // After Enter at the end of line 40 (an empty line 41), typing on the new line: the edit ends at the cursor.
+    const typed = '  let fresh = ';
+    const version = (n: number, line: string) => TextDocument.create('file:///p.ts', 'typescript', n, [...lines.slice(0, 41), line, ...lines.slice(41)].join('\n') + '\n');
+    const v1 = version(1, '');
+    const v2 = version(2, typed);
+    const cursor = { line: 41, character: typed.length };
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(check(), 'the background encode finished');
+    };
+
+    it('finds where an edit ends', () => {
+      assert.equal(editEnd('ab\ncd', 'ab\nXcd'), 4);
+      assert.equal(editEnd('abc', 'abc\n  '), 6);
+      assert.equal(editEnd('abcabc', 'abc'), 3);
+      assert.equal(editEnd(v1.getText(), v2.getText()), v2.offsetAt(cursor));
+    });
+
+    it('encodes the context where the user types, so the request encodes nothing', async () => {
+      const cold = await new CompletionBrain(registry).complete(v2, cursor, settings, token);
+      assert.ok(cold.encoded > 0, 'without pre-encoding the request encodes the context');
+      const brain = new CompletionBrain(registry);
+      brain.prepare(v1, settings); // opened: no cursor yet, nothing to encode
+      brain.prepare(v2, settings);
+      await until(() => brain.prepared === 1);
+      const warm = await brain.complete(v2, cursor, settings, token);
+      assert.equal(warm.encoded, 0);
+      assert.deepEqual(warm.items, cold.items);
+    });
+
+    it('leaves documents alone when completion is off for them, and a request supersedes the encode', async () => {
+      const brain = new CompletionBrain(registry);
+      brain.prepare(v1, { ...settings, languages: ['python'] });
+      brain.prepare(v2, { ...settings, languages: ['python'] });
+      brain.prepare(v1, { ...settings, decoder: 'autoregressive' });
+      brain.prepare(v2, { ...settings, decoder: 'autoregressive' });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(brain.prepared, 0);
+      brain.prepare(v1, settings);
+      brain.prepare(v2, settings);
+      const out = await brain.complete(v2, cursor, settings, token);
+      assert.ok(out.modelMs !== null, 'the request runs once the encode has stopped');
+      assert.equal(brain.prepared, 0, 'the superseded encode did not run to the end');
+    });
   });
 });

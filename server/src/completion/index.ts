@@ -25,10 +25,25 @@ export interface CompletionOutcome {
   forwards: number;
   /** Tokens in the model's span before trimming (for tokens per forward pass). */
   tokens: number;
+  /** Context chunks this request encoded (0 when the memory already held them all). */
+  encoded: number;
 }
 
 /** Below this confidence in any committed token, say nothing rather than suggest a guess. */
 const minConfidence = 0.2;
+
+/** Documents longer than this (characters) are not pre-encoded on change (finding the edit reads the text). */
+const prepareLimit = 1_000_000;
+
+/** Offset in `after` where the edit that turned `before` into `after` ends (where the cursor usually is). */
+export function editEnd(before: string, after: string): number {
+  const n = Math.min(before.length, after.length);
+  let head = 0;
+  while (head < n && before.charCodeAt(head) === after.charCodeAt(head)) head++;
+  let tail = 0;
+  while (tail < n - head && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  return after.length - tail;
+}
 
 /** Options a caller other than the editor may set (the benchmark knows each case's kind). */
 export interface CompleteOptions {
@@ -60,6 +75,10 @@ export class CompletionBrain {
   private readonly prompts = new Map<string, PromptMemory>();
   private readonly inFlight = new Map<string, { superseded: boolean; done: Promise<void> }>();
   private readonly cache = new SuggestionCache(64);
+  /** Background encodes that ran to the end (checked by tests). */
+  prepared = 0;
+  /** Each open document's text as of its last change (to find where the next edit ends). */
+  private readonly texts = new Map<string, string>();
 
   constructor(private readonly registry: ModelRegistry) {}
 
@@ -70,25 +89,58 @@ export class CompletionBrain {
     token: CancellationToken,
     options: CompleteOptions = {},
   ): Promise<CompletionOutcome> {
-    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0, tokens: 0 };
+    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0 };
     if (!settings.enabled || !settings.languages.includes(doc.languageId)) return none;
     if (position.line >= doc.lineCount || token.isCancellationRequested) return none;
     if ((await this.registry.status('completion')).state !== 'ready') return none;
 
-    // Only the newest request per document runs; an older one stops at its next check.
-    const previous = this.inFlight.get(doc.uri);
+    return (await this.exclusive(doc.uri, token, (cancelled) => this.run(doc, position, settings, cancelled, options))) ?? none;
+  }
+
+  /**
+   * After an edit: encode the context around where the edit ended, in the background, so that the request
+   * the client sends after its debounce finds the memory ready (after Enter, the line just finished joins
+   * the prefix and the suffix moves: a few chunks to encode). The request supersedes this work, which stops
+   * at its next encode call; the chunks done by then stay in the memory.
+   */
+  prepare(doc: TextDocument, settings: NanomindSettings['completion']): void {
+    const text = doc.getText();
+    const before = this.texts.get(doc.uri);
+    const wanted = settings.enabled && settings.languages.includes(doc.languageId) && settings.decoder === 'diffusion' && text.length <= prepareLimit;
+    if (!wanted) {
+      this.texts.delete(doc.uri);
+      return;
+    }
+    this.texts.set(doc.uri, text);
+    if (before === undefined || before === text) return; // just opened (no cursor yet), or no change
+    const offset = editEnd(before, text);
+    const never = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+    void this.exclusive(doc.uri, never, async (cancelled) => {
+      if ((await this.registry.status('completion')).state !== 'ready') return;
+      const { tokenizer, model } = await this.loadEngine();
+      const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
+      let memory = this.memories.get(doc.uri);
+      if (!memory) this.memories.set(doc.uri, (memory = new DocumentMemory()));
+      if (await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled)) this.prepared++;
+    }).catch(() => {}); // best effort: a failing model is reported by the registry, and the request will say so
+  }
+
+  /** Runs `job` once every earlier job for the document has stopped; a newer job supersedes this one. */
+  private async exclusive<T>(uri: string, token: CancellationToken, job: (cancelled: () => boolean) => Promise<T>): Promise<T | undefined> {
+    // Only the newest job per document runs; an older one stops at its next check.
+    const previous = this.inFlight.get(uri);
     if (previous) previous.superseded = true;
     let finish = () => {};
     const mine = { superseded: false, done: new Promise<void>((r) => (finish = r)) };
-    this.inFlight.set(doc.uri, mine);
+    this.inFlight.set(uri, mine);
     try {
       await previous?.done;
       const cancelled = () => token.isCancellationRequested || mine.superseded;
-      if (cancelled()) return none;
-      return await this.run(doc, position, settings, cancelled, options);
+      if (cancelled()) return undefined;
+      return await job(cancelled);
     } finally {
       finish();
-      if (this.inFlight.get(doc.uri) === mine) this.inFlight.delete(doc.uri);
+      if (this.inFlight.get(uri) === mine) this.inFlight.delete(uri);
     }
   }
 
@@ -100,6 +152,7 @@ export class CompletionBrain {
 
   /** Forget a closed document's memory and suggestions. */
   forget(uri: string): void {
+    this.texts.delete(uri);
     this.memories.delete(uri);
     this.prompts.delete(uri);
     this.cache.forget(uri);
@@ -118,7 +171,7 @@ export class CompletionBrain {
     options: CompleteOptions,
   ): Promise<CompletionOutcome> {
     const started = performance.now();
-    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0, tokens: 0 };
+    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0 };
     const { tokenizer, tokenText, model, autoregressive } = await this.loadEngine();
     const text = doc.getText();
     const offset = doc.offsetAt(position);
@@ -130,7 +183,7 @@ export class CompletionBrain {
     });
 
     const cached = this.cache.lookup(doc.uri, text, offset);
-    if (cached !== undefined) return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0 };
+    if (cached !== undefined) return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0, encoded: 0 };
 
     const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
     const mode = options.mode ?? completionMode(w.linePrefix, w.lineSuffix);
@@ -138,12 +191,13 @@ export class CompletionBrain {
     const fixed = w.typedIds.slice(0, -1);
     const heal = { fixed, rest: w.typedIds.length ? tokenText(w.typedIds[w.typedIds.length - 1]) : '', tokenText };
     // `show` is false when the model was not confident enough: nothing is suggested (and remembered).
+    let encoded = 0;
     const finish = (ids: number[], forwards: number, show = true): CompletionOutcome => {
       const raw = tokenizer.decode(ids);
       const ok = show && raw.startsWith(w.typed);
       const suggestion = ok ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix }) : { text: '', replace: 0 };
       this.cache.store(doc.uri, text, offset, suggestion);
-      return { items: suggestion.text ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: Math.max(0, ids.length - fixed.length) };
+      return { items: suggestion.text ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: Math.max(0, ids.length - fixed.length), encoded };
     };
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
     const endsLine = (id: number) => tokenText(id).includes('\n');
@@ -158,6 +212,7 @@ export class CompletionBrain {
     if (!memory) this.memories.set(doc.uri, (memory = new DocumentMemory()));
     const kv = await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled);
     if (!kv) return none;
+    encoded = memory.chunks.length - memory.lastReused;
     // The canvas starts at the mode's size and grows (up to canvasMax) while the span fills it without
     // ending: the committed tokens then stay on a larger canvas as given tokens, as in training, where any
     // slot of the canvas may be given. A small first canvas costs less per pass and, since the model tends
