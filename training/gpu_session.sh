@@ -13,6 +13,8 @@
 #   MAZE=0 CMIN=22 CARGS="--init .carry/lease/ar1.pt --init-ar .carry/lease/ar1.pt --lr 1e-3 --warmup 100"
 # Session 5's lease 3 (all 13 shards in .carry/lease/corpus, lease 2's weights unpacked to diff2.pt / ar2.pt) =
 #   MAZE=0 CMIN=15 CARGS="--init .carry/lease/diff2.pt --init-ar .carry/lease/ar2.pt --lr 6e-4 --warmup 100"
+# Session 6's lease 4 (the same, from lease 3's weights unpacked to diff3.pt / ar3.pt; inputs carried in 5 batches) =
+#   MAZE=0 CMIN=17 CARGS="--init .carry/lease/diff3.pt --init-ar .carry/lease/ar3.pt --lr 6e-4 --warmup 100"
 # The tracked tree (~46 MB of models) counts against the 64 MiB a call carries: send inputs in ~20 MB batches.
 set -u
 export PYTHONUNBUFFERED=1

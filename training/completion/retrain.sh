@@ -10,13 +10,14 @@
 #      batches, 16400 steps, peak lr 1e-3, over shards 0-8 (what fit into one device-tool call).
 #   C. (session 5) both continue in lockstep from B's weights on ALL 13 training shards: 11918 steps, peak lr
 #      6e-4, warmup 100 (one 15-minute lease: --minutes 15 ended at step 11918; --steps gives the same length).
-# So both shipped models saw the same data and the same number of tokens (~2.3B diffusion / 2.3B AR).
+#   D. (session 6) the same again from C's weights: 12515 steps (a 17-minute lease), peak lr 6e-4, warmup 100.
+# So both shipped models saw the same data and the same number of tokens (~3.1B diffusion / 3.1B AR).
 # Smoke test of the whole chain (a few steps, a corpus of one shard): CORPUS=DIR \
-#   STEPS_A=20 STEPS_B=20 STEPS_C=20 LIMIT=60 EXTRA="--batch 8 --compile 0 --workers 2 --eval-cases 12" \
+#   STEPS_A=20 STEPS_B=20 STEPS_C=20 STEPS_D=20 LIMIT=60 EXTRA="--batch 8 --compile 0 --workers 2 --eval-cases 12" \
 #   bash training/completion/retrain.sh /tmp/smoke
 set -eu
 O=${1:-training/runs/completion}
-CORPUS=${CORPUS:-.carry/corpus}; SHAPE=${SHAPE:-d256l8}; STEPS_A=${STEPS_A:-7076}; STEPS_B=${STEPS_B:-16400}; STEPS_C=${STEPS_C:-11918}; EXTRA=${EXTRA:-}
+CORPUS=${CORPUS:-.carry/corpus}; SHAPE=${SHAPE:-d256l8}; STEPS_A=${STEPS_A:-7076}; STEPS_B=${STEPS_B:-16400}; STEPS_C=${STEPS_C:-11918}; STEPS_D=${STEPS_D:-12515}; EXTRA=${EXTRA:-}
 C=training/completion
 mkdir -p $O/corpus-b $O/corpus-c
 for f in $CORPUS/train-0000[0-8].jsonl.gz $CORPUS/eval-00001.jsonl.gz; do [ -f $f ] && ln -f $f $O/corpus-b/; done
@@ -27,11 +28,13 @@ python3 $C/train.py --modes diffusion,ar --shape $SHAPE --steps $STEPS_B --warmu
     --cache $O/tok-b --init $O/a/ar-weights-final.pt --init-ar $O/a/ar-weights-final.pt --out $O/b $EXTRA
 python3 $C/train.py --modes diffusion,ar --shape $SHAPE --steps $STEPS_C --warmup 100 --lr 6e-4 --corpus $O/corpus-c \
     --cache $O/tok-c --init $O/b/diffusion-weights-final.pt --init-ar $O/b/ar-weights-final.pt --out $O/c $EXTRA
-python3 $C/eval.py --diffusion $O/c/diffusion-weights-final.pt --ar $O/c/ar-weights-final.pt --out $O/c/eval.json \
+python3 $C/train.py --modes diffusion,ar --shape $SHAPE --steps $STEPS_D --warmup 100 --lr 6e-4 --corpus $O/corpus-c \
+    --cache $O/tok-c --init $O/c/diffusion-weights-final.pt --init-ar $O/c/ar-weights-final.pt --out $O/d $EXTRA
+python3 $C/eval.py --diffusion $O/d/diffusion-weights-final.pt --ar $O/d/ar-weights-final.pt --out $O/d/eval.json \
     --limit ${LIMIT:-0}
-python3 $C/export.py --diffusion $O/c/diffusion-weights-final.pt --ar $O/c/ar-weights-final.pt --out $O/onnx \
+python3 $C/export.py --diffusion $O/d/diffusion-weights-final.pt --ar $O/d/ar-weights-final.pt --out $O/onnx \
     --spec $C/spec.json --parity-fixture test/fixtures/completion-parity.json --no-latency
 cp $O/onnx/diffusion_encode.int8.onnx models/completion-encode.int8.onnx
 cp $O/onnx/diffusion_denoise.int8.onnx models/completion-denoise.int8.onnx
 cp $O/onnx/ar_step.int8.onnx models/completion-ar.int8.onnx
-python3 $C/manifest.py --spec $C/spec.json --eval $O/c/eval.json --train $O/c/done.json
+python3 $C/manifest.py --spec $C/spec.json --eval $O/d/eval.json --train $O/d/done.json
