@@ -45,6 +45,10 @@ interface Score {
   n: number;
   exact_match: number;
   edit_similarity: number;
+  /** Share of cases that got a suggestion (both decoders withhold one with a token under the confidence gate). */
+  shown: number;
+  /** Edit similarity over the cases that got a suggestion. */
+  edit_similarity_shown: number;
   p50_ms: number;
   p95_ms: number;
   warm_p50_ms: number;
@@ -58,6 +62,7 @@ interface Row {
   warmMs: number;
   exact: boolean;
   similarity: number;
+  shown: boolean;
   forwards: number;
   tokens: number;
 }
@@ -97,12 +102,15 @@ export function editSimilarity(a: string, b: string): number {
 }
 
 function score(rows: Row[]): Score {
+  const shown = rows.filter((r) => r.shown);
   const forwards = rows.reduce((s, r) => s + r.forwards, 0);
   const tokens = rows.reduce((s, r) => s + r.tokens, 0);
   return {
     n: rows.length,
     exact_match: rows.filter((r) => r.exact).length / rows.length,
     edit_similarity: rows.reduce((s, r) => s + r.similarity, 0) / rows.length,
+    shown: shown.length / rows.length,
+    edit_similarity_shown: shown.length === 0 ? 0 : shown.reduce((s, r) => s + r.similarity, 0) / shown.length,
     p50_ms: percentile(rows.map((r) => r.ms), 50),
     p95_ms: percentile(rows.map((r) => r.ms), 95),
     warm_p50_ms: percentile(rows.map((r) => r.warmMs), 50),
@@ -131,7 +139,7 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
     const warmGot = (warm.items[0]?.insertText as string | undefined) ?? '';
     if (warmGot !== got) throw new Error(`${name} ${c.id}: the warm answer ${JSON.stringify(warmGot)} differs from the cold ${JSON.stringify(got)}`);
     const want = c.middle.trimEnd();
-    rows.push({ c, ms, warmMs, exact: got.trimEnd() === want, similarity: editSimilarity(got.trimEnd(), want), forwards: out.forwards, tokens: out.tokens });
+    rows.push({ c, ms, warmMs, exact: got.trimEnd() === want, similarity: editSimilarity(got.trimEnd(), want), shown: got.trim() !== '', forwards: out.forwards, tokens: out.tokens });
     brain.forget(doc.uri);
   }
   return rows;
@@ -149,7 +157,7 @@ async function main(): Promise<void> {
   for (const name of Object.keys(systems).filter((n) => !only || only.includes(n))) {
     if (systems[name].decoder === 'autoregressive' && !hasAr) {
       (result.systems as Record<string, unknown>)[name] = { unavailable: "no 'ar' file for completion in the manifest or on disk" };
-      table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | |`);
+      table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | | |`);
       continue;
     }
     const rows = await runSystem(name, cases, registry);
@@ -157,7 +165,7 @@ async function main(): Promise<void> {
     const byLanguage = Object.fromEntries(['typescript', 'javascript', 'python'].map((l) => [l, score(rows.filter((r) => r.c.language === l))]));
     (result.systems as Record<string, unknown>)[name] = { ...score(rows), ...byKind, by_language: byLanguage };
     for (const [label, s] of ([['all', score(rows)], ...Object.entries(byKind)] as [string, Score][]).filter(([, s]) => s.n > 0)) {
-      table.push(`| ${name} | ${label} | ${s.n} | ${(100 * s.exact_match).toFixed(1)}% | ${s.edit_similarity.toFixed(3)} | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.tokens_per_forward.toFixed(2)} |`);
+      table.push(`| ${name} | ${label} | ${s.n} | ${(100 * s.exact_match).toFixed(1)}% | ${s.edit_similarity.toFixed(3)} | ${(100 * s.shown).toFixed(0)}% / ${s.edit_similarity_shown.toFixed(3)} | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.tokens_per_forward.toFixed(2)} |`);
     }
   }
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
@@ -166,8 +174,8 @@ async function main(): Promise<void> {
   const out = partial ? `completion-partial-t${threshold}-n${cases.length}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json` : 'completion.json';
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);
-  console.log('| system | cases | n | exact match | edit similarity | cold p50 / p95 ms | warm p50 / p95 ms | tokens/forward |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| system | cases | n | exact match | edit similarity | shown / its edit similarity | cold p50 / p95 ms | warm p50 / p95 ms | tokens/forward |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const line of table) console.log(line);
 }
 

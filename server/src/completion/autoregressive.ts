@@ -30,6 +30,8 @@ export interface ArResult {
   ids: number[];
   forwards: number;
   cancelled: boolean;
+  /** Lowest probability among the generated tokens (1 when none): the same confidence gate as the sampler's. */
+  minConfidence: number;
 }
 
 export class AutoregressiveModel {
@@ -76,8 +78,9 @@ export class AutoregressiveModel {
     let position = same;
     const ids: number[] = [...heal.fixed];
     let forwards = 0;
+    let minConfidence = 1;
     while (ids.length - heal.fixed.length < maxTokens) {
-      if (cancelled()) return { ids, forwards, cancelled: true };
+      if (cancelled()) return { ids, forwards, cancelled: true, minConfidence };
       let logits: Float32Array;
       if (feed.length === 0) {
         logits = memory.logits;
@@ -108,12 +111,14 @@ export class AutoregressiveModel {
       } else {
         next = argmaxAllowed(logits, vocabSize, special.eos);
         if (next === special.eos) break;
+        // Healed tokens spell what the user typed and the closing <eos> is not shown: neither counts (as in the sampler).
+        minConfidence = Math.min(minConfidence, probability(logits, vocabSize, next, special.eos));
       }
       ids.push(next);
       if (endsSpan(next)) break;
       feed = [next];
     }
-    return { ids, forwards, cancelled: false };
+    return { ids, forwards, cancelled: false, minConfidence };
   }
 
   /** The memory's K/V cut to its first `tokens` positions, as one past tensor per layer and kind. */
@@ -129,6 +134,15 @@ export class AutoregressiveModel {
       return new this.Tensor('float32', out, dims);
     });
   }
+}
+
+/** Softmax probability of `id` over the tokens the decoder may pick (<eos> and the non-control ones). */
+function probability(logits: Float32Array, vocab: number, id: number, eos: number): number {
+  let max = logits[eos];
+  for (let v = controlTokens; v < vocab; v++) max = Math.max(max, logits[v]);
+  let sum = Math.exp(logits[eos] - max);
+  for (let v = controlTokens; v < vocab; v++) sum += Math.exp(logits[v] - max);
+  return Math.exp(logits[id] - max) / sum;
 }
 
 function argmaxAllowed(logits: Float32Array, vocab: number, eos: number): number {

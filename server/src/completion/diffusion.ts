@@ -43,6 +43,8 @@ interface EncodedChunk extends KV {
 /** The memory of one document: its encoded chunks, in order, reused while they stay the same. */
 export class DocumentMemory {
   chunks: EncodedChunk[] = [];
+  /** All chunks joined, as the last `encodeContext` returned it (reused while no chunk changes). */
+  joined: KV | null = null;
   /** Chunks reused from the cache by the last `encodeContext` (what the cache saved; checked by tests). */
   lastReused = 0;
 }
@@ -74,8 +76,10 @@ export class DiffusionModel {
     const wanted = [...splitChunks(prefixIds, 0, this.spec.chunk), ...splitChunks(suffixIds, P + this.spec.suffixGap, this.spec.chunk)];
     let same = 0;
     while (same < wanted.length && same < memory.chunks.length && sameChunk(memory.chunks[same], wanted[same])) same++;
-    memory.chunks.length = same;
     memory.lastReused = same;
+    if (same === wanted.length && same === memory.chunks.length && memory.joined) return memory.joined;
+    memory.chunks.length = same;
+    memory.joined = null;
     for (let first = same; first < wanted.length; first += chunksPerCall) {
       if (cancelled()) return null;
       const group = wanted.slice(first, first + chunksPerCall);
@@ -93,7 +97,8 @@ export class DiffusionModel {
         offset += c.ids.length;
       }
     }
-    return this.concat(memory.chunks);
+    memory.joined = this.concat(memory.chunks);
+    return memory.joined;
   }
 
   /** Softmax probabilities at the masked canvas slots: [masked.length, vocab] row-major. */

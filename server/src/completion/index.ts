@@ -29,7 +29,7 @@ export interface CompletionOutcome {
   encoded: number;
 }
 
-/** Below this confidence in any committed token, say nothing rather than suggest a guess. */
+/** Below this confidence in any committed token, say nothing rather than suggest a guess (both decoders). */
 const minConfidence = 0.2;
 
 /** Documents longer than this (characters) are not pre-encoded on change (finding the edit reads the text). */
@@ -206,7 +206,7 @@ export class CompletionBrain {
       let prompt = this.prompts.get(doc.uri);
       if (!prompt) this.prompts.set(doc.uri, (prompt = new PromptMemory()));
       const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, (id) => mode === 'single_line' && endsLine(id), cancelled, heal, prompt);
-      return r.cancelled ? none : finish(r.ids, r.forwards);
+      return r.cancelled ? none : finish(r.ids, r.forwards, r.minConfidence >= minConfidence);
     }
     let memory = this.memories.get(doc.uri);
     if (!memory) this.memories.set(doc.uri, (memory = new DocumentMemory()));

@@ -57,6 +57,10 @@ interface TokenizerJson {
   added_tokens?: unknown[];
 }
 
+/** Encodings of texts at least this long are remembered (a context window's prefix and suffix). */
+const memoMinLength = 256;
+const memoSize = 16;
+
 export class CodeTokenizer {
   /** Number of ids (embedding rows the model needs). */
   readonly vocabSize: number;
@@ -119,8 +123,21 @@ export class CodeTokenizer {
   /** Token ids of `text`, with no control tokens added. */
   encode(text: string): number[] {
     if (text.length === 0) return [];
-    return this.inner.encode(text, { add_special_tokens: false }).ids;
+    if (text.length < memoMinLength) return this.inner.encode(text, { add_special_tokens: false }).ids;
+    // While the user types on one line, the context before that line and after the cursor is the same text
+    // request after request: remember the last few long encodings (a copy goes out, so callers may edit it).
+    let ids = this.memo.get(text);
+    if (ids) {
+      this.memo.delete(text); // most recently used last
+    } else {
+      ids = this.inner.encode(text, { add_special_tokens: false }).ids;
+      if (this.memo.size >= memoSize) this.memo.delete(this.memo.keys().next().value!);
+    }
+    this.memo.set(text, ids);
+    return ids.slice();
   }
+
+  private readonly memo = new Map<string, number[]>();
 
   /** The text of `ids`, exactly (control tokens, if any, come out as their names, e.g. "<eos>"). */
   decode(ids: readonly number[]): string {
