@@ -69,6 +69,22 @@ describe('CodeTokenizer round trip', () => {
     assert.ok(ids.every((id) => !tok.isSpecial(id)), String(ids));
   });
 
+  it('gives the same ids for a long text asked again, as a copy the caller may change', async () => {
+    const tok = await load();
+    const text = Array.from({ length: 40 }, (_, i) => `const v${i} = f(${i});`).join('\n');
+    const first = tok.encode(text);
+    const want = [...first];
+    const again = tok.encode(text);
+    assert.deepEqual(again, want);
+    again.length = 0;
+    first.reverse();
+    assert.deepEqual(tok.encode(text), want, 'changing returned arrays does not change later answers');
+    // Many other long texts later (the remembered ones are replaced), still the same ids.
+    for (let i = 0; i < 40; i++) tok.encode(text + ' '.repeat(i + 1));
+    assert.deepEqual(tok.encode(text), want);
+    assert.equal(tok.decode(want), text);
+  });
+
   it('decodes control ids as their names and rejects ids outside the vocabulary', async () => {
     const tok = await load();
     assert.equal(tok.decode([tok.special.eos]), '<eos>');
