@@ -36,7 +36,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from model import Config, Transformer, SHAPES, rope_cos_sin, EOS, MASK  # noqa: E402
+from model import Config, Transformer, SHAPES, rope_tables, EOS, MASK  # noqa: E402
 import data as D  # noqa: E402
 
 N_CONTROL = 10
@@ -54,16 +54,16 @@ class Encode(nn.Module):
 
     def forward(self, chunk_ids, chunk_pos, chunk_block, *mem):
         cfg = self.m.cfg
-        cos, sin = rope_cos_sin(chunk_pos, cfg.head_dim, cfg.rope_theta)
+        rope = rope_tables(chunk_pos[0], cfg.head_dim, cfg.rope_theta)
         blk = chunk_block[0]
         causal = blk[:, None] >= blk[None, :]          # a chunk sees itself and the chunks before it in this call
-        x = self.m.embed(chunk_ids)
+        x = self.m.embed(chunk_ids[0])                  # [N,D]
         new, atts = [], []
         for i, b in enumerate(self.m.blocks):
-            a, k, v, p = b.attn.forward_with_memory(b.ln1(x), cos, sin, mem[2 * i], mem[2 * i + 1], self_mask=causal)
+            a, k, v, p = b.attn.forward_with_memory(b.ln1(x), rope, mem[2 * i], mem[2 * i + 1], self_mask=causal)
             x = x + a
             x = x + b.mlp(b.ln2(x))
-            new += [k, v]; atts.append(p.mean(1)[0])       # p [1,H,N,M+N] -> [N,M+N]
+            new += [k, v]; atts.append(p.mean(0))         # p [H,N,M+N] -> [N,M+N]
         return (*new, torch.stack(atts))
 
 
@@ -78,13 +78,13 @@ class Denoise(nn.Module):
 
     def forward(self, canvas_ids, canvas_pos, masked, *mem):
         cfg = self.m.cfg
-        cos, sin = rope_cos_sin(canvas_pos, cfg.head_dim, cfg.rope_theta)
-        x = self.m.embed(canvas_ids)
+        rope = rope_tables(canvas_pos[0], cfg.head_dim, cfg.rope_theta)
+        x = self.m.embed(canvas_ids[0])                 # [C,D]
         for i, b in enumerate(self.m.blocks):
-            a, _, _, _ = b.attn.forward_with_memory(b.ln1(x), cos, sin, mem[2 * i], mem[2 * i + 1])
+            a, _, _, _ = b.attn.forward_with_memory(b.ln1(x), rope, mem[2 * i], mem[2 * i + 1])
             x = x + a
             x = x + b.mlp(b.ln2(x))
-        h = self.m.ln_f(x)[0].index_select(0, masked)                      # [K,D]
+        h = self.m.ln_f(x.index_select(0, masked))                         # [K,D]
         return self.m.logits(h) + self.ban
 
 
@@ -96,17 +96,17 @@ class ARStep(nn.Module):
     def forward(self, ids, pos, *past):
         cfg = self.m.cfg
         N = ids.shape[1]
-        cos, sin = rope_cos_sin(pos, cfg.head_dim, cfg.rope_theta)
+        rope = rope_tables(pos[0], cfg.head_dim, cfg.rope_theta)
         causal = torch.ones(N, N, dtype=torch.bool, device=ids.device).tril()
-        x = self.m.embed(ids)
+        x = self.m.embed(ids[0])                        # [N,D]
         present = []
         for i, b in enumerate(self.m.blocks):
             pk, pv = past[2 * i], past[2 * i + 1]
-            a, k, v, _ = b.attn.forward_with_memory(b.ln1(x), cos, sin, pk, pv, self_mask=causal)
+            a, k, v, _ = b.attn.forward_with_memory(b.ln1(x), rope, pk, pv, self_mask=causal)
             x = x + a
             x = x + b.mlp(b.ln2(x))
             present += [torch.cat([pk, k], 2), torch.cat([pv, v], 2)]
-        h = self.m.ln_f(x[:, -1])
+        h = self.m.ln_f(x[-1:])
         return (self.m.logits(h), *present)
 
 

@@ -71,6 +71,24 @@ def rope_cos_sin(pos: torch.Tensor, head_dim: int, theta: float):
     return ang.cos()[:, None], ang.sin()[:, None]
 
 
+def rope_tables(pos: torch.Tensor, head_dim: int, theta: float):
+    """Inference form of the rotary tables for positions pos [T]: (cos, signed sin) [T,Dh] and the fixed
+    permutation [Dh,Dh] that swaps the two halves, so that rotate(x) = x*cos + (x @ swap)*sin is one matmul
+    and three elementwise ops (apply_rope_tables), the same numbers as apply_rope."""
+    cos, sin = rope_cos_sin(pos[None], head_dim, theta)                # [1,1,T,Dh/2]
+    cos, sin = cos[0, 0], sin[0, 0]
+    half = head_dim // 2
+    swap = torch.zeros(head_dim, head_dim)
+    swap[half:, :half] = torch.eye(half)                              # output first half <- input second half
+    swap[:half, half:] = torch.eye(half)
+    return torch.cat([cos, cos], -1), torch.cat([-sin, sin], -1), swap
+
+
+def apply_rope_tables(x, rope):
+    cos, sin, swap = rope
+    return x * cos + (x @ swap) * sin
+
+
 def apply_rope(x, cos, sin):
     """x [B,H,T,Dh]; rotate the two halves of the head dim (GPT-NeoX layout, no interleaving: cheaper slices)."""
     x1, x2 = x.chunk(2, dim=-1)
@@ -103,27 +121,31 @@ class Attention(nn.Module):
             y = (att if m is None else att.masked_fill(~m, float("-inf"))).softmax(-1) @ v
         return self.proj(y.transpose(1, 2).reshape(B, T, D))
 
-    def forward_with_memory(self, x, cos, sin, mem_k, mem_v, self_mask=None):
-        """Inference path (export.py): new tokens x attend to cached memory K/V and to themselves.
+    def forward_with_memory(self, x, rope, mem_k, mem_v, self_mask=None):
+        """Inference path (export.py), batch 1: new tokens x [T,D] attend to cached memory K/V and to themselves.
 
-        mem_k, mem_v [B,H,M,Dh] (rotary already applied to mem_k when it was cached); self_mask [T,T] bool or
-        None (None = the new tokens see each other fully: the canvas). Returns the output, this call's K/V
-        (to append to the memory) and the attention probabilities [B,H,T,M+T], from which the memory brain
-        reads how much attention each token receives.
-        The scores against the memory and against the new tokens are computed apart and only they are
-        joined (softmax over M+T), so the memory's K/V are never copied: on the CPU a pass over a few canvas
-        slots would otherwise spend more time concatenating the memory than multiplying by it.
+        rope = rope_tables(pos) for the new tokens; mem_k, mem_v [1,H,M,Dh] (rotary already applied to mem_k
+        when it was cached); self_mask [T,T] bool or None (None = the new tokens see each other fully: the
+        canvas). Returns the output [T,D], this call's K/V [1,H,T,Dh] (to append to the memory) and the
+        attention probabilities [H,T,M+T], from which the memory brain reads how much attention each token
+        receives.
+        Written for a small graph on the CPU, where each node costs time however small its tensors: no batch
+        axis, shapes as constants, rotary as one matmul by a fixed permutation, and the scores against the
+        memory and against the new tokens computed apart and only they joined (softmax over M+T), so the
+        memory's K/V are never copied.
         """
-        B, T, D = x.shape
-        q, k, v = self.qkv_heads(x, cos, sin)
-        q = q * (1.0 / math.sqrt(self.head_dim))
-        new = q @ k.transpose(-1, -2)                                        # [B,H,T,T]
+        H, Dh = self.n_head, self.head_dim
+        q, k, v = self.qkv(x).reshape(-1, 3 * H, Dh).transpose(0, 1).split(H)        # 3 x [H,T,Dh]
+        q, k = apply_rope_tables(q, rope), apply_rope_tables(k, rope)
+        q = q * (1.0 / math.sqrt(Dh))
+        mk, mv = mem_k.reshape(H, -1, Dh), mem_v.reshape(H, -1, Dh)
+        new = q @ k.transpose(1, 2)                                                   # [H,T,T]
         if self_mask is not None:
             new = new.masked_fill(~self_mask, float("-inf"))
-        M = mem_k.shape[2]
-        p = torch.cat([q @ mem_k.transpose(-1, -2), new], dim=-1).softmax(-1)  # [B,H,T,M+T]
-        y = (p[..., :M] @ mem_v + p[..., M:] @ v).transpose(1, 2).reshape(B, T, D)
-        return self.proj(y), k, v, p
+        p = torch.cat([q @ mk.transpose(1, 2), new], dim=-1).softmax(-1)              # [H,T,M+T]
+        p_mem, p_new = p.split([mk.shape[1], new.shape[2]], dim=-1)
+        y = (p_mem @ mv + p_new @ v).transpose(0, 1).reshape(-1, H * Dh)
+        return self.proj(y), k[None], v[None], p
 
 
 class MLP(nn.Module):
