@@ -12,6 +12,7 @@ import {
 } from 'vscode-languageclient/node';
 import { StatusNotification, StatusRequest, type ServerStatus } from '../../server/src/protocol';
 import { Config } from './config';
+import { reportSettledCursor } from './cursor';
 import { debounceInlineCompletions } from './debounce';
 import { PuzzleController } from './puzzles';
 import { StatusBar } from './statusBar';
@@ -69,6 +70,7 @@ export class Ctx implements vscode.Disposable {
     this.statusBar.setState('starting');
     await client.start();
     this.push(onNotification(client, StatusNotification, (s) => this.statusBar.setServerStatus(s)));
+    this.push(reportSettledCursor(() => this.client, this.config));
     this.statusBar.setServerStatus(await sendRequest(client, StatusRequest, undefined));
   }
 

@@ -16,3 +16,7 @@ export function sendRequest<P, R>(
 export function onNotification<P>(client: BaseLanguageClient, type: Notification<P>, handler: (params: P) => void): Disposable {
   return client.onNotification(type.method, (params: unknown) => handler(params as P));
 }
+
+export function sendNotification<P>(client: BaseLanguageClient, type: Notification<P>, params: P): Promise<void> {
+  return client.sendNotification(type.method, params);
+}

@@ -17,6 +17,7 @@ import { CompletionBrain } from './completion';
 import { MemoryBrain, memoryHoverMarkdown } from './memory';
 import { invalid, requireDocumentUri, requirePosition, requireRange } from './params';
 import {
+  CursorNotification,
   MemoryMapRequest,
   PuzzleStepNotification,
   ServerCommands,
@@ -30,7 +31,7 @@ import { PuzzleInputError, PuzzleSolver } from './reasoning/solve';
 import { ModelError, ModelRegistry } from './runtime/models';
 import { parseSettings } from './settings';
 import { StatusReporter } from './status';
-import { onRequest, sendNotification } from './typed';
+import { onNotification, onRequest, sendNotification } from './typed';
 
 const root = path.resolve(__dirname, '..');
 const version = readVersion();
@@ -119,8 +120,17 @@ connection.onExecuteCommand(async (params, token) => {
 });
 
 documents.onDidClose((e) => completion.forget(e.document.uri));
-// Encode the context where the user is typing while the client waits out its debounce.
+// Encode the context where the user is typing while the client waits out its debounce, and where the
+// cursor settles (a notification cannot be answered with an error: bad params are ignored).
 documents.onDidChangeContent((e) => completion.prepare(e.document, settings.completion));
+onNotification(connection, CursorNotification, (params) => {
+  try {
+    const doc = documents.get(requireDocumentUri(params));
+    if (doc) completion.prepareAt(doc, requirePosition(params), settings.completion);
+  } catch {
+    // not a cursor we can use
+  }
+});
 
 connection.onShutdown(() => status.dispose());
 

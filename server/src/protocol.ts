@@ -98,6 +98,17 @@ export interface MemoryMapParams {
 }
 export const MemoryMapRequest = request<MemoryMapParams, MemoryReport>('nanomind/memoryMap');
 
+/**
+ * Client → server when the cursor has settled somewhere (no move for a moment): the server encodes the
+ * completion context there in the background, so the first request after clicking into a file does not pay
+ * for it. Ignored for documents that get no completions; never answered.
+ */
+export interface CursorParams {
+  textDocument: { uri: string };
+  position: { line: number; character: number };
+}
+export const CursorNotification = notification<CursorParams>('nanomind/cursor');
+
 /** Commands the server executes through `workspace/executeCommand`. */
 export const ServerCommands = {
   solvePuzzle: 'nanomind.server.solvePuzzle',

@@ -14,3 +14,7 @@ export function onRequest<P, R>(
 export function sendNotification<P>(connection: Connection, type: Notification<P>, params: P): Promise<void> {
   return connection.sendNotification(type.method, params);
 }
+
+export function onNotification<P>(connection: Connection, type: Notification<P>, handler: (params: P) => void): void {
+  connection.onNotification(type.method, (params: unknown) => handler(params as P));
+}

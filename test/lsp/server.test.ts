@@ -417,6 +417,34 @@ describe('server with a (tiny, random-weight) completion model', () => {
       await server.stop();
     }
   });
+
+  it('takes cursor notifications, good and bad, and edits, and keeps answering', async () => {
+    const server = startServer({ NANOMIND_MODELS_DIR: path.join(repoRoot, 'test', 'fixtures', 'tiny-completion') });
+    try {
+      await server.initialize();
+      const uri = 'file:///work/cursor.ts';
+      await server.open(uri, 'typescript', readFileSync(path.join(repoRoot, 'demo', 'example.ts'), 'utf8'));
+      for (const params of [
+        { textDocument: { uri }, position: { line: 3, character: 1 } },
+        { textDocument: { uri }, position: { line: 99999, character: 0 } },
+        { textDocument: { uri: 'file:///not/open.ts' }, position: { line: 0, character: 0 } },
+        { textDocument: { uri }, position: { line: -1, character: 'x' } },
+        null,
+        'nonsense',
+      ]) {
+        await server.notify('nanomind/cursor', params);
+      }
+      await server.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: 'let typed = 1;\n' }] });
+      const items = await withTimeout(
+        server.request<unknown[]>('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: 4, character: 0 }, context: { triggerKind: 2 } }),
+        10_000,
+      );
+      assert.ok(Array.isArray(items));
+      assert.equal(server.process.exitCode, null, 'the server is still running');
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 describe('server lifecycle', () => {

@@ -187,6 +187,23 @@ describe('CompletionBrain on the tiny model', () => {
       assert.deepEqual(warm.items, cold.items);
     });
 
+    it('encodes the context where the cursor settles, but never in place of a running request', async () => {
+      const brain = new CompletionBrain(registry);
+      brain.prepareAt(v2, cursor, settings);
+      await until(() => brain.prepared === 1);
+      assert.equal((await brain.complete(v2, cursor, settings, token)).encoded, 0);
+      const other = { line: 5, character: 3 };
+      const running = brain.complete(v2, other, settings, token);
+      brain.prepareAt(v2, { line: 50, character: 0 }, settings); // skipped: the request is running
+      const out = await running;
+      assert.ok(out.modelMs !== null && out.encoded > 0, 'the request ran to the end');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(brain.prepared, 1);
+      brain.prepareAt(v2, { line: 999, character: 0 }, settings); // outside the document: ignored
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(brain.prepared, 1);
+    });
+
     it('leaves documents alone when completion is off for them, and a request supersedes the encode', async () => {
       const brain = new CompletionBrain(registry);
       brain.prepare(v1, { ...settings, languages: ['python'] });

@@ -106,21 +106,37 @@ export class CompletionBrain {
   prepare(doc: TextDocument, settings: NanomindSettings['completion']): void {
     const text = doc.getText();
     const before = this.texts.get(doc.uri);
-    const wanted = settings.enabled && settings.languages.includes(doc.languageId) && settings.decoder === 'diffusion' && text.length <= prepareLimit;
-    if (!wanted) {
+    if (!this.wantsPreparing(doc, settings, text)) {
       this.texts.delete(doc.uri);
       return;
     }
     this.texts.set(doc.uri, text);
     if (before === undefined || before === text) return; // just opened (no cursor yet), or no change
-    const offset = editEnd(before, text);
+    this.encodeAround(doc.uri, text, editEnd(before, text), settings);
+  }
+
+  /**
+   * The cursor settled at `position` (the client says so after it stops moving): encode the context there
+   * in the background, unless a request or an encode for the document is already running.
+   */
+  prepareAt(doc: TextDocument, position: Position, settings: NanomindSettings['completion']): void {
+    const text = doc.getText();
+    if (!this.wantsPreparing(doc, settings, text) || this.inFlight.has(doc.uri) || position.line >= doc.lineCount) return;
+    this.encodeAround(doc.uri, text, doc.offsetAt(position), settings);
+  }
+
+  private wantsPreparing(doc: TextDocument, settings: NanomindSettings['completion'], text: string): boolean {
+    return settings.enabled && settings.languages.includes(doc.languageId) && settings.decoder === 'diffusion' && text.length <= prepareLimit;
+  }
+
+  private encodeAround(uri: string, text: string, offset: number, settings: NanomindSettings['completion']): void {
     const never = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
-    void this.exclusive(doc.uri, never, async (cancelled) => {
+    void this.exclusive(uri, never, async (cancelled) => {
       if ((await this.registry.status('completion')).state !== 'ready') return;
       const { tokenizer, model } = await this.loadEngine();
       const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
-      let memory = this.memories.get(doc.uri);
-      if (!memory) this.memories.set(doc.uri, (memory = new DocumentMemory()));
+      let memory = this.memories.get(uri);
+      if (!memory) this.memories.set(uri, (memory = new DocumentMemory()));
       if (await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled)) this.prepared++;
     }).catch(() => {}); // best effort: a failing model is reported by the registry, and the request will say so
   }
