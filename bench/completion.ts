@@ -4,14 +4,16 @@
 // Each case is asked twice: cold (a document the server has never seen: the whole context is encoded)
 // and warm (the same request again with remembered suggestions dropped but the context memory kept: what a
 // keystroke on the cursor line costs, since the typed line sits on the canvas and the context is unchanged).
-// The warm answer must equal the cold one (the memory is exact); the run fails otherwise.
+// The warm answer must equal the cold one (the memory is exact); the run fails otherwise. The diffusion model and
+// the AR twin are also timed "after Enter" (typingFlow below): the request that follows an edit, with the
+// client's debounce in between, during which the server encodes what the edit changed.
 // Usage: npm run bench:completion [-- --limit N] [--threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line]
 // Writes bench/results/completion.json and prints a table.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CompletionBrain } from '../server/src/completion';
+import { changeEnd, CompletionBrain } from '../server/src/completion';
 import { defaultSettings, type NanomindSettings } from '../server/src/protocol';
 import { ModelRegistry } from '../server/src/runtime/models';
 import { machineDescription, percentile } from './machine';
@@ -53,6 +55,11 @@ interface Score {
   p95_ms: number;
   warm_p50_ms: number;
   warm_p95_ms: number;
+  /** The typing flow (see runSystem), when the system runs it. */
+  typing_p50_ms?: number;
+  typing_p95_ms?: number;
+  /** Share of typing-flow answers equal to the cold one (chunks encoded in other groupings may round differently). */
+  typing_same_answer?: number;
   tokens_per_forward: number;
 }
 
@@ -60,6 +67,9 @@ interface Row {
   c: Case;
   ms: number;
   warmMs: number;
+  /** The typing flow's request time and whether it answered as the cold request did (null: not run). */
+  typingMs: number | null;
+  typingSame: boolean;
   exact: boolean;
   similarity: number;
   shown: boolean;
@@ -73,6 +83,12 @@ const systems: Record<string, Partial<NanomindSettings['completion']>> = {
   diffusion_one_token_per_step: { decoder: 'diffusion', threshold: 1.01 },
   autoregressive: { decoder: 'autoregressive' },
 };
+/** The extension's default pause before it sends a request (package.json, nanomind.completion.debounceMs). */
+const clientDebounceMs = (
+  JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default: number }> } } }
+).contributes.configuration.properties['nanomind.completion.debounceMs'].default;
+/** Systems also timed in the typing flow (the one-token ablation is left out to keep the run short). */
+const typingSystems = ['diffusion', 'autoregressive'];
 
 function loadCases(): Case[] {
   const file = path.join(root, 'bench', 'data', 'infill-heldout.jsonl.gz');
@@ -103,6 +119,7 @@ export function editSimilarity(a: string, b: string): number {
 
 function score(rows: Row[]): Score {
   const shown = rows.filter((r) => r.shown);
+  const typed = rows.filter((r) => r.typingMs !== null);
   const forwards = rows.reduce((s, r) => s + r.forwards, 0);
   const tokens = rows.reduce((s, r) => s + r.tokens, 0);
   return {
@@ -115,14 +132,22 @@ function score(rows: Row[]): Score {
     p95_ms: percentile(rows.map((r) => r.ms), 95),
     warm_p50_ms: percentile(rows.map((r) => r.warmMs), 50),
     warm_p95_ms: percentile(rows.map((r) => r.warmMs), 95),
+    ...(typed.length === 0
+      ? {}
+      : {
+          typing_p50_ms: percentile(typed.map((r) => r.typingMs!), 50),
+          typing_p95_ms: percentile(typed.map((r) => r.typingMs!), 95),
+          typing_same_answer: typed.filter((r) => r.typingSame).length / typed.length,
+        }),
     tokens_per_forward: forwards === 0 ? 0 : tokens / forwards,
   };
 }
 
+const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+
 async function runSystem(name: string, cases: Case[], registry: ModelRegistry): Promise<Row[]> {
   const brain = new CompletionBrain(registry);
   const settings = { ...defaultSettings.completion, ...systems[name] };
-  const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
   const rows: Row[] = [];
   for (const c of cases) {
     const doc = TextDocument.create(`file:///bench/${name}/${c.id}`, c.language, 1, c.prefix + c.suffix);
@@ -138,11 +163,41 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
     const warmMs = performance.now() - t1;
     const warmGot = (warm.items[0]?.insertText as string | undefined) ?? '';
     if (warmGot !== got) throw new Error(`${name} ${c.id}: the warm answer ${JSON.stringify(warmGot)} differs from the cold ${JSON.stringify(got)}`);
-    const want = c.middle.trimEnd();
-    rows.push({ c, ms, warmMs, exact: got.trimEnd() === want, similarity: editSimilarity(got.trimEnd(), want), shown: got.trim() !== '', forwards: out.forwards, tokens: out.tokens });
     brain.forget(doc.uri);
+    const typing = typingSystems.includes(name) ? await typingFlow(brain, name, c, settings) : null;
+    const want = c.middle.trimEnd();
+    rows.push({
+      c, ms, warmMs, exact: got.trimEnd() === want, similarity: editSimilarity(got.trimEnd(), want), shown: got.trim() !== '',
+      forwards: out.forwards, tokens: out.tokens, typingMs: typing?.ms ?? null, typingSame: typing?.text === got,
+    });
   }
   return rows;
+}
+
+/**
+ * The typing flow: the user typed the line above the cursor (a request at its end leaves that context in memory),
+ * then pressed Enter; the server hears of the edit as from didChange, and the request comes after the client's
+ * debounce. Its time is what the user waits for after Enter: what the edit changed (the prefix gains a line, the
+ * suffix moves) is encoded during the debounce, if the server keeps up. Cases whose prefix does not end a line
+ * are skipped.
+ */
+async function typingFlow(brain: CompletionBrain, name: string, c: Case, settings: NanomindSettings['completion']): Promise<{ ms: number; text: string } | null> {
+  if (!c.prefix.endsWith('\n')) return null;
+  const uri = `file:///bench/${name}/${c.id}/typing`;
+  const before = TextDocument.create(uri, c.language, 1, c.prefix.slice(0, -1) + c.suffix);
+  brain.prepare(before, settings); // didOpen
+  await brain.complete(before, before.positionAt(c.prefix.length - 1), settings, token, { mode: 'single_line', singleLineCanvas });
+  // didChange: Enter at the end of that line, as the editor sends it; the server reads where it ends (main.ts).
+  const enter = { range: { start: before.positionAt(c.prefix.length - 1), end: before.positionAt(c.prefix.length - 1) }, text: '\n' };
+  const after = TextDocument.update(TextDocument.create(uri, c.language, 1, before.getText()), [enter], 2);
+  brain.prepare(after, settings, changeEnd(after, [enter]));
+  await new Promise((r) => setTimeout(r, clientDebounceMs));
+  const t = performance.now();
+  const out = await brain.complete(after, after.positionAt(c.prefix.length), settings, token, { mode: c.kind, singleLineCanvas, multiLineCanvas });
+  const ms = performance.now() - t;
+  if (process.env.DEBUG_TYPING) console.error(`typing ${c.id} ${ms.toFixed(0)} ms encoded ${out.encoded} forwards ${out.forwards}`);
+  brain.forget(uri);
+  return { ms, text: (out.items[0]?.insertText as string | undefined) ?? '' };
 }
 
 async function main(): Promise<void> {
@@ -157,7 +212,7 @@ async function main(): Promise<void> {
   for (const name of Object.keys(systems).filter((n) => !only || only.includes(n))) {
     if (systems[name].decoder === 'autoregressive' && !hasAr) {
       (result.systems as Record<string, unknown>)[name] = { unavailable: "no 'ar' file for completion in the manifest or on disk" };
-      table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | | |`);
+      table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | | | |`);
       continue;
     }
     const rows = await runSystem(name, cases, registry);
@@ -165,7 +220,7 @@ async function main(): Promise<void> {
     const byLanguage = Object.fromEntries(['typescript', 'javascript', 'python'].map((l) => [l, score(rows.filter((r) => r.c.language === l))]));
     (result.systems as Record<string, unknown>)[name] = { ...score(rows), ...byKind, by_language: byLanguage };
     for (const [label, s] of ([['all', score(rows)], ...Object.entries(byKind)] as [string, Score][]).filter(([, s]) => s.n > 0)) {
-      table.push(`| ${name} | ${label} | ${s.n} | ${(100 * s.exact_match).toFixed(1)}% | ${s.edit_similarity.toFixed(3)} | ${(100 * s.shown).toFixed(0)}% / ${s.edit_similarity_shown.toFixed(3)} | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.tokens_per_forward.toFixed(2)} |`);
+      table.push(`| ${name} | ${label} | ${s.n} | ${(100 * s.exact_match).toFixed(1)}% | ${s.edit_similarity.toFixed(3)} | ${(100 * s.shown).toFixed(0)}% / ${s.edit_similarity_shown.toFixed(3)} | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.typing_p50_ms === undefined ? '—' : `${s.typing_p50_ms.toFixed(0)} / ${s.typing_p95_ms!.toFixed(0)}`} | ${s.tokens_per_forward.toFixed(2)} |`);
     }
   }
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
@@ -174,8 +229,8 @@ async function main(): Promise<void> {
   const out = partial ? `completion-partial-t${threshold}-n${cases.length}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json` : 'completion.json';
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);
-  console.log('| system | cases | n | exact match | edit similarity | shown / its edit similarity | cold p50 / p95 ms | warm p50 / p95 ms | tokens/forward |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| system | cases | n | exact match | edit similarity | shown / its edit similarity | cold p50 / p95 ms | warm p50 / p95 ms | after Enter p50 / p95 ms | tokens/forward |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const line of table) console.log(line);
 }
 

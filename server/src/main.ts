@@ -13,7 +13,7 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CompletionBrain } from './completion';
+import { changeEnd, CompletionBrain } from './completion';
 import { MemoryBrain, memoryHoverMarkdown } from './memory';
 import { invalid, requireDocumentUri, requirePosition, requireRange } from './params';
 import {
@@ -36,7 +36,16 @@ import { onNotification, onRequest, sendNotification } from './typed';
 const root = path.resolve(__dirname, '..');
 const version = readVersion();
 const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
+/** Where each document's last edit ended, read from the incremental changes as they are applied. */
+const editEnds = new Map<string, number | undefined>();
+const documents = new TextDocuments<TextDocument>({
+  create: TextDocument.create,
+  update: (doc, changes, version) => {
+    const updated = TextDocument.update(doc, changes, version);
+    editEnds.set(updated.uri, changeEnd(updated, changes));
+    return updated;
+  },
+});
 let settings: NanomindSettings = parseSettings(undefined);
 
 const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'), undefined, () =>
@@ -119,10 +128,16 @@ connection.onExecuteCommand(async (params, token) => {
   }
 });
 
-documents.onDidClose((e) => completion.forget(e.document.uri));
+documents.onDidClose((e) => {
+  editEnds.delete(e.document.uri);
+  completion.forget(e.document.uri);
+});
 // Encode the context where the user is typing while the client waits out its debounce, and where the
 // cursor settles (a notification cannot be answered with an error: bad params are ignored).
-documents.onDidChangeContent((e) => completion.prepare(e.document, settings.completion));
+documents.onDidChangeContent((e) => {
+  completion.prepare(e.document, settings.completion, editEnds.get(e.document.uri));
+  editEnds.delete(e.document.uri);
+});
 onNotification(connection, CursorNotification, (params) => {
   try {
     const doc = documents.get(requireDocumentUri(params));

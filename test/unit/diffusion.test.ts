@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CompletionBrain, editEnd } from '../../server/src/completion';
+import { changeEnd, CompletionBrain, editEnd } from '../../server/src/completion';
 import { AutoregressiveModel, PromptMemory } from '../../server/src/completion/autoregressive';
 import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from '../../server/src/completion/diffusion';
@@ -172,6 +172,21 @@ describe('CompletionBrain on the tiny model', () => {
       assert.equal(editEnd('ab\ncd', 'ab\nXcd'), 4);
       assert.equal(editEnd('abc', 'abc\n  '), 6);
       assert.equal(editEnd('abcabc', 'abc'), 3);
+      assert.equal(editEnd('foo();\n  bar', 'foo();\n  \n  bar'), 9, 'Enter with auto-indent: the cursor is on the new line');
+      assert.equal(editEnd('let xa\ny', 'let xaa\ny'), 7, 'typing at the end of a line');
+    });
+
+    it('reads where an edit ends from the change event, where the texts alone are ambiguous', () => {
+      // Enter on an empty line between two others: comparing texts cannot tell which empty line is new.
+      const doc = TextDocument.create('file:///e.ts', 'typescript', 1, 'a\n\nb');
+      const change = { range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: '\n  ' };
+      const updated = TextDocument.update(TextDocument.create(doc.uri, 'typescript', 1, doc.getText()), [change], 2);
+      assert.equal(updated.getText(), 'a\n\n  \nb');
+      assert.equal(changeEnd(updated, [change]), 5, 'after the inserted indent, on the new line');
+      const two = [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, text: 'xyz' }, change];
+      const both = TextDocument.update(TextDocument.create(doc.uri, 'typescript', 1, doc.getText()), two, 2);
+      assert.equal(changeEnd(both, two), 7, 'the last of several edits');
+      assert.equal(changeEnd(updated, [{ text: 'whole new text' }]), undefined);
       assert.equal(editEnd(v1.getText(), v2.getText()), v2.offsetAt(cursor));
     });
 

@@ -4,7 +4,7 @@
 // the typed text → trim to the line or block → drop suffix overlap.
 // A newer request for the same document cancels the older one; every pass checks cancellation.
 import type { CancellationToken, InlineCompletionItem, Position } from 'vscode-languageserver';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import type { NanomindSettings } from '../protocol';
 import { ModelError, type ModelRegistry } from '../runtime/models';
 import { sharedTokenizer } from '../runtime/sharedTokenizer';
@@ -35,14 +35,37 @@ const minConfidence = 0.2;
 /** Documents longer than this (characters) are not pre-encoded on change (finding the edit reads the text). */
 const prepareLimit = 1_000_000;
 
-/** Offset in `after` where the edit that turned `before` into `after` ends (where the cursor usually is). */
+/**
+ * Offset in `after` where the edit that turned `before` into `after` ends (where the cursor usually is).
+ * Text can slide within a run of equal characters (Enter with auto-indent inserts "\n  " before "\n  bar":
+ * the same `after` comes from inserting it one line lower), so several ends fit; the first that sits at a
+ * line end is taken (the cursor after Enter, or after typing at the end of a line), else the last.
+ */
 export function editEnd(before: string, after: string): number {
   const n = Math.min(before.length, after.length);
+  const same = (i: number, j: number) => before.charCodeAt(i) === after.charCodeAt(j);
   let head = 0;
-  while (head < n && before.charCodeAt(head) === after.charCodeAt(head)) head++;
+  while (head < n && same(head, head)) head++;
   let tail = 0;
-  while (tail < n - head && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
-  return after.length - tail;
+  while (tail < n - head && same(before.length - 1 - tail, after.length - 1 - tail)) tail++;
+  let longestTail = 0;
+  while (longestTail < n && same(before.length - 1 - longestTail, after.length - 1 - longestTail)) longestTail++;
+  const last = after.length - tail;
+  for (let end = Math.max(0, after.length - longestTail); end < last; end++) {
+    if (after.charCodeAt(end) === 10 || after.charCodeAt(end) === 13) return end;
+  }
+  return last;
+}
+
+/**
+ * Where the last of a didChange's edits ends in the updated document (the cursor, after typing or Enter), or
+ * undefined when the last change replaced the whole text (then `editEnd` compares the texts).
+ */
+export function changeEnd(updated: TextDocument, changes: readonly TextDocumentContentChangeEvent[]): number | undefined {
+  const last = changes[changes.length - 1];
+  if (!last || !('range' in last)) return undefined;
+  // The text before the change's start is untouched by it: its offset is the same in the updated document.
+  return Math.min(updated.getText().length, updated.offsetAt(last.range.start) + last.text.length);
 }
 
 /** Options a caller other than the editor may set (the benchmark knows each case's kind). */
@@ -98,12 +121,13 @@ export class CompletionBrain {
   }
 
   /**
-   * After an edit: encode the context around where the edit ended, in the background, so that the request
+   * After an edit: encode the context around where the edit ended (`end`, the offset in the new text, when
+   * the caller knows it from the change event; else found by comparing texts), in the background, so that the request
    * the client sends after its debounce finds the memory ready (after Enter, the line just finished joins
    * the prefix and the suffix moves: a few chunks to encode). The request supersedes this work, which stops
    * at its next encode call; the chunks done by then stay in the memory.
    */
-  prepare(doc: TextDocument, settings: NanomindSettings['completion']): void {
+  prepare(doc: TextDocument, settings: NanomindSettings['completion'], end?: number): void {
     const text = doc.getText();
     const before = this.texts.get(doc.uri);
     if (!this.wantsPreparing(doc, settings, text)) {
@@ -112,7 +136,7 @@ export class CompletionBrain {
     }
     this.texts.set(doc.uri, text);
     if (before === undefined || before === text) return; // just opened (no cursor yet), or no change
-    this.encodeAround(doc.uri, text, editEnd(before, text), settings);
+    this.encodeAround(doc.uri, text, end ?? editEnd(before, text), settings);
   }
 
   /**
