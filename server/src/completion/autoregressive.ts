@@ -112,7 +112,7 @@ export class AutoregressiveModel {
         next = argmaxAllowed(logits, vocabSize, special.eos);
         if (next === special.eos) break;
         // Healed tokens spell what the user typed and the closing <eos> is not shown: neither counts (as in the sampler).
-        minConfidence = Math.min(minConfidence, probability(logits, vocabSize, next, special.eos));
+        minConfidence = Math.min(minConfidence, probabilityOfBest(logits, vocabSize, next, special.eos));
       }
       ids.push(next);
       if (endsSpan(next)) break;
@@ -136,13 +136,15 @@ export class AutoregressiveModel {
   }
 }
 
-/** Softmax probability of `id` over the tokens the decoder may pick (<eos> and the non-control ones). */
-function probability(logits: Float32Array, vocab: number, id: number, eos: number): number {
-  let max = logits[eos];
-  for (let v = controlTokens; v < vocab; v++) max = Math.max(max, logits[v]);
+/**
+ * Softmax probability of `best`, the argmaxAllowed pick, over the tokens the decoder may pick (<eos> and the
+ * non-control ones): its logit is their maximum, so one pass sums the rest.
+ */
+function probabilityOfBest(logits: Float32Array, vocab: number, best: number, eos: number): number {
+  const max = logits[best];
   let sum = Math.exp(logits[eos] - max);
   for (let v = controlTokens; v < vocab; v++) sum += Math.exp(logits[v] - max);
-  return Math.exp(logits[id] - max) / sum;
+  return 1 / sum;
 }
 
 function argmaxAllowed(logits: Float32Array, vocab: number, eos: number): number {

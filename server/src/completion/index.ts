@@ -29,6 +29,9 @@ export interface CompletionOutcome {
   encoded: number;
 }
 
+/** What a request that ran no model (or was stopped) answers. */
+const none = (): CompletionOutcome => ({ items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0 });
+
 /** Below this confidence in any committed token, say nothing rather than suggest a guess (both decoders). */
 const minConfidence = 0.2;
 
@@ -112,12 +115,11 @@ export class CompletionBrain {
     token: CancellationToken,
     options: CompleteOptions = {},
   ): Promise<CompletionOutcome> {
-    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0 };
-    if (!settings.enabled || !settings.languages.includes(doc.languageId)) return none;
-    if (position.line >= doc.lineCount || token.isCancellationRequested) return none;
-    if ((await this.registry.status('completion')).state !== 'ready') return none;
+    if (!settings.enabled || !settings.languages.includes(doc.languageId)) return none();
+    if (position.line >= doc.lineCount || token.isCancellationRequested) return none();
+    if ((await this.registry.status('completion')).state !== 'ready') return none();
 
-    return (await this.exclusive(doc.uri, token, (cancelled) => this.run(doc, position, settings, cancelled, options))) ?? none;
+    return (await this.exclusive(doc.uri, token, (cancelled) => this.run(doc, position, settings, cancelled, options))) ?? none();
   }
 
   /**
@@ -211,7 +213,6 @@ export class CompletionBrain {
     options: CompleteOptions,
   ): Promise<CompletionOutcome> {
     const started = performance.now();
-    const none: CompletionOutcome = { items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0 };
     const { tokenizer, tokenText, model, autoregressive } = await this.loadEngine();
     const text = doc.getText();
     const offset = doc.offsetAt(position);
@@ -246,12 +247,12 @@ export class CompletionBrain {
       let prompt = this.prompts.get(doc.uri);
       if (!prompt) this.prompts.set(doc.uri, (prompt = new PromptMemory()));
       const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, (id) => mode === 'single_line' && endsLine(id), cancelled, heal, prompt);
-      return r.cancelled ? none : finish(r.ids, r.forwards, r.minConfidence >= minConfidence);
+      return r.cancelled ? none() : finish(r.ids, r.forwards, r.minConfidence >= minConfidence);
     }
     let memory = this.memories.get(doc.uri);
     if (!memory) this.memories.set(doc.uri, (memory = new DocumentMemory()));
     const kv = await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled);
-    if (!kv) return none;
+    if (!kv) return none();
     encoded = memory.chunks.length - memory.lastReused;
     // The canvas starts at the mode's size and grows (up to canvasMax) while the span fills it without
     // ending: the committed tokens then stay on a larger canvas as given tokens, as in training, where any
@@ -274,7 +275,7 @@ export class CompletionBrain {
       finished: mode === 'multi_line' ? (ids) => blockEnded(tokenizer.decode(ids).slice(w.typed.length), w.linePrefix) : undefined,
       ...heal,
     });
-    if (sample.status === 'cancelled') return none;
+    if (sample.status === 'cancelled') return none();
     return finish(sample.ids, sample.forwards, sample.status === 'done');
   }
 
