@@ -95,6 +95,17 @@ def apply_rope(x, cos, sin):
     return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1).to(x.dtype)
 
 
+def attend(q, k, v, mask=None, causal=False):
+    """Scaled dot-product attention; q [..,T,Dh], k, v [..,S,Dh], mask broadcastable to [..,T,S] (True = may attend)."""
+    if hasattr(F, "scaled_dot_product_attention"):
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)
+    # torch < 2.0 (a CPU-only export machine): the same attention, spelled out
+    if causal:
+        mask = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool, device=q.device).tril()
+    att = (q @ k.transpose(-1, -2)) / math.sqrt(q.shape[-1])
+    return (att if mask is None else att.masked_fill(~mask, float("-inf"))).softmax(-1) @ v
+
+
 class Attention(nn.Module):
     def __init__(self, cfg: Config):
         super().__init__()
@@ -111,14 +122,7 @@ class Attention(nn.Module):
         """Training / evaluation path: the whole sequence at once. mask [B,T,T] bool, True = may attend."""
         B, T, D = x.shape
         q, k, v = self.qkv_heads(x, cos, sin)
-        m = None if mask is None else mask[:, None]
-        if hasattr(F, "scaled_dot_product_attention"):
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=m, is_causal=causal and mask is None)
-        else:  # torch < 2.0 (a CPU-only export machine): the same attention, spelled out
-            if m is None and causal:
-                m = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
-            att = (q @ k.transpose(-1, -2)) / math.sqrt(self.head_dim)
-            y = (att if m is None else att.masked_fill(~m, float("-inf"))).softmax(-1) @ v
+        y = attend(q, k, v, None if mask is None else mask[:, None], causal and mask is None)
         return self.proj(y.transpose(1, 2).reshape(B, T, D))
 
     def forward_with_memory(self, x, rope, mem_k, mem_v, self_mask=None):
@@ -197,6 +201,24 @@ class Transformer(nn.Module):
         for b in self.blocks:
             x = b(x, cos, sin, mask, causal)
         return self.ln_f(x)
+
+    def hidden_cached(self, ids, pos, mask, past=None):
+        """Batched forward over new tokens that also attend to cached ones (eval.py's decoding on the GPU: the
+        context is run once, then only the canvas each pass). ids, pos [B,T]; past: per layer (k, v) [B,H,M,Dh]
+        of the earlier tokens (rotary applied) or None; mask [B,T,M+T] bool over [past | new] keys.
+        Returns (final normed hidden states [B,T,D], per layer (k, v) of the new tokens)."""
+        cos, sin = rope_cos_sin(pos, self.cfg.head_dim, self.cfg.rope_theta)
+        x = self.embed(ids)
+        new = []
+        for i, b in enumerate(self.blocks):
+            q, k, v = b.attn.qkv_heads(b.ln1(x), cos, sin)
+            new.append((k, v))
+            if past is not None:
+                k, v = torch.cat([past[i][0], k], 2), torch.cat([past[i][1], v], 2)
+            y = attend(q, k, v, mask[:, None])
+            x = x + b.attn.proj(y.transpose(1, 2).reshape(x.shape))
+            x = x + b.mlp(b.ln2(x))
+        return self.ln_f(x), new
 
     def logits(self, h):
         """h [..., D] -> logits [..., V]. Callers gather the positions they need first (the head is the
