@@ -25,11 +25,26 @@ function fixed(target: number[], conf: number[], calls: number[][] = []): Denois
 const base = { canvasSize: 8, vocabSize: V, maskId: MASK, eosId: EOS };
 
 describe('sampleInfill', () => {
-  it('commits all confident slots in one pass, then the closing <eos>', async () => {
+  it('commits all confident slots and the closing <eos> in one pass', async () => {
     const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed([1, 2, 3], []) });
     assert.deepEqual(r.ids, [1, 2, 3]);
-    assert.equal(r.forwards, 2);
+    assert.equal(r.forwards, 1);
     assert.equal(r.status, 'done');
+  });
+
+  it('an <eos> under the threshold waits for a pass of its own', async () => {
+    const calls: number[][] = [];
+    const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed([1, 2, 3], [0.99, 0.99, 0.99, 0.6], calls) });
+    assert.deepEqual(r.ids, [1, 2, 3]);
+    assert.equal(r.forwards, 2);
+    assert.deepEqual(calls[1], [3, 4, 5, 6, 7], 'pass 2 asks from the <eos> on');
+  });
+
+  it('an <eos> never commits while a slot before it stays masked', async () => {
+    const calls: number[][] = [];
+    const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed([1, 2], [0.99, 0.5], calls) });
+    assert.deepEqual(r.ids, [1, 2]);
+    assert.deepEqual(calls, [[0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7], [2, 3, 4, 5, 6, 7]], 'pass 1: slot 0; pass 2: slot 1 (forced, under the threshold); pass 3: the <eos>');
   });
 
   it('commits one slot per pass in one-token mode, most confident first', async () => {
@@ -42,13 +57,13 @@ describe('sampleInfill', () => {
     assert.deepEqual(calls[2], [0, 2], 'then slot 1 (0.95)');
   });
 
-  it('ends the span at the first slot that wants <eos>, committing that <eos> only when it is leftmost', async () => {
+  it('ends the span at the first slot that wants <eos>, committing that <eos> only when it is leftmost or all before it cleared the threshold', async () => {
     const calls: number[][] = [];
     const target = [1, EOS, 2, 3, 3, 3, 3, 3];
     const conf = [0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99];
     const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed(target, conf, calls) });
     assert.deepEqual(r.ids, [1]);
-    assert.equal(r.forwards, 2, 'pass 1 commits slot 0 only (the confident slots lie past the end); pass 2 the <eos>');
+    assert.equal(r.forwards, 2, 'pass 1 commits slot 0 only (0.5: under the threshold, so the <eos> waits); pass 2 the <eos>');
     assert.deepEqual(calls[1], [1, 2, 3, 4, 5, 6, 7]);
   });
 
@@ -58,7 +73,7 @@ describe('sampleInfill', () => {
     const conf = [0.95, 0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99];
     const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed(target, conf, calls) });
     assert.deepEqual(r.ids, [1, 2]);
-    assert.deepEqual(calls, [[0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7], [2, 3, 4, 5, 6, 7]]);
+    assert.deepEqual(calls, [[0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7], [2, 3, 4, 5, 6, 7]], 'slot 1 (0.5) is forced in pass 2, so the <eos> waits');
   });
 
   it('an <eos> in the first slot is an empty suggestion', async () => {
@@ -94,8 +109,7 @@ describe('sampleInfill', () => {
       const target = [1, 2, 3, 1, 1, 1, 1, 1];
       const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed(target, [], calls), endsSpan });
       assert.deepEqual(r.ids, [1, 2, 3], 'the line break is part of the span, nothing after it');
-      assert.equal(r.forwards, 2, 'pass 1 commits the words before the break, pass 2 the break itself');
-      assert.deepEqual(calls[1], [2, 3, 4, 5, 6, 7], 'the words before the break are committed; the break waits for them');
+      assert.equal(r.forwards, 1, 'one pass commits the words before the break and, with them all committed, the break');
       assert.equal(r.status, 'done');
     });
 
@@ -105,7 +119,7 @@ describe('sampleInfill', () => {
       const conf = [0.5, 0.5, 0.99];
       const r = await sampleInfill({ ...base, canvasSize: 3, threshold: 0.9, denoise: fixed(target, conf, calls), endsSpan });
       assert.deepEqual(r.ids, [1, 2, 3]);
-      assert.deepEqual(calls, [[0, 1, 2], [1, 2], [2]], 'one slot per pass from the left while the break waits');
+      assert.deepEqual(calls, [[0, 1, 2], [1, 2], [2]], 'one slot per pass from the left (each forced, under the threshold) while the break waits');
     });
 
     it('without the rule, the same canvas is filled to the end', async () => {
@@ -182,7 +196,7 @@ describe('sampleGrowing', () => {
     const sizes: number[] = [];
     const r = await sampleGrowing({ ...base, canvasSize: 4, maxCanvas: 16, threshold: 0.9, denoise: sized([1, 2], sizes) });
     assert.deepEqual(r.ids, [1, 2]);
-    assert.deepEqual(sizes, [4, 4]);
+    assert.deepEqual(sizes, [4], 'one pass: the span and its <eos>');
   });
 
   it('grows a canvas the span fills, keeping what was committed, and adds up the passes', async () => {
@@ -190,8 +204,8 @@ describe('sampleGrowing', () => {
     const target = [1, 2, 3, 0, 1, 2, 3, 0, 1, 2];
     const r = await sampleGrowing({ ...base, canvasSize: 4, maxCanvas: 16, threshold: 0.9, denoise: sized(target, sizes) });
     assert.deepEqual(r.ids, target);
-    assert.deepEqual(sizes, [4, 8, 16, 16], 'one pass fills 4 slots, one fills 8, then 16: the span and its <eos>');
-    assert.equal(r.forwards, 4);
+    assert.deepEqual(sizes, [4, 8, 16], 'one pass fills 4 slots, one fills 8, then one on 16 commits the rest and its <eos>');
+    assert.equal(r.forwards, 3);
     assert.equal(r.status, 'done');
   });
 
@@ -203,7 +217,7 @@ describe('sampleGrowing', () => {
     const endsSpan = (id: number) => id === 3;
     const line = await sampleGrowing({ ...base, canvasSize: 4, maxCanvas: 16, threshold: 0.9, endsSpan, denoise: sized([1, 2, 0, 3, 1, 1], sizes) });
     assert.deepEqual(line.ids, [1, 2, 0, 3], 'the line ends in the last slot of the first canvas');
-    assert.deepEqual(sizes, [4, 4], 'two passes (the line end commits once leftmost), both on the first canvas');
+    assert.deepEqual(sizes, [4], 'one pass on the first canvas: the words, then the line end with them');
   });
 
   it('grows after the typed tokens: the free slots double', async () => {

@@ -6,7 +6,8 @@ Samplers (the server ports the diffusion one to TypeScript: server/src/completio
   diffusion: canvas of C <mask> slots (C = 32 for single_line, 64 for multi_line). Each forward pass:
     consider the masked slots BEFORE the first committed <eos> (all slots if none); of those, only the ones
     before the first slot whose best token is <eos> are eligible, plus that <eos> slot once it is the
-    leftmost masked one (eos_rule "end", see diffusion_generate); commit every eligible slot whose max
+    leftmost masked one or every slot before it commits in the same pass (eos_rule "end", see
+    diffusion_generate); commit every eligible slot whose max
     probability >= threshold, and always at least the single most confident eligible one; a committed <eos>
     ends the span (later slots are dropped). Stop when no masked slot remains before the first <eos>.
     one-token-per-step mode = commit only the most confident slot each pass.
@@ -129,11 +130,17 @@ def diffusion_generate(model, items, C, threshold=0.9, one_per_step=False, batch
                 eos_arg = open_ & (tok == EOS)
                 end = torch.where(eos_arg.any(1), eos_arg.float().argmax(1), torch.full((B,), C, device=dev))[:, None]
                 eligible = open_ & ((slot < end) | (leftmost & (slot == end)))
+            p_all = prob
             prob = torch.where(eligible, prob, torch.full_like(prob, -1.0))
             best = prob.argmax(1, keepdim=True)
             take = torch.zeros_like(open_).scatter_(1, best, True) & eligible
             if not one_per_step:
                 take |= eligible & (prob >= threshold)
+                if eos_rule == "end":
+                    # the end commits in the same pass as the last slots before it if they and it clear the threshold
+                    at_end = open_ & (slot == end) & (tok == EOS) & (p_all >= threshold)
+                    before_done = ~(open_ & (slot < end) & ~(take & (p_all >= threshold))).any(1, keepdim=True)
+                    take |= at_end & before_done
             canvas = torch.where(take, tok, canvas)
             conf = torch.where(take, prob, conf)
             forwards += active.long()

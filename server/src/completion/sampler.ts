@@ -5,8 +5,9 @@
 //
 // Which slots are eligible (the "end" rule of training/completion/eval.py): the span currently ends at
 // the first masked slot whose best guess is <eos>; only slots before it may commit, and that <eos>
-// itself only once it is the leftmost masked slot. Letting far <eos> slots commit first makes the end
-// creep left (spans came out 4x too short in the first evaluation).
+// itself only once it is the leftmost masked slot, or in the same pass as the last slots before it when
+// it clears the threshold. Letting far <eos> slots commit first makes the end creep left (spans came out
+// 4x too short in the first evaluation).
 //
 // Single-line mode (`endsSpan`): a token that ends the line (its text holds a line break) is a second kind
 // of end. It is treated like <eos> for eligibility (slots after it wait; it commits once leftmost), and once
@@ -94,10 +95,17 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
     const best = endIndex < 0 ? guesses : guesses.slice(0, endIndex === 0 ? 1 : endIndex);
     // The most confident eligible slot always commits, so every pass makes progress.
     best.sort((a, b) => b.p - a.p);
-    for (let k = 0; k < best.length; k++) {
+    let k = 0;
+    for (; k < best.length; k++) {
       if (k > 0 && best[k].p < o.threshold) break;
       canvas[best[k].slot] = best[k].id;
       confidence[best[k].slot] = best[k].p;
+    }
+    // When this pass committed every slot before the end, each above the threshold, and the end itself clears
+    // it too, the end commits now (it would be the leftmost masked slot next pass): one pass fewer per span.
+    if (endIndex > 0 && k === best.length && best[k - 1].p >= o.threshold && guesses[endIndex].p >= o.threshold) {
+      canvas[guesses[endIndex].slot] = guesses[endIndex].id;
+      confidence[guesses[endIndex].slot] = guesses[endIndex].p;
     }
     if (o.finished) {
       let run = 0;
