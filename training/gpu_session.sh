@@ -15,6 +15,10 @@
 #   MAZE=0 CMIN=15 CARGS="--init .carry/lease/diff2.pt --init-ar .carry/lease/ar2.pt --lr 6e-4 --warmup 100"
 # Session 6's lease 4 (the same, from lease 3's weights unpacked to diff3.pt / ar3.pt; inputs carried in 5 batches) =
 #   MAZE=0 CMIN=17 CARGS="--init .carry/lease/diff3.pt --init-ar .carry/lease/ar3.pt --lr 6e-4 --warmup 100"
+# Session 7's lease 5 (distillation, not this script: training/completion/distill.py, one call carrying train shards
+#   0-3 as .carry/corpus-d): from_onnx.py rebuilt session 6's diffusion model from models/ on the box, then
+#   distill.py --pool 131072 --minutes 8 (round 1) and, from its output, --pool 65536 --minutes 4 --seed 6 (round 2),
+#   each started with setsid and polled; weights came back through `box.sh pack` (retrain.sh stage E).
 # The tracked tree (~46 MB of models) counts against the 64 MiB a call carries: send inputs in ~20 MB batches.
 set -u
 export PYTHONUNBUFFERED=1

@@ -154,15 +154,7 @@ def main():
     ap.add_argument("--eval-limit", type=int, default=0, help="evaluate on an evenly spread subset (0 = all 1200)")
     args = ap.parse_args()
 
-    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
-    logf = open(out / "log.txt", "a")
-
-    def log(msg):
-        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
-        print(line, flush=True); logf.write(line + "\n"); logf.flush()
-
-    torch.manual_seed(args.seed)
-    torch.backends.cuda.matmul.allow_tf32 = True
+    out, log, logf = TR.start_run(args.out, args.seed)
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(args.tokenizer)
     dev = torch.device("cuda")

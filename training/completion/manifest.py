@@ -2,7 +2,8 @@
 """Write the completion entry of models/manifest.json from the exported graphs (already copied into models/),
 the export's spec.json and the held-out evaluation (eval.py --out).
 
-  python3 training/completion/manifest.py --spec RUN/onnx/spec.json --eval RUN/c/eval.json --train RUN/c/done.json
+  python3 training/completion/manifest.py --spec RUN/onnx/spec.json --eval RUN/e2/eval-all.json --train RUN/d/done.json \
+      --train RUN/e1/done.json --train RUN/e2/done.json
 
 Files: tokenizer (entry kept), encode + denoise (diffusion, int8: what the server runs), ar (the AR twin, int8,
 marked optional: the benchmark's baseline, left out of the VSIX). Only brains.completion is replaced.
@@ -34,7 +35,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--spec", required=True)
     ap.add_argument("--eval", required=True)
-    ap.add_argument("--train", default="", help="train.py's done.json (steps, tokens)")
+    ap.add_argument("--train", action="append", default=[],
+                    help="done.json of a training stage (train.py / distill.py: steps, tokens); repeat it for each stage")
     ap.add_argument("--models", default="models")
     a = ap.parse_args()
     spec = json.load(open(a.spec))
@@ -67,8 +69,9 @@ def main():
                  "canvasSingleLine": spec["sampler"]["canvas_single_line"], "canvasMultiLine": spec["sampler"]["canvas_multi_line"],
                  "canvasMax": spec["sampler"]["canvas_max"]},
         "config": cfg,
-        "data": "training split of the code corpus (training/data/CORPUS.md): TypeScript, JavaScript, Python from pinned permissive npm packages and the Python standard library",
-        "training": json.load(open(a.train)) if a.train else None,
+        "data": "training split of the code corpus (training/data/CORPUS.md): TypeScript, JavaScript, Python from pinned permissive npm packages and the Python standard library; "
+                "the diffusion model's last stages (distill.py) also learn its own decoded answers for training-split contexts",
+        "training": {"stages": [{"file": f, **json.load(open(f))} for f in a.train]} if a.train else None,
         "heldout": {"set": "bench/data/infill-heldout.jsonl.gz (1200 cases from held-out packages)",
                     "pytorch_eval": {s: {c: metric(s, c) for c in cells} for s in ev}},
         "model_card": "MODEL_CARD.md#completion",

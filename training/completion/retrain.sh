@@ -11,17 +11,24 @@
 #   C. (session 5) both continue in lockstep from B's weights on ALL 13 training shards: 11918 steps, peak lr
 #      6e-4, warmup 100 (one 15-minute lease: --minutes 15 ended at step 11918; --steps gives the same length).
 #   D. (session 6) the same again from C's weights: 12515 steps (a 17-minute lease), peak lr 6e-4, warmup 100.
-# So both shipped models saw the same data and the same number of tokens (~3.1B diffusion / 3.1B AR).
+# So both models saw the same data and the same number of tokens (~3.1B diffusion / 3.1B AR); D's AR twin is the
+# shipped baseline.
+#   E. (session 7) the diffusion model alone, self-distilled for more tokens per pass (distill.py), in two rounds
+#      over training shards 0-3: round 1 from D's weights as shipped in session 6 (its int8 graph rebuilt by
+#      from_onnx.py: the bf16 weights were not kept), 131072 teacher spans, 8 min; round 2 from round 1, 65536
+#      spans, 4 min. The AR twin is not changed (an AR model commits one token per pass whatever it learns).
 # Smoke test of the whole chain (a few steps, a corpus of one shard): CORPUS=DIR \
 #   STEPS_A=20 STEPS_B=20 STEPS_C=20 STEPS_D=20 LIMIT=60 EXTRA="--batch 8 --compile 0 --workers 2 --eval-cases 12" \
+#   POOL_E=512 MIN_E=0.2 DEXTRA="--batch 8 --compile 0 --workers 2 --gen-batch 64 --eval-limit 60" \
 #   bash training/completion/retrain.sh /tmp/smoke
 set -eu
 O=${1:-training/runs/completion}
-CORPUS=${CORPUS:-.carry/corpus}; SHAPE=${SHAPE:-d256l8}; STEPS_A=${STEPS_A:-7076}; STEPS_B=${STEPS_B:-16400}; STEPS_C=${STEPS_C:-11918}; STEPS_D=${STEPS_D:-12515}; EXTRA=${EXTRA:-}
+CORPUS=${CORPUS:-.carry/corpus}; SHAPE=${SHAPE:-d256l8}; STEPS_A=${STEPS_A:-7076}; STEPS_B=${STEPS_B:-16400}; STEPS_C=${STEPS_C:-11918}; STEPS_D=${STEPS_D:-12515}; POOL_E=${POOL_E:-131072}; MIN_E=${MIN_E:-8}; EXTRA=${EXTRA:-}; DEXTRA=${DEXTRA:-}
 C=training/completion
-mkdir -p $O/corpus-b $O/corpus-c
+mkdir -p $O/corpus-b $O/corpus-c $O/corpus-e
 for f in $CORPUS/train-0000[0-8].jsonl.gz $CORPUS/eval-00001.jsonl.gz; do [ -f $f ] && ln -f $f $O/corpus-b/; done
 for f in $CORPUS/train-*.jsonl.gz $CORPUS/eval-00001.jsonl.gz; do [ -f $f ] && ln -f $f $O/corpus-c/; done
+for f in $CORPUS/train-0000[0-3].jsonl.gz; do [ -f $f ] && ln -f $f $O/corpus-e/; done
 python3 $C/train.py --modes ar --shape $SHAPE --steps $STEPS_A --warmup 300 --lr 2e-3 --corpus $CORPUS --out $O/a \
     --cache $O/tok-a $EXTRA
 python3 $C/train.py --modes diffusion,ar --shape $SHAPE --steps $STEPS_B --warmup 100 --lr 1e-3 --corpus $O/corpus-b \
@@ -30,11 +37,18 @@ python3 $C/train.py --modes diffusion,ar --shape $SHAPE --steps $STEPS_C --warmu
     --cache $O/tok-c --init $O/b/diffusion-weights-final.pt --init-ar $O/b/ar-weights-final.pt --out $O/c $EXTRA
 python3 $C/train.py --modes diffusion,ar --shape $SHAPE --steps $STEPS_D --warmup 100 --lr 6e-4 --corpus $O/corpus-c \
     --cache $O/tok-c --init $O/c/diffusion-weights-final.pt --init-ar $O/c/ar-weights-final.pt --out $O/d $EXTRA
-python3 $C/eval.py --diffusion $O/d/diffusion-weights-final.pt --ar $O/d/ar-weights-final.pt --out $O/d/eval.json \
-    --limit ${LIMIT:-0}
-python3 $C/export.py --diffusion $O/d/diffusion-weights-final.pt --ar $O/d/ar-weights-final.pt --out $O/onnx \
+python3 $C/export.py --diffusion $O/d/diffusion-weights-final.pt --out $O/onnx-d --no-latency
+python3 $C/from_onnx.py $O/onnx-d/diffusion_denoise.int8.onnx $O/d/diffusion-int8-rebuilt.pt
+python3 $C/distill.py --init $O/d/diffusion-int8-rebuilt.pt --corpus $O/corpus-e --cache $O/tok-e --out $O/e1 \
+    --pool $POOL_E --minutes $MIN_E --seed 5 $DEXTRA
+python3 $C/distill.py --init $O/e1/diffusion-weights-final.pt --corpus $O/corpus-e --cache $O/tok-e --out $O/e2 \
+    --pool $((POOL_E / 2)) --minutes $(python3 -c "print($MIN_E / 2)") --seed 6 $DEXTRA
+python3 $C/eval.py --diffusion $O/e2/diffusion-weights-final.pt --ar $O/d/ar-weights-final.pt --out $O/e2/eval-all.json \
+    --threshold 0.3 --limit ${LIMIT:-0}
+python3 $C/export.py --diffusion $O/e2/diffusion-weights-final.pt --ar $O/d/ar-weights-final.pt --out $O/onnx \
     --spec $C/spec.json --parity-fixture test/fixtures/completion-parity.json --no-latency
 cp $O/onnx/diffusion_encode.int8.onnx models/completion-encode.int8.onnx
 cp $O/onnx/diffusion_denoise.int8.onnx models/completion-denoise.int8.onnx
 cp $O/onnx/ar_step.int8.onnx models/completion-ar.int8.onnx
-python3 $C/manifest.py --spec $C/spec.json --eval $O/d/eval.json --train $O/d/done.json
+python3 $C/manifest.py --spec $C/spec.json --eval $O/e2/eval-all.json --train $O/d/done.json --train $O/e1/done.json \
+    --train $O/e2/done.json

@@ -110,6 +110,21 @@ class Run:
         os.replace(tmp, path)
 
 
+def start_run(out_dir, seed):
+    """How a training script here starts: the output folder, a logger that prints each line with the time and
+    appends it to OUT/log.txt, the seed, TF32 matmuls. -> (out Path, log function, the open log file)."""
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    logf = open(out / "log.txt", "a")
+
+    def log(msg):
+        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+        print(line, flush=True); logf.write(line + "\n"); logf.flush()
+
+    torch.manual_seed(seed)
+    torch.backends.cuda.matmul.allow_tf32 = True
+    return out, log, logf
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--modes", default="diffusion,ar")
@@ -136,15 +151,7 @@ def main():
     ap.add_argument("--prep-only", action="store_true", help="tokenize the corpus into --cache and exit")
     args = ap.parse_args()
 
-    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
-    logf = open(out / "log.txt", "a")
-
-    def log(msg):
-        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
-        print(line, flush=True); logf.write(line + "\n"); logf.flush()
-
-    torch.manual_seed(args.seed)
-    torch.backends.cuda.matmul.allow_tf32 = True
+    out, log, logf = start_run(args.out, args.seed)
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(args.tokenizer)
     V = tok.get_vocab_size()
