@@ -7,7 +7,7 @@
 // The warm answer must equal the cold one (the memory is exact); the run fails otherwise. The diffusion model and
 // the AR twin are also timed "after Enter" (typingFlow below): the request that follows an edit, with the
 // client's debounce in between, during which the server encodes what the edit changed.
-// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line]
+// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line]
 // Writes bench/results/completion.json and prints a table.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -25,8 +25,9 @@ const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-/** The diffusion system's commit threshold (the shipped default unless given). */
+/** The diffusion system's commit thresholds for a block and for a line (the shipped defaults unless given). */
 const threshold = Number(arg('--threshold') ?? defaultSettings.completion.threshold);
+const singleLineThreshold = Number(arg('--single-threshold') ?? defaultSettings.completion.singleLineThreshold);
 const only = arg('--systems')?.split(',');
 /** Only cases of these kinds (single_line, multi_line). */
 const kinds = arg('--kinds')?.split(',');
@@ -78,9 +79,9 @@ interface Row {
 }
 
 const systems: Record<string, Partial<NanomindSettings['completion']>> = {
-  diffusion: { decoder: 'diffusion', threshold },
+  diffusion: { decoder: 'diffusion', threshold, singleLineThreshold },
   // A threshold above 1 lets only the single most confident slot commit in each pass.
-  diffusion_one_token_per_step: { decoder: 'diffusion', threshold: 1.01 },
+  diffusion_one_token_per_step: { decoder: 'diffusion', threshold: 1.01, singleLineThreshold: 1.01 },
   autoregressive: { decoder: 'autoregressive' },
 };
 /** The extension's default pause before it sends a request (package.json, nanomind.completion.debounceMs). */
@@ -206,7 +207,7 @@ async function main(): Promise<void> {
   if (status.state !== 'ready') throw new Error(`the completion brain is not ready: ${status.detail}`);
   const cases = loadCases();
   const modelsDir = process.env.NANOMIND_MODELS_DIR || 'models';
-  const result: Record<string, unknown> = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, cases: cases.length, threshold, systems: {} };
+  const result: Record<string, unknown> = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, cases: cases.length, threshold, singleLineThreshold, systems: {} };
   const table: string[] = [];
   const hasAr = await registry.hasFile('completion', 'ar');
   for (const name of Object.keys(systems).filter((n) => !only || only.includes(n))) {
@@ -224,9 +225,9 @@ async function main(): Promise<void> {
     }
   }
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-  // Partial runs (--limit, --systems, --threshold) go to their own file; the full default run is the record.
-  const partial = Number.isFinite(limit) || only || arg('--threshold') !== undefined || singleLineCanvas !== undefined || multiLineCanvas !== undefined || kinds;
-  const out = partial ? `completion-partial-t${threshold}-n${cases.length}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json` : 'completion.json';
+  // Partial runs (--limit, --systems, --threshold, ...) go to their own file; the full default run is the record.
+  const partial = Number.isFinite(limit) || only || arg('--threshold') !== undefined || arg('--single-threshold') !== undefined || singleLineCanvas !== undefined || multiLineCanvas !== undefined || kinds;
+  const out = partial ? `completion-partial-t${threshold}-s${singleLineThreshold}-n${cases.length}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json` : 'completion.json';
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);
   console.log('| system | cases | n | exact match | edit similarity | shown / its edit similarity | cold p50 / p95 ms | warm p50 / p95 ms | after Enter p50 / p95 ms | tokens/forward |');

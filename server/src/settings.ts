@@ -17,6 +17,7 @@ export function parseSettings(raw: unknown): NanomindSettings {
       maxContextTokens: intIn(c.maxContextTokens, 64, 8192, d.completion.maxContextTokens),
       maxTokens: intIn(c.maxTokens, 1, 256, d.completion.maxTokens),
       threshold: numIn(c.threshold, 0, 1, d.completion.threshold),
+      singleLineThreshold: numIn(c.singleLineThreshold, 0, 1, d.completion.singleLineThreshold),
       decoder: c.decoder === 'autoregressive' || c.decoder === 'diffusion' ? c.decoder : d.completion.decoder,
     },
     memory: { budget: numIn(m.budget, 0.01, 1, d.memory.budget) },

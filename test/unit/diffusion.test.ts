@@ -125,6 +125,19 @@ describe('CompletionBrain on the tiny model', () => {
     assert.deepEqual(out.items, []);
   });
 
+  it('commits a line under singleLineThreshold and a block under threshold', async () => {
+    const line = TextDocument.create('file:///l.ts', 'typescript', 1, 'const total = \n');
+    const end = { line: 0, character: 14 };
+    const run = async (threshold: number, singleLineThreshold: number) =>
+      (await new CompletionBrain(registry).complete(line, end, { ...settings, threshold, singleLineThreshold }, token)).forwards;
+    const greedy = await run(1.01, 0); // a line: every eligible slot commits in the first pass
+    const careful = await run(0, 1.01); // a line: one slot per pass, whatever the block threshold says
+    assert.ok(greedy >= 1 && careful > greedy, `line passes: ${greedy} with singleLineThreshold 0, ${careful} with 1.01`);
+    const block = async (threshold: number, singleLineThreshold: number) =>
+      (await new CompletionBrain(registry).complete(doc, at, { ...settings, threshold, singleLineThreshold }, token)).forwards;
+    assert.ok((await block(0, 1.01)) < (await block(1.01, 0)), 'a block follows threshold, not singleLineThreshold');
+  });
+
   it('runs the autoregressive decoder when asked', async () => {
     const brain = new CompletionBrain(registry);
     const out = await brain.complete(doc, at, { ...settings, decoder: 'autoregressive' }, token);

@@ -12,7 +12,7 @@ describe('parseSettings', () => {
 
   it('keeps good values and replaces only the bad ones', () => {
     const s = parseSettings({
-      completion: { enabled: false, languages: ['python'], maxTokens: 9999, threshold: 0.5, decoder: 'autoregressive', maxContextTokens: 12.5 },
+      completion: { enabled: false, languages: ['python'], maxTokens: 9999, threshold: 0.5, singleLineThreshold: 1.5, decoder: 'autoregressive', maxContextTokens: 12.5 },
       memory: { budget: 0 },
     });
     assert.equal(s.completion.enabled, false);
@@ -20,6 +20,7 @@ describe('parseSettings', () => {
     assert.equal(s.completion.maxTokens, defaultSettings.completion.maxTokens);
     assert.equal(s.completion.maxContextTokens, defaultSettings.completion.maxContextTokens);
     assert.equal(s.completion.threshold, 0.5);
+    assert.equal(s.completion.singleLineThreshold, defaultSettings.completion.singleLineThreshold, 'out of range: the default');
     assert.equal(s.completion.decoder, 'autoregressive');
     assert.equal(s.memory.budget, defaultSettings.memory.budget);
   });

@@ -268,7 +268,7 @@ export class CompletionBrain {
       vocabSize: model.spec.vocabSize,
       maskId: tokenizer.special.mask,
       eosId: tokenizer.special.eos,
-      threshold: settings.threshold,
+      threshold: mode === 'single_line' ? settings.singleLineThreshold : settings.threshold,
       minConfidence,
       cancellation: { get isCancellationRequested() { return cancelled(); } },
       endsSpan: mode === 'single_line' ? endsLine : undefined,
