@@ -10,7 +10,8 @@
 // 4x too short in the first evaluation).
 //
 // Single-line mode (`endsSpan`): a token that ends the line (its text holds a line break) is a second kind
-// of end. It is treated like <eos> for eligibility (slots after it wait; it commits once leftmost), and once
+// of end. It is treated like <eos> for eligibility (slots after it wait; it commits once leftmost or with
+// the last slots before it), and once
 // committed it closes the span right after itself, so the sampler never spends passes on text the
 // post-processing would cut (the AR twin stops at the line break the same way).
 //
