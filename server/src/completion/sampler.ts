@@ -11,9 +11,8 @@
 //
 // Single-line mode (`endsSpan`): a token that ends the line (its text holds a line break) is a second kind
 // of end. It is treated like <eos> for eligibility (slots after it wait; it commits once leftmost or with
-// the last slots before it), and once
-// committed it closes the span right after itself, so the sampler never spends passes on text the
-// post-processing would cut (the AR twin stops at the line break the same way).
+// the last slots before it), and once committed it closes the span right after itself, so the sampler never
+// spends passes on text the post-processing would cut (the AR twin stops at the line break the same way).
 //
 // `finished` generalises that to multi-line mode: once the committed run from the canvas start already
 // holds what post-processing would cut (a line dedented past the block), the span stops there.
