@@ -1,7 +1,7 @@
 // Typed view of the `nanomind.*` settings. Knows which changes only take effect after a restart
 // (the document selector is fixed when the language client starts).
 import * as vscode from 'vscode';
-import type { NanomindSettings } from '../../server/src/protocol';
+import { defaultSettings, type NanomindSettings } from '../../server/src/protocol';
 
 export const section = 'nanomind';
 
@@ -11,10 +11,10 @@ export class Config {
   }
 
   get completionEnabled(): boolean {
-    return this.cfg.get<boolean>('completion.enabled', true);
+    return this.cfg.get<boolean>('completion.enabled', defaultSettings.completion.enabled);
   }
   get languages(): string[] {
-    return this.cfg.get<string[]>('completion.languages', []);
+    return this.cfg.get<string[]>('completion.languages', defaultSettings.completion.languages);
   }
   get debounceMs(): number {
     return clamp(this.cfg.get<number>('completion.debounceMs', 75), 0, 2000);
@@ -22,18 +22,20 @@ export class Config {
 
   /** The settings the server honours, in the shape of the protocol. */
   get serverSettings(): NanomindSettings {
+    // package.json declares the same defaults; these fallbacks only matter where it is not read (tests).
     const c = this.cfg;
+    const d = defaultSettings;
     return {
       completion: {
         enabled: this.completionEnabled,
         languages: this.languages,
-        maxContextTokens: c.get<number>('completion.maxContextTokens', 512),
-        maxTokens: c.get<number>('completion.maxTokens', 64),
-        threshold: c.get<number>('completion.threshold', 0.3),
-        singleLineThreshold: c.get<number>('completion.singleLineThreshold', 0.9),
-        decoder: c.get<'diffusion' | 'autoregressive'>('completion.decoder', 'diffusion'),
+        maxContextTokens: c.get<number>('completion.maxContextTokens', d.completion.maxContextTokens),
+        maxTokens: c.get<number>('completion.maxTokens', d.completion.maxTokens),
+        threshold: c.get<number>('completion.threshold', d.completion.threshold),
+        singleLineThreshold: c.get<number>('completion.singleLineThreshold', d.completion.singleLineThreshold),
+        decoder: c.get<NanomindSettings['completion']['decoder']>('completion.decoder', d.completion.decoder),
       },
-      memory: { budget: c.get<number>('memory.budget', 0.25) },
+      memory: { budget: c.get<number>('memory.budget', d.memory.budget) },
     };
   }
 

@@ -46,15 +46,9 @@ from model import Config, Transformer, EOS  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 
 
-def ends_line(tok) -> np.ndarray:
-    """[V] bool: the token's text holds a line break (such a token ends with it: data.py's pretokenizer)."""
-    V = tok.get_vocab_size()
-    return np.array([i >= E.N_CONTROL and ("\n" in tok.decode([i]) or "\r" in tok.decode([i])) for i in range(V)])
-
-
 def teacher_pool(model, train, n, args, tok, log):
     """Draw n spans, decode each with the model; -> dict of arrays (doc, s, e, kind, ids [n,63], len [n], keep [n])."""
-    nl = ends_line(tok)
+    nl = E.newline_token_ids(tok)   # a token holding a line break ends with it (data.py's pretokenizer)
     spans = D.SpanSampler(train, seed=args.seed * 7 + 1)
     rows = [spans.draw() for _ in range(n)]
     doc, s, e, kind = (np.array(x) for x in zip(*rows))
@@ -73,7 +67,7 @@ def teacher_pool(model, train, n, args, tok, log):
             k = a + j
             ended = len(o) < D.BUCKETS[-1]       # an <eos> was committed inside the canvas
             if kind[k] == 0:                     # single line: up to and with the first line break
-                cut = next((i + 1 for i, t in enumerate(o) if nl[t]), None)
+                cut = next((i + 1 for i, t in enumerate(o) if t in nl), None)
                 ended = cut is not None
                 o, c = o[:cut or 0], c[:cut or 0]
             ok = ended and 0 < len(o) <= D.MAX_SPAN and min(c) >= args.min_confidence
@@ -172,10 +166,7 @@ def main():
     student = Transformer(Config(**ck["config"])).to(dev)
     student.load_state_dict(teacher.state_dict())
     student.train()
-    decay = [p for p in student.parameters() if p.dim() >= 2]
-    no_decay = [p for p in student.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0}],
-                            lr=args.lr, betas=(0.9, 0.95), fused=True)
+    opt = TR.adamw(student, args.lr, args.wd)
     hidden = torch.compile(TR.hidden_fn) if args.compile else TR.hidden_fn
     loader = torch.utils.data.DataLoader(MixedBatches(train, pool, args.teacher_share, args.batch, args.seed),
                                          batch_size=None, num_workers=args.workers, pin_memory=True, prefetch_factor=4,
@@ -208,7 +199,7 @@ def main():
     log(f"student: {step} steps in {train_s / 60:.1f} min")
     ckpt = {"model": {k: v.detach().to(torch.bfloat16).cpu() for k, v in student.state_dict().items()},
             "config": ck["config"], "step": step, "mode": "diffusion", "tokens": tokens,
-            "distill": {k: v for k, v in vars(args).items()}}
+            "distill": dict(vars(args))}
     torch.save(ckpt, out / "diffusion-weights-final.pt")
 
     cases = E.load_cases(REPO / "bench/data/infill-heldout.jsonl.gz")
@@ -219,7 +210,7 @@ def main():
     done = {"steps": step, "minutes": train_s / 60, "teacher_minutes": gen_s / 60, "tokens": {"diffusion": tokens},
             "pool": {"spans": int(len(kept)), "kept": int(kept.sum()), "mean_len": float(pool["len"][kept].mean())},
             "args": vars(args)}
-    (out / "eval.json").write_text(json.dumps({"summary": {k: v for k, v in res.items()}, "threshold": args.eval_threshold,
+    (out / "eval.json").write_text(json.dumps({"summary": res, "threshold": args.eval_threshold,
                                                "cases": len(cases)}, indent=1))
     (out / "done.json").write_text(json.dumps(done, indent=1))
     log("done")

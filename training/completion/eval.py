@@ -7,8 +7,8 @@ Samplers (the server ports the diffusion one to TypeScript: server/src/completio
     consider the masked slots BEFORE the first committed <eos> (all slots if none); of those, only the ones
     before the first slot whose best token is <eos> are eligible, plus that <eos> slot once it is the
     leftmost masked one or every slot before it commits in the same pass (eos_rule "end", see
-    diffusion_generate); commit every eligible slot whose max
-    probability >= threshold, and always at least the single most confident eligible one; a committed <eos>
+    diffusion_generate); commit every eligible slot whose max probability >= threshold, and always at least
+    the single most confident eligible one; a committed <eos>
     ends the span (later slots are dropped). Stop when no masked slot remains before the first <eos>.
     one-token-per-step mode = commit only the most confident slot each pass.
     Control tokens other than <eos> are never proposed (their logits are -inf; the exported graph does the same).

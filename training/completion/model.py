@@ -118,10 +118,16 @@ class Attention(nn.Module):
         q, k, v = self.qkv(x).view(B, T, 3, self.n_head, self.head_dim).permute(2, 0, 3, 1, 4)  # 3x[B,H,T,Dh]
         return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
 
-    def forward(self, x, cos, sin, mask=None, causal=False):
-        """Training / evaluation path: the whole sequence at once. mask [B,T,T] bool, True = may attend."""
+    def forward(self, x, cos, sin, mask=None, causal=False, past=None, new_kv=None):
+        """Training / evaluation path: the whole sequence at once. mask [B,T,T] bool, True = may attend.
+        With `past` ((k, v) [B,H,M,Dh] of earlier tokens, rotary applied) the tokens also attend to those, and
+        mask is [B,T,M+T]; `new_kv`, a list, gets this call's (k, v) appended (Transformer.hidden_cached)."""
         B, T, D = x.shape
         q, k, v = self.qkv_heads(x, cos, sin)
+        if new_kv is not None:
+            new_kv.append((k, v))
+        if past is not None:
+            k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
         y = attend(q, k, v, None if mask is None else mask[:, None], causal and mask is None)
         return self.proj(y.transpose(1, 2).reshape(B, T, D))
 
@@ -168,8 +174,8 @@ class Block(nn.Module):
         self.ln1, self.ln2 = RMSNorm(cfg.d_model, cfg.norm_eps), RMSNorm(cfg.d_model, cfg.norm_eps)
         self.attn, self.mlp = Attention(cfg), MLP(cfg)
 
-    def forward(self, x, cos, sin, mask=None, causal=False):
-        x = x + self.attn(self.ln1(x), cos, sin, mask, causal)
+    def forward(self, x, cos, sin, mask=None, causal=False, past=None, new_kv=None):
+        x = x + self.attn(self.ln1(x), cos, sin, mask, causal, past, new_kv)
         return x + self.mlp(self.ln2(x))
 
 
@@ -211,13 +217,7 @@ class Transformer(nn.Module):
         x = self.embed(ids)
         new = []
         for i, b in enumerate(self.blocks):
-            q, k, v = b.attn.qkv_heads(b.ln1(x), cos, sin)
-            new.append((k, v))
-            if past is not None:
-                k, v = torch.cat([past[i][0], k], 2), torch.cat([past[i][1], v], 2)
-            y = attend(q, k, v, mask[:, None])
-            x = x + b.attn.proj(y.transpose(1, 2).reshape(x.shape))
-            x = x + b.mlp(b.ln2(x))
+            x = b(x, cos, sin, mask, past=None if past is None else past[i], new_kv=new)
         return self.ln_f(x), new
 
     def logits(self, h):

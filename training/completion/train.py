@@ -83,10 +83,7 @@ class Run:
             ck = torch.load(init, map_location="cpu", weights_only=False)
             self.model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
             log(f"{mode} initialised from {init} (step {ck.get('step')}, {ck.get('tokens', 0) / 1e6:.0f}M tokens)")
-        decay = [p for p in self.model.parameters() if p.dim() >= 2]
-        no_decay = [p for p in self.model.parameters() if p.dim() < 2]
-        self.opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0}],
-                                     lr=args.lr, betas=(0.9, 0.95), fused=True)
+        self.opt = adamw(self.model, args.lr, args.wd)
         self.hidden = torch.compile(hidden_fn) if args.compile else hidden_fn
         self.tokens = self.sup = 0
         self.history = []
@@ -108,6 +105,14 @@ class Run:
         tmp = str(path) + ".tmp"
         torch.save(ck, tmp)
         os.replace(tmp, path)
+
+
+def adamw(model, lr, wd):
+    """AdamW (0.9, 0.95) with weight decay on the matrices only (not on norm weights)."""
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": wd}, {"params": no_decay, "weight_decay": 0}],
+                             lr=lr, betas=(0.9, 0.95), fused=True)
 
 
 def start_run(out_dir, seed):

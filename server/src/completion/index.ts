@@ -49,11 +49,10 @@ export function editEnd(before: string, after: string): number {
   const same = (i: number, j: number) => before.charCodeAt(i) === after.charCodeAt(j);
   let head = 0;
   while (head < n && same(head, head)) head++;
-  let tail = 0;
-  while (tail < n - head && same(before.length - 1 - tail, after.length - 1 - tail)) tail++;
   let longestTail = 0;
   while (longestTail < n && same(before.length - 1 - longestTail, after.length - 1 - longestTail)) longestTail++;
-  const last = after.length - tail;
+  // The common tail that does not overlap the common head: where the latest possible end lies.
+  const last = after.length - Math.min(longestTail, n - head);
   for (let end = Math.max(0, after.length - longestTail); end < last; end++) {
     if (after.charCodeAt(end) === 10 || after.charCodeAt(end) === 13) return end;
   }
