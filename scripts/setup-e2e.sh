@@ -29,6 +29,7 @@ finish() { log "done in $(( $(date +%s) - started ))s"; }
 need=()
 [[ -x /usr/bin/chromium ]] || need+=(chromium fonts-dejavu-core)
 [[ -x /usr/bin/rg ]] || need+=(ripgrep)
+[[ -x /usr/bin/strace ]] || need+=(strace)  # the privacy test traces the server's system calls
 command -v make >/dev/null || need+=(make)
 command -v g++ >/dev/null || need+=(g++)
 command -v python3 >/dev/null || need+=(python3)

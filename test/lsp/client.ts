@@ -30,8 +30,10 @@ export interface InitializeResultShape {
   serverInfo?: { name: string; version?: string };
 }
 
-export function startServer(env: Record<string, string> = {}): TestServer {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'server.js'), '--stdio'], {
+/** Starts dist/server.js over stdio; `wrapper` runs it under another program (e.g. strace and its flags). */
+export function startServer(env: Record<string, string> = {}, wrapper: string[] = []): TestServer {
+  const command = [...wrapper, process.execPath, path.join(repoRoot, 'dist', 'server.js'), '--stdio'];
+  const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

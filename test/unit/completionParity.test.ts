@@ -8,10 +8,13 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { onnxRuntime } from '../../server/src/runtime/onnxruntime';
 import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
 import { DiffusionModel, DocumentMemory, kvNames, type DiffusionSpec } from '../../server/src/completion/diffusion';
 import { ModelRegistry } from '../../server/src/runtime/models';
+
+const ort = onnxRuntime();
 
 const root = path.join(__dirname, '..', '..');
 const fixture = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'completion-parity.json'), 'utf8')) as {
@@ -34,7 +37,7 @@ const bound = 1.5;
 const clearLead = 0.5;
 
 let model: DiffusionModel;
-let ar: ort.InferenceSession;
+let ar: Ort.InferenceSession;
 before(async () => {
   const registry = new ModelRegistry(path.join(root, 'models'));
   const entry = await registry.brainEntry('completion');
@@ -79,10 +82,10 @@ describe('shipped completion model vs PyTorch', () => {
   it(`AR twin: the same next token wherever PyTorch is clear about it, log-probabilities within ${bound}`, async () => {
     const { nLayer, nHead, headDim } = model.spec;
     const { ids, prompt } = fixture.ar;
-    let past: ort.Tensor[] = kvNames('past', nLayer).map(() => new ort.Tensor('float32', new Float32Array(0), [1, nHead, 0, headDim]));
+    let past: Ort.Tensor[] = kvNames('past', nLayer).map(() => new ort.Tensor('float32', new Float32Array(0), [1, nHead, 0, headDim]));
     const rows: Float64Array[] = [];
     for (const [from, to] of [[0, prompt], ...ids.slice(prompt).map((_, i) => [prompt + i, prompt + i + 1])]) {
-      const feeds: Record<string, ort.Tensor> = {
+      const feeds: Record<string, Ort.Tensor> = {
         ids: new ort.Tensor('int64', BigInt64Array.from(ids.slice(from, to), BigInt), [1, to - from]),
         pos: new ort.Tensor('int64', BigInt64Array.from({ length: to - from }, (_, i) => BigInt(from + i)), [1, to - from]),
       };

@@ -4,7 +4,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { onnxRuntime } from '../../server/src/runtime/onnxruntime';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { changeEnd, CompletionBrain, editEnd } from '../../server/src/completion';
 import { AutoregressiveModel, PromptMemory } from '../../server/src/completion/autoregressive';
@@ -12,6 +12,8 @@ import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from '../../server/src/completion/diffusion';
 import { defaultSettings } from '../../server/src/protocol';
 import { ModelRegistry } from '../../server/src/runtime/models';
+
+const ort = onnxRuntime();
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'tiny-completion');
 let registry: ModelRegistry;

@@ -5,8 +5,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { onnxRuntime } from '../../server/src/runtime/onnxruntime';
 import type { Manifest } from '../../server/src/runtime/models';
+
+const ort = onnxRuntime();
 
 const modelsDir = path.join(__dirname, '..', '..', 'models');
 const manifest = JSON.parse(readFileSync(path.join(modelsDir, 'manifest.json'), 'utf8')) as Manifest;
@@ -36,7 +39,7 @@ describe('models/manifest.json', () => {
     it(`${brain}/${key}: the graph's inputs and outputs are the manifest's`, async () => {
       const session = await ort.InferenceSession.create(path.join(modelsDir, f.file));
       const specs = (list: unknown) => list as TensorSpec[];
-      const meta = (m: readonly ort.InferenceSession.ValueMetadata[]) =>
+      const meta = (m: readonly Ort.InferenceSession.ValueMetadata[]) =>
         m.map((v) => (v.isTensor ? { name: v.name, dtype: v.type, shape: v.shape } : { name: v.name }));
       assert.deepEqual(meta(session.inputMetadata), specs(f.inputs));
       assert.deepEqual(meta(session.outputMetadata), specs(f.outputs));

@@ -82,6 +82,9 @@ describe('ModelRegistry', () => {
     });
     const optional = new ModelRegistry(modelsDir(files, brains(true)));
     assert.equal((await optional.status('completion')).state, 'ready');
+    // The server hashes every file at start (verify): the absent twin must not turn completion off there.
+    assert.equal((await optional.verify('completion')).state, 'ready');
+    assert.equal((await optional.status('completion')).state, 'ready');
     assert.equal(await optional.hasFile('completion', 'ar'), false);
     assert.equal(await optional.hasFile('completion', 'encode'), true);
     const required = new ModelRegistry(modelsDir(files, brains(false)));

@@ -1,8 +1,10 @@
 // The hand-written one-node ONNX graph that normalises the denoiser's logits.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
+import { onnxRuntime } from '../../server/src/runtime/onnxruntime';
 import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
+
+const ort = onnxRuntime();
 
 /** Softmax of one row in float64, the reference. */
 function reference(row: Float32Array): number[] {

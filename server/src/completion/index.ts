@@ -9,6 +9,7 @@ import type { NanomindSettings } from '../protocol';
 import { ModelError, type ModelRegistry } from '../runtime/models';
 import { sharedTokenizer } from '../runtime/sharedTokenizer';
 import { openSoftmax } from '../runtime/softmaxGraph';
+import { onnxRuntime } from '../runtime/onnxruntime';
 import { SPECIAL_TOKEN_NAMES, type CodeTokenizer } from '../runtime/tokenizer';
 import { contextWindow } from './context';
 import { AutoregressiveModel, PromptMemory } from './autoregressive';
@@ -292,7 +293,7 @@ export class CompletionBrain {
           this.registry.session('completion', 'encode'),
           this.registry.session('completion', 'denoise'),
           openSoftmax(),
-          import('onnxruntime-node'),
+          onnxRuntime(),
         ]);
         const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < SPECIAL_TOKEN_NAMES.length ? '' : tokenizer.decode([id])));
         return {

@@ -2,6 +2,7 @@
 // one ONNX graph per family that runs one ACT step, plus the numbers the loop needs.
 import type { ModelRegistry } from '../runtime/models';
 import { ModelError } from '../runtime/models';
+import { onnxRuntime } from '../runtime/onnxruntime';
 import {
   decodeMazePath,
   decodeSudoku,
@@ -104,7 +105,7 @@ export async function familyModel(registry: ModelRegistry, family: PuzzleFamily)
 /** One ACT step through onnxruntime: (tokens, z_H, z_L) → (z_H', z_L', logits, halt logit). */
 export async function onnxActStep(registry: ModelRegistry, model: FamilyModel): Promise<ActStep> {
   const session = await registry.session('reasoning', model.family);
-  const { Tensor } = await import('onnxruntime-node');
+  const { Tensor } = onnxRuntime();
   const state = [1, model.statePositions, model.hiddenSize];
   return async (tokens, zH, zL) => {
     const ids = tokens instanceof BigInt64Array ? tokens : toInt64(tokens);

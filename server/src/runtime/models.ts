@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { BrainName, BrainStatus } from '../protocol';
+import { onnxRuntime } from './onnxruntime';
 
 /** One file of a brain, as written in the manifest. Shapes and names are for the parity tests. */
 export interface ManifestFile {
@@ -131,6 +132,22 @@ export class ModelRegistry {
     return bytes;
   }
 
+  /** Reads and hashes every file of a brain now, so a corrupt file shows in the status at start.
+   * An optional file (the benchmark's AR twin, left out of the VSIX) is checked only where it is present. */
+  async verify(brain: BrainName): Promise<BrainStatus> {
+    try {
+      const entry = await this.brainEntry(brain);
+      for (const [key, spec] of Object.entries(entry.files)) {
+        if (this.verified.has(`${brain}/${key}`)) continue;
+        if (spec.optional && !(await this.hasFile(brain, key))) continue;
+        await this.fileBytes(brain, key);
+      }
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+    }
+    return this.status(brain);
+  }
+
   /** An ONNX session for one file of a brain, created on first use and shared afterwards. */
   async session(brain: BrainName, key: string): Promise<InferenceSession> {
     const cacheKey = `${brain}/${key}`;
@@ -149,19 +166,6 @@ export class ModelRegistry {
       pending.catch(() => this.sessions.delete(cacheKey));
     }
     return pending;
-  }
-
-  /** Reads and hashes every file of a brain now, so a corrupt file shows in the status at start. */
-  async verify(brain: BrainName): Promise<BrainStatus> {
-    try {
-      const entry = await this.brainEntry(brain);
-      for (const key of Object.keys(entry.files)) {
-        if (!this.verified.has(`${brain}/${key}`)) await this.fileBytes(brain, key);
-      }
-    } catch (e) {
-      if (!(e instanceof ModelError)) throw e;
-    }
-    return this.status(brain);
   }
 
   /** Forget everything: used when the models folder changes on disk or the user restarts. */
@@ -231,7 +235,7 @@ async function readManifest(file: string, brain: BrainName): Promise<Manifest | 
 /** An onnxruntime CPU session with the options every brain uses (2 intra-op threads, no spinning). */
 export async function createCpuSession(bytes: Uint8Array): Promise<InferenceSession> {
   // Loaded here, not at the top, so a broken native binary disables models instead of the server.
-  const ort = await import('onnxruntime-node');
+  const ort = onnxRuntime();
   return ort.InferenceSession.create(bytes, {
     intraOpNumThreads: 2,
     interOpNumThreads: 1,
