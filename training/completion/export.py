@@ -8,11 +8,13 @@ Graphs (all float32 activations, int64 ids/positions; L layers, H heads, Dh head
 layer as 2L tensors [1,H,n,Dh] named like mem_k_0, mem_v_0, mem_k_1, ... (one tensor per layer: slicing one big
 [L,...] tensor inside the graph copies it on every call):
   diffusion_encode   chunk_ids [1,N], chunk_pos [1,N], chunk_block [1,N], mem_* [1,H,M,Dh]
-                     -> new_* [1,H,N,Dh], attention [L,N,M+N]
+                     -> new_* [1,H,N,Dh], attention [L,N,M+N], attention_received [L,B,M+N]
      Context chunks attend to the retained memory, to themselves (bidirectionally) and to the chunks before
      them in the same call (chunk_block: the chunk index of each token), so one call may encode several chunks
      exactly as several calls would. The server appends new_* to its memory; `attention` (averaged over
-     heads) is what each memory/new token RECEIVES from each of the chunk's queries, per layer: the NAMM's input.
+     heads) is what each memory/new token RECEIVES from each of the chunk's queries, per layer;
+     `attention_received` is the same averaged over each chunk's queries (B = the call's chunks, chunk_block
+     0..B-1 in order): the NAMM's input, small enough to fetch on every call (server/src/memory/).
   diffusion_denoise  canvas_ids [1,C], canvas_pos [1,C], masked [K], mem_* -> logits [K,V]
      Logits only at the masked canvas slots the sampler asks about (FACTS.md: computing all positions costs
      more). Control tokens other than <eos> get -1e9 so the sampler never proposes them.
@@ -58,13 +60,19 @@ class Encode(nn.Module):
         blk = chunk_block[0]
         causal = blk[:, None] >= blk[None, :]          # a chunk sees itself and the chunks before it in this call
         x = self.m.embed(chunk_ids[0])                  # [N,D]
-        new, atts = [], []
+        # Per chunk of this call, the mean over its queries: share [B,N] (B chunks; row b averages chunk b's
+        # queries), so `attention_received` is [L,B,M+N] and no [N,M+N] matrix has to leave the graph.
+        chunks = torch.arange(blk.max() + 1, device=blk.device)
+        member = (chunks[:, None] == blk[None, :]).to(x.dtype)      # [B,N]
+        share = member / member.sum(1, keepdim=True)
+        new, atts, received = [], [], []
         for i, b in enumerate(self.m.blocks):
             a, k, v, p = b.attn.forward_with_memory(b.ln1(x), rope, mem[2 * i], mem[2 * i + 1], self_mask=causal)
             x = x + a
             x = x + b.mlp(b.ln2(x))
-            new += [k, v]; atts.append(p.mean(0))         # p [H,N,M+N] -> [N,M+N]
-        return (*new, torch.stack(atts))
+            head_mean = p.mean(0)                         # p [H,N,M+N] -> [N,M+N]
+            new += [k, v]; atts.append(head_mean); received.append(share @ head_mean)
+        return (*new, torch.stack(atts), torch.stack(received))
 
 
 class Denoise(nn.Module):
@@ -146,9 +154,10 @@ def export_diffusion(m: Transformer, out: Path, name="diffusion"):
     mem_names, new_names = kv_names("mem", cfg.n_layer), kv_names("new", cfg.n_layer)
     mem_dyn = {n: {2: "M"} for n in mem_names}
     onnx_export(Encode(m).eval(), (torch.randint(10, 100, (1, 7)), torch.arange(7)[None] + 10, torch.tensor([[0, 0, 0, 1, 1, 1, 1]])) + mem,
-                out / f"{name}_encode.onnx", ["chunk_ids", "chunk_pos", "chunk_block"] + mem_names, new_names + ["attention"],
+                out / f"{name}_encode.onnx", ["chunk_ids", "chunk_pos", "chunk_block"] + mem_names, new_names + ["attention", "attention_received"],
                 {"chunk_ids": {1: "N"}, "chunk_pos": {1: "N"}, "chunk_block": {1: "N"}, **mem_dyn,
-                 **{n: {2: "N"} for n in new_names}, "attention": {1: "N", 2: "M_plus_N"}})
+                 **{n: {2: "N"} for n in new_names}, "attention": {1: "N", 2: "M_plus_N"},
+                 "attention_received": {1: "B", 2: "M_plus_N"}})
     pin_kv_shapes(out / f"{name}_encode.onnx", new_names, cfg, "N")
     onnx_export(Denoise(m).eval(), (torch.randint(10, 100, (1, 8)), torch.arange(8)[None] + 10, torch.tensor([1, 3, 5])) + mem,
                 out / f"{name}_denoise.onnx", ["canvas_ids", "canvas_pos", "masked"] + mem_names, ["logits"],
@@ -251,7 +260,7 @@ def run_encode(se, cfg, ids, pos, blocks):
     for a, b in blocks:
         outs = se.run(None, {"chunk_ids": ids[None, a:b], "chunk_pos": pos[None, a:b],
                              "chunk_block": np.zeros((1, b - a), np.int64), **dict(zip(names, mem))})
-        mem = [np.concatenate([old, new], 2) for old, new in zip(mem, outs[:-1])]
+        mem = [np.concatenate([old, new], 2) for old, new in zip(mem, outs[:-2])]
     return mem
 
 
@@ -395,7 +404,10 @@ def main():
                            "chunk_block": "int64 [1,N] (a token sees the memory and this call's tokens of the same or a lower block)",
                            "memory": kvs("mem", "M")},
                 "outputs": {"new": kvs("new", "N"),
-                            "attention": f"float32 [{L},N,M+N] (head mean; attention each key receives from each query)"}}
+                            "attention": f"float32 [{L},N,M+N] (head mean; attention each key receives from each query)",
+                            "attention_received": f"float32 [{L},B,M+N] (B = chunks in the call, chunk_block 0..B-1; "
+                                                  "head mean and mean over chunk b's queries of the attention each key "
+                                                  "receives: what the memory brain reads, server/src/memory/)"}}
             spec["graphs"]["diffusion_denoise"] = {
                 "inputs": {"canvas_ids": "int64 [1,C]", "canvas_pos": "int64 [1,C]", "masked": "int64 [K] (canvas slots to score)",
                            "memory": kvs("mem", "M")},
