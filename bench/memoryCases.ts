@@ -4,6 +4,7 @@
 // packages (bench/memory.ts) and by the evolution on training-split files (training/namm/examples.ts), with
 // the same rules. Deterministic for a seed.
 import { readFileSync } from 'node:fs';
+import { CharClass, classifyChars, tokenClass } from '../server/src/memory/lexer';
 import type { CodeTokenizer } from '../server/src/runtime/tokenizer';
 
 export interface MemoryCase {
@@ -16,6 +17,10 @@ export interface MemoryCase {
   prefix: string;
   suffix: string;
   middle: string;
+  /** Per context token (prefix then suffix): its class by the lexer (memory/lexer.ts CharClass), and whether a
+   * comment/blank-line stripper drops it (a comment, or whitespace on a line without code: indentation stays). */
+  classes: CharClass[];
+  strippable: boolean[];
 }
 
 export interface CaseOptions {
@@ -57,6 +62,14 @@ export function casesFromFile(file: string, id: string, tokenizer: CodeTokenizer
   const first = lineStarts.findIndex((s) => s >= o.minCursorTokens * perToken);
   if (first < 0) return [];
   const rand = random(o.seed ^ hash(id));
+  const chars = classifyChars(text, language);
+  const lineHasCode = (offset: number) => {
+    const from = text.lastIndexOf('\n', offset - 1) + 1;
+    const nl = text.indexOf('\n', offset);
+    const to = nl < 0 ? text.length : nl;
+    for (let k = from; k < to; k++) if (chars[k] === CharClass.Code) return true;
+    return false;
+  };
   const out: MemoryCase[] = [];
   const prefixBudget = Math.ceil((o.contextTokens * 3) / 4);
   const suffixBudget = o.contextTokens - prefixBudget;
@@ -72,16 +85,36 @@ export function casesFromFile(file: string, id: string, tokenizer: CodeTokenizer
     if (before.length < o.minCursorTokens) continue;
     const prefixIds = before.slice(-prefixBudget);
     const suffixIds = tokenizer.encode(text.slice(end, end + suffixBudget * 8)).slice(0, suffixBudget);
+    const prefix = tokenizer.decode(prefixIds);
+    const spans = [...tokenSpans(prefixIds, start - prefix.length, tokenizer), ...tokenSpans(suffixIds, end, tokenizer)];
     out.push({
       id: `${id}:${line + 1}`,
       language,
       prefixIds,
       suffixIds,
       middleIds,
-      prefix: tokenizer.decode(prefixIds),
+      prefix,
       suffix: tokenizer.decode(suffixIds),
       middle,
+      classes: spans.map(([a, b]) => tokenClass(chars, a, b)),
+      strippable: spans.map(([a, b]) => {
+        const c = tokenClass(chars, a, b);
+        return c === CharClass.Comment || (c === CharClass.Whitespace && !lineHasCode(a));
+      }),
     });
+  }
+  return out;
+}
+
+/** [from, to) in the file of each token, from `start` (decoded lengths; byte-level tokens of one character may
+ * decode to less than it, the spans then stay within the file). */
+function tokenSpans(ids: number[], start: number, tokenizer: CodeTokenizer): [number, number][] {
+  const out: [number, number][] = [];
+  let at = start;
+  for (const id of ids) {
+    const n = tokenizer.decode([id]).length;
+    out.push([at, at + n]);
+    at += n;
   }
   return out;
 }

@@ -52,8 +52,8 @@ const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(
   status.changed(),
 );
 const status = new StatusReporter(version, registry, (s) => void sendNotification(connection, StatusNotification, s));
-const completion = new CompletionBrain(registry);
-const memory = new MemoryBrain(registry);
+const memory: MemoryBrain = new MemoryBrain(registry, (doc, position) => completion.contextTokens(doc, position, settings.completion.maxContextTokens));
+const completion: CompletionBrain = new CompletionBrain(registry, memory);
 const puzzles = new PuzzleSolver(registry, onnxActStep);
 
 connection.onInitialize((params) => {
@@ -103,14 +103,14 @@ connection.languages.inlineCompletion.on(async (params, token) => {
 
 connection.onHover(async (params) => {
   const doc = openDocument(requireDocumentUri(params));
-  const report = await memory.report(doc, requirePosition(params), settings.completion.maxContextTokens);
+  const report = await memory.report(doc, requirePosition(params));
   return { contents: { kind: 'markdown', value: memoryHoverMarkdown(report) } };
 });
 
 onRequest(connection, MemoryMapRequest, async (params) => {
   const doc = openDocument(requireDocumentUri({ textDocument: params }));
   const position = params?.position === undefined ? { line: 0, character: 0 } : requirePosition(params);
-  return memory.report(doc, position, settings.completion.maxContextTokens);
+  return memory.report(doc, position);
 });
 
 connection.onExecuteCommand(async (params, token) => {
@@ -131,6 +131,7 @@ connection.onExecuteCommand(async (params, token) => {
 documents.onDidClose((e) => {
   editEnds.delete(e.document.uri);
   completion.forget(e.document.uri);
+  memory.forget(e.document.uri);
 });
 // Encode the context where the user is typing while the client waits out its debounce, and where the
 // cursor settles (a notification cannot be answered with an error: bad params are ignored).
@@ -157,6 +158,7 @@ function openDocument(uri: string): TextDocument {
 
 function applySettings(raw: unknown): void {
   settings = parseSettings(raw);
+  memory.configure(settings.memory);
   completion.clearSuggestions(); // made under the old threshold / decoder / limits
   status.setCompletionEnabled(settings.completion.enabled);
 }

@@ -62,7 +62,7 @@ export interface NanomindSettings {
     decoder: 'diffusion' | 'autoregressive';
   };
   memory: {
-    /** Fraction of context tokens the memory brain may keep (0..1]. */
+    /** Most context tokens the memory brain keeps, as a fraction of those read (0..1]; 1: the scorer alone decides. */
     budget: number;
   };
 }
@@ -92,6 +92,16 @@ export interface MemoryReport {
   dropped: { comment: number; whitespace: number; code: number };
   /** Measured time saved per completion by encoding only the kept tokens; null when not measured. */
   msSaved: number | null;
+  /** Wall time of the last completion in this document (null: none since the last edit). */
+  lastCompletionMs: number | null;
+  /** The same completion's time with the full context, when measured (null: not timed). */
+  fullContextMs: number | null;
+  /** Whether the asked-about line is in memory ('not-measured' before a completion read the current text). */
+  line: 'kept' | 'dropped' | 'not-read' | 'not-measured';
+  /** The document's text the model dropped from memory in the last completion (the memory map fades it). */
+  droppedRanges: TextRange[];
+  /** The memory budget in force (`nanomind.memory.budget`). */
+  budget: number;
   /** Set when the memory brain cannot run; the report then only counts tokens. */
   unavailable?: string;
 }

@@ -24,7 +24,7 @@ interface TensorSpec {
 describe('models/manifest.json', () => {
   it('lists every model file in models/, and nothing that is not there', () => {
     const listed = new Set(entries.map((e) => e.f.file));
-    const onDisk = readdirSync(modelsDir).filter((f) => f.endsWith('.onnx') || f === 'tokenizer.json');
+    const onDisk = readdirSync(modelsDir).filter((f) => f.endsWith('.onnx') || f === 'tokenizer.json' || f === 'memory-scorer.json');
     assert.deepEqual([...listed].sort(), onDisk.sort());
   });
 

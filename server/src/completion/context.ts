@@ -17,9 +17,11 @@ import type { CodeTokenizer } from '../runtime/tokenizer';
 export interface ContextWindow {
   prefixIds: number[];
   suffixIds: number[];
-  /** The exact text the ids stand for. */
+  /** The exact text the ids stand for, and where each starts in the document. */
   prefix: string;
   suffix: string;
+  prefixStart: number;
+  suffixStart: number;
   /** The cursor line's text before the cursor that sits on the canvas ('' when it went into the prefix). */
   typed: string;
   typedIds: number[];
@@ -84,5 +86,5 @@ export function contextWindow(text: string, offset: number, budget: number, toke
     suffixIds = suffixIds.slice(0, suffixBudget);
     suffix = tokenizer.decode(suffixIds);
   }
-  return { prefixIds, suffixIds, prefix, suffix, typed, typedIds, linePrefix, lineSuffix };
+  return { prefixIds, suffixIds, prefix, suffix, prefixStart: prefixEnd - prefix.length, suffixStart, typed, typedIds, linePrefix, lineSuffix };
 }

@@ -17,6 +17,7 @@ import { DiffusionModel, DocumentMemory, type DiffusionSpec } from './diffusion'
 import { blockEnded, completionMode, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
 import { sampleGrowing } from './sampler';
 import { SuggestionCache } from './suggestionCache';
+import type { CompletionMemory } from '../memory';
 
 export interface CompletionOutcome {
   items: InlineCompletionItem[];
@@ -106,7 +107,34 @@ export class CompletionBrain {
   /** Each open document's text as of its last change (to find where the next edit ends). */
   private readonly texts = new Map<string, string>();
 
-  constructor(private readonly registry: ModelRegistry) {}
+  constructor(
+    private readonly registry: ModelRegistry,
+    /** The memory brain: what each document's memory evicts (nothing without it). */
+    private readonly memoryBrain: CompletionMemory | null = null,
+  ) {}
+
+  /** The document's memory, made on first use. */
+  private memoryOf(uri: string, engine: Engine): DocumentMemory {
+    let memory = this.memories.get(uri);
+    if (!memory) {
+      const endsLine = (id: number) => engine.tokenText(id).includes('\n');
+      memory = this.memoryBrain?.newDocumentMemory(endsLine) ?? new DocumentMemory(endsLine);
+      this.memories.set(uri, memory);
+    }
+    return memory;
+  }
+
+  /** Context tokens the model reads at `position` (the memory report before any completion). */
+  async contextTokens(doc: TextDocument, position: Position, maxContextTokens: number): Promise<number | null> {
+    try {
+      const { tokenizer, model } = await this.loadEngine();
+      const w = contextWindow(doc.getText(), doc.offsetAt(position), maxContextTokens, tokenizer, model.spec.chunk);
+      return w.prefixIds.length + w.suffixIds.length;
+    } catch (e) {
+      if (e instanceof ModelError) return null; // the registry has recorded why; the report says tokens were not counted
+      throw e;
+    }
+  }
 
   async complete(
     doc: TextDocument,
@@ -159,11 +187,11 @@ export class CompletionBrain {
     const never = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
     void this.exclusive(uri, never, async (cancelled) => {
       if ((await this.registry.status('completion')).state !== 'ready') return;
-      const { tokenizer, model } = await this.loadEngine();
+      const engine = await this.loadEngine();
+      const { tokenizer, model } = engine;
       const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
-      let memory = this.memories.get(uri);
-      if (!memory) this.memories.set(uri, (memory = new DocumentMemory()));
-      if (await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled)) this.prepared++;
+      const policy = (await this.memoryBrain?.policy(model)) ?? null;
+      if (await model.encodeContext(this.memoryOf(uri, engine), w.prefixIds, w.suffixIds, cancelled, policy)) this.prepared++;
     }).catch(() => {}); // best effort: a failing model is reported by the registry, and the request will say so
   }
 
@@ -213,7 +241,8 @@ export class CompletionBrain {
     options: CompleteOptions,
   ): Promise<CompletionOutcome> {
     const started = performance.now();
-    const { tokenizer, tokenText, model, autoregressive } = await this.loadEngine();
+    const engine = await this.loadEngine();
+    const { tokenizer, tokenText, model, autoregressive } = engine;
     const text = doc.getText();
     const offset = doc.offsetAt(position);
     // Always a range: VS Code drops a range-less item that does not match the word at the cursor. A
@@ -249,9 +278,9 @@ export class CompletionBrain {
       const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, (id) => mode === 'single_line' && endsLine(id), cancelled, heal, prompt);
       return r.cancelled ? none() : finish(r.ids, r.forwards, r.minConfidence >= minConfidence);
     }
-    let memory = this.memories.get(doc.uri);
-    if (!memory) this.memories.set(doc.uri, (memory = new DocumentMemory()));
-    const kv = await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled);
+    const memory = this.memoryOf(doc.uri, engine);
+    const policy = (await this.memoryBrain?.policy(model)) ?? null;
+    const kv = await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled, policy);
     if (!kv) return none();
     encoded = memory.chunks.length - memory.lastReused;
     // The canvas starts at the mode's size and grows (up to canvasMax) while the span fills it without
@@ -262,7 +291,8 @@ export class CompletionBrain {
     const limit = Math.min(model.spec.canvasMax, fixed.length + settings.maxTokens + 1);
     const first = mode === 'single_line' ? options.singleLineCanvas ?? model.spec.canvasSingleLine : options.multiLineCanvas ?? model.spec.canvasMultiLine;
     const sample = await sampleGrowing({
-      denoise: (canvas, masked) => model.denoise(kv, canvas, w.prefixIds.length, masked),
+      // With evictions the kept tokens are renumbered: the canvas follows the kept prefix (memory/documentMemory.ts).
+      denoise: (canvas, masked) => model.denoise(kv, canvas, memory.canvasStart, masked),
       canvasSize: fixed.length + first,
       maxCanvas: limit,
       vocabSize: model.spec.vocabSize,
@@ -276,7 +306,14 @@ export class CompletionBrain {
       ...heal,
     });
     if (sample.status === 'cancelled') return none();
-    return finish(sample.ids, sample.forwards, sample.status === 'done');
+    const outcome = finish(sample.ids, sample.forwards, sample.status === 'done');
+    this.memoryBrain?.completed(doc.uri, { text, languageId: doc.languageId, prefixStart: w.prefixStart, suffixStart: w.suffixStart, prefixIds: w.prefixIds, suffixIds: w.suffixIds, memory }, outcome.modelMs ?? 0);
+    return outcome;
+  }
+
+  /** The loaded model and tokenizer, for tools that drive the model directly (training/namm, bench/memory.ts). */
+  engineForTools(): Promise<Engine> {
+    return this.loadEngine();
   }
 
   private loadEngine(): Promise<Engine> {
@@ -299,7 +336,7 @@ export class CompletionBrain {
         return {
           tokenizer,
           tokenText: (id: number) => texts[id] ?? '',
-          model: new DiffusionModel(spec, encode, denoise, softmax, ort.Tensor),
+          model: new DiffusionModel({ ...spec, ropeTheta: (entry.config as { rope_theta?: number } | undefined)?.rope_theta }, encode, denoise, softmax, ort.Tensor),
           autoregressive: async () =>
             (await this.registry.hasFile('completion', 'ar')) ? new AutoregressiveModel(spec, await this.registry.session('completion', 'ar'), ort.Tensor) : null,
         };

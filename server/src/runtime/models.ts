@@ -207,6 +207,11 @@ export class ModelRegistry {
     });
   }
 
+  /** A brain found a verified file unusable (bad content): turn the brain off with this status. */
+  reportFailure(brain: BrainName, status: BrainStatus): ModelError {
+    return this.fail(brain, status);
+  }
+
   private fail(brain: BrainName, status: BrainStatus): ModelError {
     this.failures.set(brain, status);
     this.onChange();
