@@ -80,7 +80,9 @@ export const defaultSettings: NanomindSettings = {
     singleLineThreshold: 0.9,
     decoder: 'diffusion',
   },
-  memory: { budget: 0.25 },
+  // 1: the scorer alone decides. A cap hurts the 512-token default window (40 held-out infill cases, span
+  // likelihood vs the full window: 1.00 at 1, 0.83 at 0.5, 0.75 at 0.25; models/MODEL_CARD.md#memory).
+  memory: { budget: 1 },
 };
 
 /** Per-document context report: what the memory brain read, kept and dropped. */

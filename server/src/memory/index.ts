@@ -40,7 +40,7 @@ export interface CompletionMemory {
 
 export class MemoryBrain implements CompletionMemory {
   private scorer: Promise<Scorer> | undefined;
-  private budget = 0.25;
+  private budget = 1;
   /** Why the brain is off although its files are fine (an encode graph without attention summaries). */
   private offReason: string | null = null;
   private readonly documents = new Map<string, DocumentRecord>();
