@@ -4,14 +4,16 @@
 #   bash training/data/transfer.sh pack     # here: .carry/corpus-v2-xz/partNN.tar, each <= 50 MiB
 #   bash training/data/transfer.sh unpack   # GPU box, repo root: whatever parts are present -> .carry/corpus-v2
 #
-# A part is a plain tar of xz-compressed shard texts (train-NNNNN.jsonl.xz, eval-NNNNN.jsonl.xz; xz -6 of
-# the uncompressed JSONL: xz -3 because -6 runs at 1.6 MB/s a core here vs 4 MB/s, for 3.1 vs 2.7 MB per
-# 16 MB of JSONL; gzip -6 gives 3.7) plus SHA256SUMS (sha256 of every shard's
-# uncompressed JSONL) and manifest.json. unpack turns each member back into {split}-NNNNN.jsonl.gz (the format
-# training/completion/data.py reads) after checking its sha256 (every part present is unpacked again).
+# A part is a plain tar of shards plus SHA256SUMS (sha256 of every shard's uncompressed JSONL) and manifest.json.
+# Members are the .jsonl.gz shards themselves by default, or with PACK_XZ=N (e.g. PACK_XZ=3) each shard's JSONL
+# recompressed with xz -N: measured here on 16 MB of JSONL, gzip -6 3.7 MB, xz -3 3.1 MB (4 MB/s a core), xz -6
+# 2.7 MB (1.6 MB/s a core). On the shared 2-core machine (load ~25 during the first build) xz ran at ~0.1 MB/s, so
+# the first parts were packed without it; PACK_XZ=3 saves ~15% of the parts when the CPU is free.
+# unpack turns every member back into {split}-NNNNN.jsonl.gz (the format training/completion/data.py reads)
+# after checking its sha256 (every part present is unpacked again).
 #
 # Device-call sequence (the device tool carries <= 64 MiB per call, tracked tree included; models/ is ~40 MB):
-#   1. here, once:   bash training/data/transfer.sh pack ; ls -l .carry/corpus-v2-xz/
+#   1. here, once:   bash training/data/transfer.sh pack   (or PACK_XZ=3 ...) ; ls -l .carry/corpus-v2-xz/
 #   2. here:         mv models /tmp/models-aside          (so the tracked tree + one part fit in 64 MiB)
 #   3. one device call per part, e.g. for part 00 (then 01, 02, ... in further calls):
 #        run  command: "bash training/data/transfer.sh unpack && du -sh .carry/corpus-v2"
@@ -29,11 +31,15 @@ PART_LIMIT=$((50 * 1024 * 1024))
 
 pack() {
   [ -f "$CORPUS/manifest.json" ] || { echo "no $CORPUS/manifest.json: run build_corpus_v2.py first" >&2; exit 1; }
-  rm -rf "$XZDIR" && mkdir -p "$XZDIR/stage"
+  rm -f "$XZDIR"/part*.tar && mkdir -p "$XZDIR/stage"
   ls "$CORPUS" | grep -E '^(train|eval)-[0-9]+\.jsonl\.gz$' | sort > "$XZDIR/stage/list"
-  # Two shards at a time (2 cores): decompress, hash the JSONL, xz it.
-  xargs -P 2 -I{} sh -c 'n=$(basename {} .gz); gzip -dc "'"$CORPUS"'/{}" > "'"$XZDIR"'/stage/$n" &&
-      (cd "'"$XZDIR"'/stage" && sha256sum "$n" > "$n.sha256") && xz -3 -T1 -f "'"$XZDIR"'/stage/$n"' < "$XZDIR/stage/list"
+  # Two shards at a time (2 cores): hash the JSONL, and with PACK_XZ=N recompress it with xz -N (kept while
+  # newer than its shard); without PACK_XZ the .gz shard itself goes into the part (no CPU: see the top).
+  xargs -P 2 -I{} sh -c 'n=$(basename {} .gz); s="'"$XZDIR"'/stage/$n"; c="'"$CORPUS"'/{}";
+      if [ -z "'"${PACK_XZ:-}"'" ]; then rm -f "$s.xz"; ln -f "$c" "$s.gz" 2>/dev/null || cp "$c" "$s.gz"; fi;
+      [ -s "$s.sha256" ] && [ "$s.sha256" -nt "$c" ] && { [ -z "'"${PACK_XZ:-}"'" ] || [ -s "$s.xz" ]; } && exit 0;
+      gzip -dc "$c" > "$s" && (cd "'"$XZDIR"'/stage" && sha256sum "$n" > "$n.sha256") &&
+      if [ -n "'"${PACK_XZ:-}"'" ]; then rm -f "$s.gz"; xz -"'"${PACK_XZ:-3}"'" -T1 -f "$s"; else rm -f "$s"; fi' < "$XZDIR/stage/list"
   cat "$XZDIR"/stage/*.sha256 | sort -k2 > "$XZDIR/SHA256SUMS"
   cp "$CORPUS/manifest.json" "$XZDIR/manifest.json"
   local part=0 size=0 members=()
@@ -45,14 +51,13 @@ pack() {
     part=$((part + 1)); size=0; members=()
   }
   local base=$(( $(stat -c %s "$XZDIR/manifest.json") + $(stat -c %s "$XZDIR/SHA256SUMS") + 65536 ))
-  # eval shards first, so part00 alone gives a usable held-out split.
-  for f in $(cd "$XZDIR/stage" && ls | grep -E '^(eval|train)-[0-9]+\.jsonl\.xz$' | sort); do
+  # eval shards first (names sort so), so part00 alone gives a usable held-out split.
+  for f in $(cd "$XZDIR/stage" && ls | grep -E '^(eval|train)-[0-9]+\.jsonl\.(xz|gz)$' | sort); do
     local s; s=$(stat -c %s "$XZDIR/stage/$f")
     if [ $((base + size + s + 1024)) -gt "$PART_LIMIT" ]; then flush; fi
     members+=("$f"); size=$((size + s + 1024))
   done
   flush
-  rm -rf "$XZDIR/stage"
   (cd "$XZDIR" && sha256sum part*.tar > PARTS.sha256)
   ls -l "$XZDIR"
 }
@@ -67,11 +72,12 @@ unpack() {
     rm -rf "$tmp"/* && tar xf "$p" -C "$tmp"
     cp "$tmp/manifest.json" "$CORPUS/manifest.json"
     cp "$tmp/SHA256SUMS" "$CORPUS/SHA256SUMS"
-    for x in "$tmp"/*.jsonl.xz; do
-      local n; n=$(basename "$x" .xz)
-      xz -dc "$x" > "$tmp/$n"
+    for x in "$tmp"/*.jsonl.xz "$tmp"/*.jsonl.gz; do
+      local n="${x##*/}"; n="${n%.*}"
+      if [ "${x##*.}" = xz ]; then xz -dc "$x" > "$tmp/$n"; else gzip -dc "$x" > "$tmp/$n"; fi
       (cd "$tmp" && grep " $n\$" SHA256SUMS | sha256sum -c --quiet -) || { echo "sha256 mismatch: $n ($p)" >&2; exit 1; }
-      gzip -6 -n -c "$tmp/$n" > "$CORPUS/$n.gz.tmp" && mv "$CORPUS/$n.gz.tmp" "$CORPUS/$n.gz"
+      if [ "${x##*.}" = xz ]; then gzip -6 -n -c "$tmp/$n" > "$CORPUS/$n.gz.tmp"; else cp "$x" "$CORPUS/$n.gz.tmp"; fi
+      mv "$CORPUS/$n.gz.tmp" "$CORPUS/$n.gz"
       rm -f "$tmp/$n"
     done
     echo "unpacked $p (sha256 ok)"
