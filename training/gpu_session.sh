@@ -18,7 +18,7 @@ set -u
 export PYTHONUNBUFFERED=1
 C=training/completion
 R=training/runs/lease
-CV2=/tmp/cv2                 # corpus v2 shards (.jsonl.xz as carried)
+CV2=/tmp/cv2                 # corpus v2 shards (.jsonl.gz / .jsonl.xz as carried)
 TOK=/tmp/tokcache            # token caches (per shard, then per split)
 SHAPES=${SHAPES:-d256l8 d256l12}
 mkdir -p $R $CV2
@@ -31,13 +31,19 @@ part)
   ;;
 unpack)  # (part's background job) extract, check each shard's sha256 (of its JSONL), tokenize
   set -e
-  P=$2; name=$(basename $P .tar)
-  shards=$(tar tf $P | grep -E '^(train|eval)-[0-9]+\.jsonl\.xz$')
-  tar xf $P -C $CV2
-  (cd $CV2 && echo "$shards" | xargs -P 16 -I{} sh -c 'h=$(xz -dc {} | sha256sum | cut -d" " -f1); grep -q "^$h  $(basename {} .xz)$" SHA256SUMS || { echo "sha256 mismatch: {}"; exit 1; }')
+  P=$2; name=$(basename $P .tar); X=$CV2/.$name
+  mkdir -p $X && tar xf $P -C $X       # a folder per part: another part's SHA256SUMS is never half-written under us
+  shards=$(cd $X && ls | grep -E '^(train|eval)-[0-9]+\.jsonl\.(gz|xz)$')
+  echo "$shards" | xargs -P 16 -n 1 bash $0 check $X
+  mv $X/*.jsonl.* $CV2/
   echo "$name: $(echo "$shards" | wc -l) shards, sha256 ok"
   python3 $C/data.py $TOK models/tokenizer.json $(echo "$shards" | sed "s|^|$CV2/|")
   touch $R/$name.done
+  ;;
+check)  # (unpack's helper) DIR SHARD: the shard's uncompressed sha256 against DIR/SHA256SUMS
+  d=$2; f=$3; n=${f%.*}
+  case $f in *.gz) h=$(gzip -dc $d/$f | sha256sum) ;; *) h=$(xz -dc $d/$f | sha256sum) ;; esac
+  grep -q "^${h%% *}  $n\$" $d/SHA256SUMS || { echo "sha256 mismatch: $f"; exit 1; }
   ;;
 start)
   for p in .carry/corpus-v2-xz/part*.tar; do
