@@ -218,9 +218,17 @@ async function main(): Promise<void> {
     }
     const rows = await runSystem(name, cases, registry);
     const byKind = Object.fromEntries(['single_line', 'multi_line'].map((k) => [k, score(rows.filter((r) => r.c.kind === k))]));
-    const byLanguage = Object.fromEntries(['typescript', 'javascript', 'python'].map((l) => [l, score(rows.filter((r) => r.c.language === l))]));
+    // Per language: all its cases, and each kind apart (single_line, multi_line: the same fields as byKind).
+    const byLanguage: Record<string, Score & { single_line: Score; multi_line: Score }> = Object.fromEntries(
+      ['typescript', 'javascript', 'python'].map((l) => {
+        const mine = rows.filter((r) => r.c.language === l);
+        const kind = (k: string) => score(mine.filter((r) => r.c.kind === k));
+        return [l, { ...score(mine), single_line: kind('single_line'), multi_line: kind('multi_line') }];
+      }),
+    );
     (result.systems as Record<string, unknown>)[name] = { ...score(rows), ...byKind, by_language: byLanguage };
-    for (const [label, s] of ([['all', score(rows)], ...Object.entries(byKind)] as [string, Score][]).filter(([, s]) => s.n > 0)) {
+    const languageRows = Object.entries(byLanguage).flatMap(([l, v]) => [[`${l} single_line`, v.single_line], [`${l} multi_line`, v.multi_line]]);
+    for (const [label, s] of ([['all', score(rows)], ...Object.entries(byKind), ...languageRows] as [string, Score][]).filter(([, s]) => s.n > 0)) {
       table.push(`| ${name} | ${label} | ${s.n} | ${(100 * s.exact_match).toFixed(1)}% | ${s.edit_similarity.toFixed(3)} | ${(100 * s.shown).toFixed(0)}% / ${s.edit_similarity_shown.toFixed(3)} | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.typing_p50_ms === undefined ? '—' : `${s.typing_p50_ms.toFixed(0)} / ${s.typing_p95_ms!.toFixed(0)}`} | ${s.tokens_per_forward.toFixed(2)} |`);
     }
   }
