@@ -12,7 +12,8 @@
 #        larger shape, launches one training per shape (setsid) and returns
 #   bash training/gpu_session.sh poll SEC    # sleeps, prints progress (keeps the machine warm)
 #   bash training/gpu_session.sh collect SHAPE   # waits for that shape's eval + pack; its parts and logs -> $OUT
-# Knobs (env): SHAPES (default "d256l8 d256l12"), CMIN (training minutes, default 14), LR (6e-4), CARGS (extra
+# Knobs (env): INIT (folder of the shipped int8 graphs to start from, default models; .carry/init when models/ is
+# moved aside to make room), SHAPES (default "d256l8 d256l12"), CMIN (training minutes, default 14), LR (6e-4), CARGS (extra
 # train.py args).
 set -u
 export PYTHONUNBUFFERED=1
@@ -52,8 +53,8 @@ start)
   done
   cat $R/part*.log
   python3 $C/train.py --prep-only --corpus $CV2 --cache $TOK --out $R/prep || exit 1
-  python3 $C/from_onnx.py models/completion-denoise.int8.onnx $R/d0.pt --check test/fixtures/completion-parity.json || exit 1
-  python3 $C/from_onnx.py models/completion-ar.int8.onnx $R/ar0.pt --kind ar --check test/fixtures/completion-parity.json || exit 1
+  python3 $C/from_onnx.py ${INIT:-models}/completion-denoise.int8.onnx $R/d0.pt --check test/fixtures/completion-parity.json || exit 1
+  python3 $C/from_onnx.py ${INIT:-models}/completion-ar.int8.onnx $R/ar0.pt --kind ar --check test/fixtures/completion-parity.json || exit 1
   for S in $SHAPES; do
     if [ $S = d256l8 ]; then D=$R/d0.pt; A=$R/ar0.pt; else
       python3 $C/grow.py $R/d0.pt --shape $S $R/d0-$S.pt --check && python3 $C/grow.py $R/ar0.pt --shape $S $R/ar0-$S.pt --check || exit 1
