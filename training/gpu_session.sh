@@ -13,15 +13,15 @@
 #   bash training/gpu_session.sh poll SEC    # sleeps, prints progress (keeps the machine warm)
 #   bash training/gpu_session.sh collect SHAPE   # waits for that shape's eval + pack; its parts and logs -> $OUT
 # Knobs (env): INIT (folder of the shipped int8 graphs to start from, default models; .carry/init when models/ is
-# moved aside to make room), SHAPES (default "d256l8 d256l12"), CMIN (training minutes, default 14), LR (6e-4), CARGS (extra
-# train.py args).
+# moved aside to make room), SHAPES (default "d256l8 d384l8": d384l8 is the largest shape within the 50 ms warm
+# rule, models/MODEL_CARD.md "Session 8"), CMIN (training minutes, default 14), LR (6e-4), CARGS (extra train.py args).
 set -u
 export PYTHONUNBUFFERED=1
 C=training/completion
 R=training/runs/lease
 CV2=/tmp/cv2                 # corpus v2 shards (.jsonl.gz / .jsonl.xz as carried)
 TOK=/tmp/tokcache            # token caches (per shard, then per split)
-SHAPES=${SHAPES:-d256l8 d256l12}
+SHAPES=${SHAPES:-d256l8 d384l8}
 mkdir -p $R $CV2
 case "$1" in
 part)
