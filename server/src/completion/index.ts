@@ -12,8 +12,9 @@ import { openSoftmax } from '../runtime/softmaxGraph';
 import { onnxRuntime } from '../runtime/onnxruntime';
 import { SPECIAL_TOKEN_NAMES, type CodeTokenizer } from '../runtime/tokenizer';
 import { contextWindow } from './context';
-import { AutoregressiveModel, PromptMemory } from './autoregressive';
-import { DiffusionModel, DocumentMemory, type DiffusionSpec } from './diffusion';
+import { AutoregressiveModel } from './autoregressive';
+import { DiffusionModel, type DiffusionSpec } from './diffusion';
+import { DocumentMemories } from './documentMemories';
 import { blockEnded, completionMode, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
 import { sampleGrowing } from './sampler';
 import { SuggestionCache } from './suggestionCache';
@@ -96,9 +97,8 @@ interface Engine {
 
 export class CompletionBrain {
   private engine: Promise<Engine> | undefined;
-  /** Per document: the diffusion model's context memory and the AR twin's prompt K/V. */
-  private readonly memories = new Map<string, DocumentMemory>();
-  private readonly prompts = new Map<string, PromptMemory>();
+  /** Per document: the diffusion model's context memory and the AR twin's prompt K/V, under one byte budget. */
+  readonly memories: DocumentMemories;
   private readonly inFlight = new Map<string, { superseded: boolean; done: Promise<void> }>();
   private readonly cache = new SuggestionCache(64);
   /** Background encodes that ran to the end (checked by tests). */
@@ -106,7 +106,12 @@ export class CompletionBrain {
   /** Each open document's text as of its last change (to find where the next edit ends). */
   private readonly texts = new Map<string, string>();
 
-  constructor(private readonly registry: ModelRegistry) {}
+  constructor(
+    private readonly registry: ModelRegistry,
+    memoryBudgetBytes?: number,
+  ) {
+    this.memories = new DocumentMemories(memoryBudgetBytes);
+  }
 
   async complete(
     doc: TextDocument,
@@ -161,9 +166,7 @@ export class CompletionBrain {
       if ((await this.registry.status('completion')).state !== 'ready') return;
       const { tokenizer, model } = await this.loadEngine();
       const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
-      let memory = this.memories.get(uri);
-      if (!memory) this.memories.set(uri, (memory = new DocumentMemory()));
-      if (await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled)) this.prepared++;
+      if (await model.encodeContext(this.memories.diffusion(uri), w.prefixIds, w.suffixIds, cancelled)) this.prepared++;
     }).catch(() => {}); // best effort: a failing model is reported by the registry, and the request will say so
   }
 
@@ -182,6 +185,7 @@ export class CompletionBrain {
       return await job(cancelled);
     } finally {
       finish();
+      this.memories.trim(uri); // the job may have grown the document's memory
       if (this.inFlight.get(uri) === mine) this.inFlight.delete(uri);
     }
   }
@@ -195,8 +199,7 @@ export class CompletionBrain {
   /** Forget a closed document's memory and suggestions. */
   forget(uri: string): void {
     this.texts.delete(uri);
-    this.memories.delete(uri);
-    this.prompts.delete(uri);
+    this.memories.forget(uri);
     this.cache.forget(uri);
   }
 
@@ -244,13 +247,11 @@ export class CompletionBrain {
     const endsLine = (id: number) => tokenText(id).includes('\n');
     const twin = settings.decoder === 'autoregressive' ? await autoregressive() : null;
     if (twin) {
-      let prompt = this.prompts.get(doc.uri);
-      if (!prompt) this.prompts.set(doc.uri, (prompt = new PromptMemory()));
+      const prompt = this.memories.prompt(doc.uri);
       const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, (id) => mode === 'single_line' && endsLine(id), cancelled, heal, prompt);
       return r.cancelled ? none() : finish(r.ids, r.forwards, r.minConfidence >= minConfidence);
     }
-    let memory = this.memories.get(doc.uri);
-    if (!memory) this.memories.set(doc.uri, (memory = new DocumentMemory()));
+    const memory = this.memories.diffusion(doc.uri);
     const kv = await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled);
     if (!kv) return none();
     encoded = memory.chunks.length - memory.lastReused;
