@@ -29,6 +29,7 @@ import {
 import { onnxActStep } from './reasoning/models';
 import { PuzzleInputError, PuzzleSolver } from './reasoning/solve';
 import { ModelError, ModelRegistry } from './runtime/models';
+import { sharedTokenizer } from './runtime/sharedTokenizer';
 import { parseSettings } from './settings';
 import { StatusReporter } from './status';
 import { onNotification, onRequest, sendNotification } from './typed';
@@ -51,8 +52,13 @@ let settings: NanomindSettings = parseSettings(undefined);
 const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'), undefined, () =>
   status.changed(),
 );
-const status = new StatusReporter(version, registry, (s) => void sendNotification(connection, StatusNotification, s));
-const completion = new CompletionBrain(registry);
+const status = new StatusReporter(
+  version,
+  registry,
+  (s) => void sendNotification(connection, StatusNotification, s),
+  (message) => connection.console.warn(`nanomind: ${message}`),
+);
+const completion = new CompletionBrain(registry, { log: (message) => connection.console.error(`nanomind: ${message}`) });
 const memory = new MemoryBrain(registry);
 const puzzles = new PuzzleSolver(registry, onnxActStep);
 
@@ -72,10 +78,13 @@ connection.onInitialize((params) => {
 
 connection.onInitialized(() => {
   // Hash the model files off the request path so a corrupt one is reported before it is needed.
-  // Then open the completion sessions, so the first suggestion does not pay for loading them.
+  // Then read the tokenizer (the memory brain's hover needs it too) and open the completion sessions, so
+  // the first suggestion does not pay for loading them. Failures are recorded in the status and logged.
   void Promise.all((['completion', 'memory', 'reasoning'] as const).map((b) => registry.verify(b)))
+    .then(() => sharedTokenizer(registry).catch(() => undefined))
     .then(() => status.changed())
-    .then(() => (settings.completion.enabled ? completion.warmUp() : undefined));
+    .then(() => (settings.completion.enabled ? completion.warmUp() : undefined))
+    .catch((e: unknown) => connection.console.error(`nanomind: start-up checks failed: ${String(e)}`));
 });
 
 connection.onDidChangeConfiguration((change) => {

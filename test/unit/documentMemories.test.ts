@@ -24,7 +24,7 @@ describe('DocumentMemories', () => {
     const perDocument = one.memories.bytes();
     assert.ok(perDocument > 0, 'a completion leaves the document encoded');
 
-    const brain = new CompletionBrain(registry, Math.floor(perDocument * 3.5));
+    const brain = new CompletionBrain(registry, { memoryBudgetBytes: Math.floor(perDocument * 3.5) });
     for (let i = 0; i < 8; i++) await brain.complete(docAt(i), end, settings, token);
     assert.deepEqual(brain.memories.documents(), ['file:///m5.ts', 'file:///m6.ts', 'file:///m7.ts'], 'the three most recent stay');
     assert.ok(brain.memories.bytes() <= brain.memories.budgetBytes);
