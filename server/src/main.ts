@@ -15,7 +15,16 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { changeEnd, CompletionBrain } from './completion';
 import { MemoryBrain, memoryHoverMarkdown } from './memory';
-import { invalid, requireDocumentUri, requirePosition, requireRange } from './params';
+import { Lifecycle, refusedMethod } from './lifecycle';
+import {
+  invalid,
+  requireContentChanges,
+  requireDocumentUri,
+  requireOpenedDocument,
+  requirePosition,
+  requireRange,
+  requireVersion,
+} from './params';
 import {
   CursorNotification,
   MemoryMapRequest,
@@ -36,13 +45,17 @@ import { onNotification, onRequest, sendNotification } from './typed';
 
 const root = path.resolve(__dirname, '..');
 const version = readVersion();
-const connection = createConnection(ProposedFeatures.all);
+const lifecycle = new Lifecycle();
+const connection = createConnection(ProposedFeatures.all, { messageStrategy: lifecycle });
+connection.onRequest(refusedMethod, () => lifecycle.refused());
 /** Where each document's last edit ended, read from the incremental changes as they are applied. */
 const editEnds = new Map<string, number | undefined>();
+// A didOpen or didChange with a malformed document is ignored: the check throws, and vscode-languageserver
+// logs "Notification handler ... failed" with the reason (a notification cannot be answered with an error).
 const documents = new TextDocuments<TextDocument>({
-  create: TextDocument.create,
+  create: (uri, languageId, version, text) => TextDocument.create(...requireOpenedDocument(uri, languageId, version, text)),
   update: (doc, changes, version) => {
-    const updated = TextDocument.update(doc, changes, version);
+    const updated = TextDocument.update(doc, requireContentChanges(changes), requireVersion(version));
     editEnds.set(updated.uri, changeEnd(updated, changes));
     return updated;
   },
@@ -88,10 +101,11 @@ connection.onInitialized(() => {
 });
 
 connection.onDidChangeConfiguration((change) => {
-  const raw = (change.settings as { nanomind?: unknown } | null)?.nanomind;
+  const raw = (change?.settings as { nanomind?: unknown } | null | undefined)?.nanomind;
   if (raw !== undefined) applySettings(raw);
 });
 
+// Params that are not an object (`null` included) never reach a handler: see lifecycle.ts.
 onRequest(connection, StatusRequest, () => status.current());
 
 connection.languages.inlineCompletion.on(async (params, token) => {
@@ -123,7 +137,9 @@ onRequest(connection, MemoryMapRequest, async (params) => {
 });
 
 connection.onExecuteCommand(async (params, token) => {
+  if (typeof params.command !== 'string') throw invalid('command must be a string');
   if (params.command !== ServerCommands.solvePuzzle) throw invalid(`unknown command '${params.command}'`);
+  if (params.arguments !== undefined && !Array.isArray(params.arguments)) throw invalid('arguments must be an array');
   const args = (params.arguments?.[0] ?? null) as SolvePuzzleArgs | null;
   const doc = openDocument(requireDocumentUri({ textDocument: args }));
   if (args?.range !== undefined) requireRange(args.range);
@@ -151,8 +167,8 @@ onNotification(connection, CursorNotification, (params) => {
   try {
     const doc = documents.get(requireDocumentUri(params));
     if (doc) completion.prepareAt(doc, requirePosition(params), settings.completion);
-  } catch {
-    // not a cursor we can use
+  } catch (e) {
+    connection.console.warn(`nanomind: nanomind/cursor ignored: ${e instanceof Error ? e.message : String(e)}`);
   }
 });
 

@@ -49,8 +49,11 @@ export function startServer(env: Record<string, string> = {}, wrapper: string[] 
     process: child,
     stderr: () => err,
     exited,
-    request: (method, params, source) =>
-      source ? connection.sendRequest(method, params, source.token) : connection.sendRequest(method, params),
+    // No params are sent as none (vscode-jsonrpc would send `[null]` for an undefined argument).
+    request: (method, params, source) => {
+      const args: unknown[] = params === undefined ? [] : [params];
+      return source ? connection.sendRequest(method, ...args, source.token) : connection.sendRequest(method, ...args);
+    },
     notify: (method, params) => connection.sendNotification(method, params),
     async initialize(initializationOptions) {
       const result = await connection.sendRequest<InitializeResultShape>('initialize', {
