@@ -16,6 +16,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { changeEnd, CompletionBrain } from './completion';
 import { MemoryBrain, memoryHoverMarkdown } from './memory';
 import { Lifecycle, refusedMethod } from './lifecycle';
+import { FrameChecker } from './wire';
 import {
   invalid,
   requireContentChanges,
@@ -199,3 +200,19 @@ process.on('unhandledRejection', (e) => connection.console.error(`unhandled reje
 
 documents.listen(connection);
 connection.listen();
+
+// Over stdio, a byte stream that cannot be parsed ends the server with the reason on stderr (exit code 1),
+// instead of leaving it running and deaf; the client sees the exit and can restart it.
+if (process.argv.includes('--stdio')) {
+  const checker = new FrameChecker({
+    broken: (reason) => {
+      process.stderr.write(`nanomind: the input cannot be read as LSP messages: ${reason}; exiting\n`);
+      process.exit(1);
+    },
+    badMessage: (reason) => {
+      process.stderr.write(`nanomind: ${reason}\n`);
+      connection.console.error(`nanomind: ${reason}`);
+    },
+  });
+  process.stdin.on('data', (chunk: Buffer) => checker.push(chunk));
+}
