@@ -18,8 +18,8 @@ import { PuzzleController } from './puzzles';
 import { StatusBar } from './statusBar';
 import { onNotification, sendRequest } from './typed';
 
-/** How many unexpected server exits we absorb, and over which window, before giving up. */
-const maxRestarts = 4;
+/** The server is restarted after each unexpected exit until this many happen within the window (README). */
+const maxCrashes = 4;
 const restartWindowMs = 3 * 60_000;
 
 export class Ctx implements vscode.Disposable {
@@ -103,7 +103,7 @@ export class Ctx implements vscode.Disposable {
         const now = Date.now();
         this.crashes.push(now);
         while (this.crashes.length && now - this.crashes[0] > restartWindowMs) this.crashes.shift();
-        if (this.crashes.length > maxRestarts) {
+        if (this.crashes.length >= maxCrashes) {
           this.statusBar.setState('stopped', 'crashed repeatedly');
           return {
             action: CloseAction.DoNotRestart,

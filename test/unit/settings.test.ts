@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultSettings } from '../../server/src/protocol';
-import { parseSettings } from '../../server/src/settings';
+import { maxContextTokensLimit, parseSettings } from '../../server/src/settings';
 
 describe('parseSettings', () => {
   it('gives the defaults for nothing or garbage', () => {
@@ -23,5 +23,11 @@ describe('parseSettings', () => {
     assert.equal(s.completion.singleLineThreshold, defaultSettings.completion.singleLineThreshold, 'out of range: the default');
     assert.equal(s.completion.decoder, 'autoregressive');
     assert.equal(s.memory.budget, defaultSettings.memory.budget);
+  });
+
+  it('serves a context window above the measured limit at the limit', () => {
+    assert.equal(parseSettings({ completion: { maxContextTokens: 8192 } }).completion.maxContextTokens, maxContextTokensLimit);
+    assert.equal(parseSettings({ completion: { maxContextTokens: 1024 } }).completion.maxContextTokens, 1024);
+    assert.equal(parseSettings({ completion: { maxContextTokens: 8 } }).completion.maxContextTokens, defaultSettings.completion.maxContextTokens);
   });
 });

@@ -7,13 +7,9 @@ import type { CancellationToken, InlineCompletionItem, Position } from 'vscode-l
 import type { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import type { NanomindSettings } from '../protocol';
 import { ModelError, type ModelRegistry } from '../runtime/models';
-import { sharedTokenizer } from '../runtime/sharedTokenizer';
-import { openSoftmax } from '../runtime/softmaxGraph';
-import { onnxRuntime } from '../runtime/onnxruntime';
-import { SPECIAL_TOKEN_NAMES, type CodeTokenizer } from '../runtime/tokenizer';
 import { contextWindow } from './context';
-import { AutoregressiveModel, PromptMemory } from './autoregressive';
-import { DiffusionModel, DocumentMemory, type DiffusionSpec } from './diffusion';
+import { firstLine, openEngine, type Engine } from './engine';
+import { DocumentMemories } from './documentMemories';
 import { blockEnded, completionMode, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
 import { sampleGrowing } from './sampler';
 import { SuggestionCache } from './suggestionCache';
@@ -81,24 +77,10 @@ export interface CompleteOptions {
   multiLineCanvas?: number;
 }
 
-interface Engine {
-  tokenizer: CodeTokenizer;
-  /** Text of every token id ('' for control tokens): for healing the typed line's last token. */
-  tokenText: (id: number) => string;
-  model: DiffusionModel;
-  /**
-   * The benchmark's baseline, null when the manifest does not list the 'ar' file. Its session is opened on
-   * first use (and then shared by the registry), so a user of the default diffusion decoder never holds the
-   * twin's weights in memory.
-   */
-  autoregressive: () => Promise<AutoregressiveModel | null>;
-}
-
 export class CompletionBrain {
   private engine: Promise<Engine> | undefined;
-  /** Per document: the diffusion model's context memory and the AR twin's prompt K/V. */
-  private readonly memories = new Map<string, DocumentMemory>();
-  private readonly prompts = new Map<string, PromptMemory>();
+  /** Per document: the diffusion model's context memory and the AR twin's prompt K/V, under one byte budget. */
+  readonly memories: DocumentMemories;
   private readonly inFlight = new Map<string, { superseded: boolean; done: Promise<void> }>();
   private readonly cache = new SuggestionCache(64);
   /** Background encodes that ran to the end (checked by tests). */
@@ -106,7 +88,15 @@ export class CompletionBrain {
   /** Each open document's text as of its last change (to find where the next edit ends). */
   private readonly texts = new Map<string, string>();
 
-  constructor(private readonly registry: ModelRegistry) {}
+  private readonly log: (message: string) => void;
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    options: { memoryBudgetBytes?: number; log?: (message: string) => void } = {},
+  ) {
+    this.memories = new DocumentMemories(options.memoryBudgetBytes);
+    this.log = options.log ?? ((m) => console.error(m));
+  }
 
   async complete(
     doc: TextDocument,
@@ -161,10 +151,11 @@ export class CompletionBrain {
       if ((await this.registry.status('completion')).state !== 'ready') return;
       const { tokenizer, model } = await this.loadEngine();
       const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
-      let memory = this.memories.get(uri);
-      if (!memory) this.memories.set(uri, (memory = new DocumentMemory()));
-      if (await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled)) this.prepared++;
-    }).catch(() => {}); // best effort: a failing model is reported by the registry, and the request will say so
+      if (await model.encodeContext(this.memories.diffusion(uri), w.prefixIds, w.suffixIds, cancelled)) this.prepared++;
+    }).catch((e) => {
+      // Best effort: a model failure is in the status already (loadEngine); anything else is a bug to log.
+      if (!(e instanceof ModelError)) this.log(`completion: encoding ahead failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    });
   }
 
   /** Runs `job` once every earlier job for the document has stopped; a newer job supersedes this one. */
@@ -182,6 +173,7 @@ export class CompletionBrain {
       return await job(cancelled);
     } finally {
       finish();
+      this.memories.trim(uri); // the job may have grown the document's memory
       if (this.inFlight.get(uri) === mine) this.inFlight.delete(uri);
     }
   }
@@ -189,14 +181,13 @@ export class CompletionBrain {
   /** Load the tokenizer and create the ONNX sessions now (at start-up), not on the first keystroke. */
   async warmUp(): Promise<void> {
     if ((await this.registry.status('completion')).state !== 'ready') return;
-    await this.loadEngine().catch(() => {}); // a failure is recorded by the registry and shown in the status
+    await this.loadEngine().catch(() => undefined); // recorded in the status and logged by loadEngine
   }
 
   /** Forget a closed document's memory and suggestions. */
   forget(uri: string): void {
     this.texts.delete(uri);
-    this.memories.delete(uri);
-    this.prompts.delete(uri);
+    this.memories.forget(uri);
     this.cache.forget(uri);
   }
 
@@ -244,13 +235,11 @@ export class CompletionBrain {
     const endsLine = (id: number) => tokenText(id).includes('\n');
     const twin = settings.decoder === 'autoregressive' ? await autoregressive() : null;
     if (twin) {
-      let prompt = this.prompts.get(doc.uri);
-      if (!prompt) this.prompts.set(doc.uri, (prompt = new PromptMemory()));
+      const prompt = this.memories.prompt(doc.uri);
       const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, (id) => mode === 'single_line' && endsLine(id), cancelled, heal, prompt);
       return r.cancelled ? none() : finish(r.ids, r.forwards, r.minConfidence >= minConfidence);
     }
-    let memory = this.memories.get(doc.uri);
-    if (!memory) this.memories.set(doc.uri, (memory = new DocumentMemory()));
+    const memory = this.memories.diffusion(doc.uri);
     const kv = await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled);
     if (!kv) return none();
     encoded = memory.chunks.length - memory.lastReused;
@@ -279,33 +268,21 @@ export class CompletionBrain {
     return finish(sample.ids, sample.forwards, sample.status === 'done');
   }
 
+  /** The engine, opened once; a failure is recorded in the registry (the status says why) and logged. */
   private loadEngine(): Promise<Engine> {
     if (!this.engine) {
-      this.engine = (async () => {
-        const entry = await this.registry.brainEntry('completion');
-        const spec = entry.spec as DiffusionSpec | undefined;
-        const sizes = spec && [spec.nLayer, spec.chunk, spec.canvasSingleLine, spec.canvasMultiLine, spec.canvasMax];
-        if (!sizes || !sizes.every((n) => Number.isInteger(n) && n > 0)) {
-          throw new ModelError('completion', { state: 'corrupt', detail: 'models/manifest.json: the completion entry has no valid "spec"' });
-        }
-        const [tokenizer, encode, denoise, softmax, ort] = await Promise.all([
-          sharedTokenizer(this.registry),
-          this.registry.session('completion', 'encode'),
-          this.registry.session('completion', 'denoise'),
-          openSoftmax(),
-          onnxRuntime(),
-        ]);
-        const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < SPECIAL_TOKEN_NAMES.length ? '' : tokenizer.decode([id])));
-        return {
-          tokenizer,
-          tokenText: (id: number) => texts[id] ?? '',
-          model: new DiffusionModel(spec, encode, denoise, softmax, ort.Tensor),
-          autoregressive: async () =>
-            (await this.registry.hasFile('completion', 'ar')) ? new AutoregressiveModel(spec, await this.registry.session('completion', 'ar'), ort.Tensor) : null,
-        };
-      })();
-      this.engine.catch(() => (this.engine = undefined));
+      this.engine = openEngine(this.registry).catch((e: unknown) => {
+        this.engine = undefined;
+        throw this.engineFailed(e);
+      });
     }
     return this.engine;
+  }
+
+  /** Makes the status say the brain cannot run, and why; logs what is not a model problem. */
+  private engineFailed(e: unknown): ModelError {
+    if (e instanceof ModelError) return this.registry.markFailed('completion', e.status);
+    this.log(`completion: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return this.registry.markFailed('completion', { state: 'error', detail: `the completion model cannot run: ${firstLine(e)}` });
   }
 }

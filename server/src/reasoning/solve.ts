@@ -54,7 +54,7 @@ export class PuzzleSolver {
     let model: FamilyModel;
     let step: ActStep;
     try {
-      const brain = await this.registry.status('reasoning');
+      const brain = await this.registry.status('reasoning', puzzle.kind);
       if (brain.state !== 'ready') throw new ModelError('reasoning', brain);
       model = { ...(await familyModel(this.registry, puzzle.kind)), ...this.viewSearch[puzzle.kind] };
       step = await this.createStep(this.registry, model);
