@@ -58,6 +58,12 @@ describe('syntax gate', () => {
     assert.equal(await gated('typescript', ifDoc, ')) {'), first);
   });
 
+  it('lets suggestions through where the parser cannot read the document', async () => {
+    // A window that starts inside a docstring: its prose parses as broken code.
+    const prose = 'Find the labels of the nodes, or (when it fails) give up.\n'.repeat(6);
+    assert.equal(await gated('python', `${prose}\n    Returns\n|    labels : array\n"""\n`, '    -------\n'), '    -------\n');
+  });
+
   it('logs a grammar that cannot load and lets suggestions through', async () => {
     const logged: string[] = [];
     const broken = new SyntaxGate((m) => logged.push(m), { python: { file: 'no-such-grammar.wasm', pkg: 'tree-sitter-python' } });
