@@ -37,10 +37,10 @@ describe('DiffusionModel', () => {
     assert.equal(memory.lastReused, 0);
     assert.equal(memory.chunks.length, 4 + 2, '200 prefix tokens = 4 chunks of 64, 70 suffix tokens = 2');
 
-    const edited = [...prefix.slice(0, 199), 4242];
-    const cached = await model.encodeContext(memory, edited, suffix, never);
-    assert.equal(memory.lastReused, 3, 'only the chunk holding the edit and the chunks after it are re-encoded');
-    const fresh = await model.encodeContext(new DocumentMemory(), edited, suffix, never);
+    const edited = [...suffix.slice(0, 69), 4242];
+    const cached = await model.encodeContext(memory, prefix, edited, never);
+    assert.equal(memory.lastReused, 4, 'only the group of four chunks holding the edit and the groups after it are re-encoded');
+    const fresh = await model.encodeContext(new DocumentMemory(), prefix, edited, never);
     assert.equal(cached!.tokens, 270);
     assert.equal(cached!.layers.length, 2 * model.spec.nLayer);
     let maxDiff = 0;
@@ -53,13 +53,15 @@ describe('DiffusionModel', () => {
 
   it('encodes several chunks in one call exactly as one call per chunk', async () => {
     // 9 prefix chunks + 1 suffix chunk: calls of 4, 4 and 2 chunks; then the same memory built one chunk per
-    // call by growing the prefix a chunk at a time (each step reuses every earlier chunk).
+    // call (this float model has no per-call activation scale, so only the block-causal mask could differ).
     const prefix = ids(9 * 64, 8);
     const suffix = ids(30, 9);
     const together = await model.encodeContext(new DocumentMemory(), prefix, suffix, never);
+    const entry = await registry.brainEntry('completion');
+    const onePerCall = new DiffusionModel(entry.spec as DiffusionSpec, await registry.session('completion', 'encode'), await registry.session('completion', 'denoise'), await openSoftmax(), ort.Tensor, 1);
     const memory = new DocumentMemory();
-    for (let n = 64; n <= prefix.length; n += 64) await model.encodeContext(memory, prefix.slice(0, n), [], never);
-    const oneByOne = await model.encodeContext(memory, prefix, suffix, never);
+    for (let n = 64; n <= prefix.length; n += 64) await onePerCall.encodeContext(memory, prefix.slice(0, n), [], never);
+    const oneByOne = await onePerCall.encodeContext(memory, prefix, suffix, never);
     assert.equal(memory.lastReused, 9);
     let maxDiff = 0;
     together!.layers.forEach((layer, l) => {

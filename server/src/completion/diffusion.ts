@@ -23,8 +23,8 @@ export interface DiffusionSpec {
 
 type TensorCtor = new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => OrtTensor;
 
-/** Context chunks encoded in one call at most (a 256-token call costs ~30% less per token than four of 64). */
-const chunksPerCall = 4;
+/** Context chunks encoded in one call (a 256-token call costs ~30% less per token than four of 64). */
+const defaultChunksPerCall = 4;
 
 /**
  * K/V for n tokens, one array per layer and kind (k0, v0, k1, v1, …), each [H, n, Dh] row-major: the graphs
@@ -60,6 +60,8 @@ export class DiffusionModel {
     /** Softmax over the vocabulary (runtime/softmaxGraph.ts): ~0.4 ms per pass vs ~5 ms in JavaScript. */
     private readonly softmaxSession: InferenceSession,
     private readonly Tensor: TensorCtor,
+    /** Chunks per encode call: each call encodes one fixed group (chunks 0 to n-1, n to 2n-1, …). */
+    private readonly chunksPerCall = defaultChunksPerCall,
   ) {
     this.memNames = kvNames('mem', spec.nLayer);
     this.newNames = kvNames('new', spec.nLayer);
@@ -68,7 +70,7 @@ export class DiffusionModel {
   /**
    * Brings `memory` up to date with the context (prefix then suffix, positions as in training) and
    * returns the concatenated K/V. Chunks equal to the cached ones (same ids, same positions, same
-   * chunks before them) are reused; the others are encoded up to `chunksPerCall` at a time (a chunk sees
+   * chunks before them) are reused; the others are encoded in groups of `chunksPerCall` (a chunk sees
    * the ones before it, in the memory or in the same call, exactly as in training).
    */
   async encodeContext(memory: DocumentMemory, prefixIds: number[], suffixIds: number[], cancelled: () => boolean): Promise<KV | null> {
@@ -76,13 +78,22 @@ export class DiffusionModel {
     const wanted = [...splitChunks(prefixIds, 0, this.spec.chunk), ...splitChunks(suffixIds, P + this.spec.suffixGap, this.spec.chunk)];
     let same = 0;
     while (same < wanted.length && same < memory.chunks.length && sameChunk(memory.chunks[same], wanted[same])) same++;
+    if (same === wanted.length && same === memory.chunks.length && memory.joined) {
+      memory.lastReused = same;
+      return memory.joined;
+    }
+    // Chunks are encoded in fixed groups (chunks 0-3, 4-7, …), whatever the edit history: the int8 graphs
+    // quantize a call's activations with one scale taken from all its tokens, so a chunk encoded with other
+    // company differs in the last bits, and near-ties in the answer tip (bench/completion.ts measured 11-31%
+    // of answers after an edit differing from a cold request's before this). So only whole groups of four
+    // unchanged chunks are reused (a shorter last group is re-encoded once a chunk joins or leaves it).
+    same -= same % this.chunksPerCall;
     memory.lastReused = same;
-    if (same === wanted.length && same === memory.chunks.length && memory.joined) return memory.joined;
     memory.chunks.length = same;
     memory.joined = null;
-    for (let first = same; first < wanted.length; first += chunksPerCall) {
+    for (let first = same; first < wanted.length; first += this.chunksPerCall) {
       if (cancelled()) return null;
-      const group = wanted.slice(first, first + chunksPerCall);
+      const group = wanted.slice(first, first + this.chunksPerCall);
       const ids = group.flatMap((c) => c.ids);
       const pos = group.flatMap((c) => c.pos);
       const block = group.flatMap((c, j) => c.ids.map(() => j));

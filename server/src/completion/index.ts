@@ -12,6 +12,7 @@ import { firstLine, openEngine, type Engine } from './engine';
 import { DocumentMemories } from './documentMemories';
 import { blockEnded, completionMode, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
 import { sampleGrowing } from './sampler';
+import { SyntaxGate } from './syntax';
 import { SuggestionCache } from './suggestionCache';
 
 export interface CompletionOutcome {
@@ -24,10 +25,12 @@ export interface CompletionOutcome {
   tokens: number;
   /** Context chunks this request encoded (0 when the memory already held them all). */
   encoded: number;
+  /** The suggestion before the syntax gate cut or withheld it (text '' for none; the benchmark compares the two). */
+  unchecked: Suggestion;
 }
 
 /** What a request that ran no model (or was stopped) answers. */
-const none = (): CompletionOutcome => ({ items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0 });
+const none = (): CompletionOutcome => ({ items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0, unchecked: { text: '', replace: 0 } });
 
 /** Below this confidence in any committed token, say nothing rather than suggest a guess (both decoders). */
 const minConfidence = 0.2;
@@ -67,6 +70,18 @@ export function changeEnd(updated: TextDocument, changes: readonly TextDocumentC
   return Math.min(updated.getText().length, updated.offsetAt(last.range.start) + last.text.length);
 }
 
+/** The lines above and below the cursor's line ('' past the document's edges). */
+function neighbourLines(text: string, offset: number): { lineAbove: string; lineBelow: string } {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const end = text.indexOf('\n', offset);
+  const aboveStart = start === 0 ? 0 : text.lastIndexOf('\n', start - 2) + 1;
+  const belowEnd = end < 0 ? -1 : text.indexOf('\n', end + 1);
+  return {
+    lineAbove: start === 0 ? '' : text.slice(aboveStart, start - 1).replace(/\r$/, ''),
+    lineBelow: end < 0 ? '' : text.slice(end + 1, belowEnd < 0 ? text.length : belowEnd).replace(/\r$/, ''),
+  };
+}
+
 /** Options a caller other than the editor may set (the benchmark knows each case's kind). */
 export interface CompleteOptions {
   /** Force single- or multi-line mode instead of deciding from the cursor line. */
@@ -89,6 +104,8 @@ export class CompletionBrain {
   private readonly texts = new Map<string, string>();
 
   private readonly log: (message: string) => void;
+  /** Parses each suggestion in its document; a grammar that fails to load is logged and lets suggestions through. */
+  private readonly syntax: SyntaxGate;
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -96,6 +113,7 @@ export class CompletionBrain {
   ) {
     this.memories = new DocumentMemories(options.memoryBudgetBytes);
     this.log = options.log ?? ((m) => console.error(m));
+    this.syntax = new SyntaxGate(this.log);
   }
 
   async complete(
@@ -180,6 +198,7 @@ export class CompletionBrain {
 
   /** Load the tokenizer and create the ONNX sessions now (at start-up), not on the first keystroke. */
   async warmUp(): Promise<void> {
+    this.syntax.preload();
     if ((await this.registry.status('completion')).state !== 'ready') return;
     await this.loadEngine().catch(() => undefined); // recorded in the status and logged by loadEngine
   }
@@ -215,7 +234,7 @@ export class CompletionBrain {
     });
 
     const cached = this.cache.lookup(doc.uri, text, offset);
-    if (cached !== undefined) return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0, encoded: 0 };
+    if (cached !== undefined) return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0, encoded: 0, unchecked: cached };
 
     const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
     const mode = options.mode ?? completionMode(w.linePrefix, w.lineSuffix);
@@ -224,12 +243,14 @@ export class CompletionBrain {
     const heal = { fixed, rest: w.typedIds.length ? tokenText(w.typedIds[w.typedIds.length - 1]) : '', tokenText };
     // `show` is false when the model was not confident enough: nothing is suggested (and remembered).
     let encoded = 0;
-    const finish = (ids: number[], forwards: number, show = true): CompletionOutcome => {
+    const finish = async (ids: number[], forwards: number, show = true): Promise<CompletionOutcome> => {
       const raw = tokenizer.decode(ids);
       const ok = show && raw.startsWith(w.typed);
-      const suggestion = ok ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix }) : { text: '', replace: 0 };
+      const { lineAbove, lineBelow } = neighbourLines(text, offset);
+      const unchecked = ok ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix, lineAbove, lineBelow }) : { text: '', replace: 0 };
+      const suggestion = await this.syntax.check(doc.languageId, text, offset, unchecked);
       this.cache.store(doc.uri, text, offset, suggestion);
-      return { items: suggestion.text ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: Math.max(0, ids.length - fixed.length), encoded };
+      return { items: suggestion.text ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: Math.max(0, ids.length - fixed.length), encoded, unchecked };
     };
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
     const endsLine = (id: number) => tokenText(id).includes('\n');
