@@ -125,6 +125,27 @@ export const TEST_SETTINGS = {
 // ------------------------------------------------------------------ code-server
 
 /**
+ * Installs a VSIX into `extensionsDir` with code-server's own `--install-extension`, as a user would
+ * install the packaged extension (no marketplace: EXTENSIONS_GALLERY={} keeps it offline).
+ * Returns the folder it was unpacked into.
+ */
+export function installVsix(vsix, extensionsDir, { timeout = 120_000 } = {}) {
+  fs.mkdirSync(extensionsDir, { recursive: true });
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanomind-install-'));
+  const r = spawnSync(
+    process.execPath,
+    [path.join(CODE_SERVER_DIR, 'out/node/entry.js'), '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix],
+    { encoding: 'utf8', timeout, env: { ...process.env, EXTENSIONS_GALLERY: '{}' } },
+  );
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+  const installed = fs.existsSync(extensionsDir) ? fs.readdirSync(extensionsDir).filter((d) => d.startsWith('nanomind.nanomind-')) : [];
+  if (r.status !== 0 || installed.length !== 1) {
+    throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return path.join(extensionsDir, installed[0]);
+}
+
+/**
  * Starts code-server on 127.0.0.1 with fresh user-data and extensions dirs.
  * Resolves once it answers HTTP. `stop()` kills the whole process tree (the
  * server forks extension hosts, file watchers and pty hosts).
@@ -351,7 +372,7 @@ export async function openWorkbench({
 }
 
 // ----------------------------------------------------------------- UI helpers
-// Selectors as seen in VS Code 1.96 web (see shared/FACTS.md).
+// Selectors as seen in VS Code 1.96 web (read from its DOM; they change between VS Code versions).
 
 export const SEL = {
   workbench: '.monaco-workbench',
