@@ -156,7 +156,6 @@ export function installVsix(vsix, extensionsDir, { timeout = 120_000 } = {}) {
  * options.echo: also print code-server's output (it is always kept in the log).
  */
 export async function startCodeServer({
-  extensionPath,
   workspace,
   userDataDir,
   extensionsDir,
@@ -172,10 +171,7 @@ export async function startCodeServer({
   extensionsDir ??= path.join(tmp, 'extensions');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(userDataDir, 'User/settings.json'),
-    JSON.stringify({ ...TEST_SETTINGS, ...settings }, null, 2),
-  );
+  fs.writeFileSync(path.join(userDataDir, 'User/settings.json'), JSON.stringify({ ...TEST_SETTINGS, ...settings }, null, 2));
   // Our own config file, so code-server neither reads nor writes ~/.config/code-server.
   const configFile = path.join(tmp, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
@@ -187,16 +183,21 @@ export async function startCodeServer({
 
   const args = [
     path.join(CODE_SERVER_DIR, 'out/node/entry.js'),
-    '--config', configFile,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--config',
+    configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--ignore-last-opened',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
   ];
   if (workspace) args.push(workspace);
 
@@ -333,7 +334,15 @@ export async function openWorkbench({
     executablePath: CHROMIUM,
     headless: true,
     timeout: launchTimeout,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
   });
   try {
     const context = await browser.newContext({ viewport });
@@ -399,7 +408,10 @@ export async function waitForWorkbench(page, { timeout = 60_000 } = {}) {
 /** Texts of all visible status bar items. */
 export async function statusBarTexts(page) {
   return page.$$eval(SEL.statusItem, (items) =>
-    items.filter((el) => el.offsetParent !== null).map((el) => (el.textContent || '').trim()).filter(Boolean),
+    items
+      .filter((el) => el.offsetParent !== null)
+      .map((el) => (el.textContent || '').trim())
+      .filter(Boolean),
   );
 }
 
@@ -417,9 +429,8 @@ export async function waitForStatusBarItem(page, match, { timeout = 30_000 } = {
  * Returns null while no such item is visible. Codicons ($(sparkle)) have no text.
  */
 export async function statusBarItemById(page, idPrefix) {
-  const texts = await page.$$eval(
-    `${SEL.statusItem}[id^="${idPrefix}"]`,
-    (items) => items.filter((el) => el.offsetParent !== null).map((el) => (el.textContent || '').trim()),
+  const texts = await page.$$eval(`${SEL.statusItem}[id^="${idPrefix}"]`, (items) =>
+    items.filter((el) => el.offsetParent !== null).map((el) => (el.textContent || '').trim()),
   );
   return texts.length ? texts.join(' | ') : null;
 }
@@ -445,7 +456,10 @@ async function pickRow(page, label, { timeout = 10_000 } = {}) {
   const row = page.locator(SEL.quickInputRow, { hasText: label }).first();
   await row.waitFor({ state: 'visible', timeout });
   await row.click();
-  await page.locator(SEL.quickInput).waitFor({ state: 'hidden', timeout }).catch(() => {});
+  await page
+    .locator(SEL.quickInput)
+    .waitFor({ state: 'hidden', timeout })
+    .catch(() => {});
 }
 
 /** Runs a command from the command palette by its title, e.g. "nanomind: Solve Puzzle". */
@@ -458,7 +472,10 @@ export async function runCommand(page, title, opts = {}) {
 export async function openFile(page, name, { timeout = 15_000 } = {}) {
   await quickInput(page, 'Control+P', name, { timeout });
   await pickRow(page, path.basename(name), { timeout });
-  await page.locator(`.tabs-container .tab[data-resource-name="${path.basename(name)}"]`).first().waitFor({ timeout });
+  await page
+    .locator(`.tabs-container .tab[data-resource-name="${path.basename(name)}"]`)
+    .first()
+    .waitFor({ timeout });
   await page.locator(`${SEL.editor} .view-lines`).first().waitFor({ timeout });
   // Let the language (and our extension, on activation) attach to the document.
   await sleep(300);
@@ -468,7 +485,10 @@ export async function openFile(page, name, { timeout = 15_000 } = {}) {
 export async function goToPosition(page, line, column = 1, { timeout = 10_000 } = {}) {
   await quickInput(page, 'Control+G', `:${line}:${column}`, { timeout });
   await page.keyboard.press('Enter');
-  await page.locator(SEL.quickInput).waitFor({ state: 'hidden', timeout }).catch(() => {});
+  await page
+    .locator(SEL.quickInput)
+    .waitFor({ state: 'hidden', timeout })
+    .catch(() => {});
 }
 
 /** Hovers the mouse over the first occurrence of `word` in the visible editor text; returns the hover's text. */
@@ -520,7 +540,10 @@ export async function typeText(page, text, { delay = 30 } = {}) {
 export async function ghostText(page) {
   const inline = await page.$$eval(SEL.ghostText, (els) => els.map((e) => e.textContent || '').join(''));
   const extra = await page.$$eval(SEL.ghostTextExtraLines, (els) => els.map((e) => e.textContent || ''));
-  return [inline, ...extra].join('\n').replace(/\u00a0/g, ' ').replace(/\n+$/, '');
+  return [inline, ...extra]
+    .join('\n')
+    .replace(/\u00a0/g, ' ')
+    .replace(/\n+$/, '');
 }
 
 /**

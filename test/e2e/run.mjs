@@ -47,8 +47,7 @@ const E2E_SETTINGS = { 'nanomind.memory.hover': true };
 const FALLBACK_DEMO = {
   'example.ts': 'export function fibonacci(n: number): number {\n  return n < 2 ? n : fibonacci(n - 1) + fibonacci(n - 2);\n}\n',
   'example.py': 'def fibonacci(n: int) -> int:\n    return n if n < 2 else fibonacci(n - 1) + fibonacci(n - 2)\n',
-  'example.sudoku':
-    '53..7....\n6..195...\n.98....6.\n8...6...3\n4..8.3..1\n7...2...6\n.6....28.\n...419..5\n....8..79\n',
+  'example.sudoku': '53..7....\n6..195...\n.98....6.\n8...6...3\n4..8.3..1\n7...2...6\n.6....28.\n...419..5\n....8..79\n',
   'example.maze': '#######\n#S    #\n# ### #\n#   #G#\n#######\n',
 };
 
@@ -61,7 +60,10 @@ function record(name, ok, error) {
 }
 
 async function cleanup() {
-  while (cleanups.length) await cleanups.pop()().catch(() => {});
+  while (cleanups.length)
+    await cleanups
+      .pop()()
+      .catch(() => {});
 }
 
 function finish(code) {
