@@ -26,10 +26,7 @@ async function toggleInlineCompletion(ctx: Ctx): Promise<void> {
 }
 
 async function restartServer(ctx: Ctx): Promise<void> {
-  await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: 'nanomind: restarting server' },
-    () => ctx.restart(),
-  );
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'nanomind: restarting server' }, () => ctx.restart());
 }
 
 async function showMemoryMap(ctx: Ctx): Promise<void> {

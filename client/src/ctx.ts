@@ -81,16 +81,15 @@ export class Ctx implements vscode.Disposable {
     };
     const clientOptions: LanguageClientOptions = {
       // vscode-languageclient registers its inline completion provider only for a client with a document selector.
-      documentSelector: [
-        ...this.config.languages.map((language) => ({ language })),
-        { language: 'sudoku' },
-        { language: 'maze' },
-      ],
+      documentSelector: [...this.config.languages.map((language) => ({ language })), { language: 'sudoku' }, { language: 'maze' }],
       initializationOptions: { settings: this.config.serverSettings },
       outputChannel: this.output,
       errorHandler: this.errorHandler(),
       middleware: {
-        provideInlineCompletionItems: debounceInlineCompletions(() => this.config.debounceMs, (t) => this.recordRequest(t)),
+        provideInlineCompletionItems: debounceInlineCompletions(
+          () => this.config.debounceMs,
+          (t) => this.recordRequest(t),
+        ),
         // The memory hover is opt-in (nanomind.memory.hover): without a trained memory model it only counts tokens.
         provideHover: (document, position, token, next) => (this.config.memoryHover ? next(document, position, token) : null),
       },
@@ -110,7 +109,9 @@ export class Ctx implements vscode.Disposable {
     this.statusBar.setState('starting');
     const started = performance.now();
     await client.start();
-    this.output.info(`server started in ${Math.round(performance.now() - started)} ms (${Math.round(performance.now() - this.activatedAt)} ms after activation)`);
+    this.output.info(
+      `server started in ${Math.round(performance.now() - started)} ms (${Math.round(performance.now() - this.activatedAt)} ms after activation)`,
+    );
     this.clientDisposables.push(onNotification(client, StatusNotification, (s) => this.onServerStatus(s)));
     this.onServerStatus(await sendRequest(client, StatusRequest, undefined));
   }
@@ -178,8 +179,7 @@ export class Ctx implements vscode.Disposable {
 
   private errorHandler(): ErrorHandler {
     return {
-      error: (_error, _message, count) =>
-        (count ?? 0) <= 3 ? { action: ErrorAction.Continue } : { action: ErrorAction.Shutdown },
+      error: (_error, _message, count) => ((count ?? 0) <= 3 ? { action: ErrorAction.Continue } : { action: ErrorAction.Shutdown }),
       closed: () => {
         const now = Date.now();
         this.crashes.push(now);

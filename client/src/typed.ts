@@ -4,12 +4,7 @@ import type { CancellationToken, Disposable } from 'vscode';
 import type { BaseLanguageClient } from 'vscode-languageclient';
 import type { Notification, Request } from '../../server/src/protocol';
 
-export function sendRequest<P, R>(
-  client: BaseLanguageClient,
-  type: Request<P, R>,
-  params: P,
-  token?: CancellationToken,
-): Promise<R> {
+export function sendRequest<P, R>(client: BaseLanguageClient, type: Request<P, R>, params: P, token?: CancellationToken): Promise<R> {
   return params === undefined ? client.sendRequest<R>(type.method, token) : client.sendRequest<R>(type.method, params, token);
 }
 

@@ -16,7 +16,12 @@ const declared = manifest.contributes.configuration.properties;
 
 describe('settings: package.json matches settingSpecs', () => {
   it('declares the same setting names', () => {
-    assert.deepEqual(Object.keys(declared).sort(), Object.keys(settingSpecs).map((k) => `nanomind.${k}`).sort());
+    assert.deepEqual(
+      Object.keys(declared).sort(),
+      Object.keys(settingSpecs)
+        .map((k) => `nanomind.${k}`)
+        .sort(),
+    );
   });
 
   for (const [key, spec] of Object.entries(settingSpecs)) {

@@ -41,7 +41,10 @@ export class MemoryBrain {
     try {
       const tokenizer = await sharedTokenizer(this.registry);
       // The window the completion model reads: its prefix sheds whole encode chunks (context.ts).
-      const spec = await this.registry.brainEntry('completion').then((e) => e.spec as { chunk?: number } | undefined, () => undefined);
+      const spec = await this.registry.brainEntry('completion').then(
+        (e) => e.spec as { chunk?: number } | undefined,
+        () => undefined,
+      );
       const w = contextWindow(doc.getText(), doc.offsetAt(position), budget, tokenizer, spec?.chunk ?? 1);
       return w.prefixIds.length + w.suffixIds.length;
     } catch {
