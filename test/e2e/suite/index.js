@@ -37,6 +37,14 @@ async function clientReport() {
   return vscode.commands.executeCommand('nanomind.serverStatus');
 }
 
+/** Opens a workspace file in an editor; returns its uri and the position of its first declared identifier. */
+async function showFirstIdentifier(name) {
+  const uri = workspaceFile(name);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc);
+  return { uri, pos: firstIdentifier(doc) };
+}
+
 const nanomindConfig = () => vscode.workspace.getConfiguration('nanomind');
 
 /** Hover texts at `pos` of `uri` from every provider. */
@@ -123,10 +131,7 @@ test('commands are registered', async () => {
 test(
   'hover on the demo TypeScript file comes from nanomind',
   async () => {
-    const uri = workspaceFile('example.ts');
-    const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc);
-    const pos = firstIdentifier(doc);
+    const { uri, pos } = await showFirstIdentifier('example.ts');
     // Other providers (TypeScript's own) answer too; ours may need the server
     // warmed up, so retry for a while rather than asking once.
     const text = await waitFor(
@@ -163,10 +168,7 @@ test(
 test(
   'the memory hover is off unless nanomind.memory.hover is on',
   async () => {
-    const uri = workspaceFile('example.ts');
-    const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc);
-    const pos = firstIdentifier(doc);
+    const { uri, pos } = await showFirstIdentifier('example.ts');
     const before = nanomindConfig().inspect('memory.hover').globalValue;
     try {
       await nanomindConfig().update('memory.hover', false, vscode.ConfigurationTarget.Global);
