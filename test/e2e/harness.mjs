@@ -494,9 +494,14 @@ export async function goToPosition(page, line, column = 1, { timeout = 10_000 } 
 /** Hovers the mouse over the first occurrence of `word` in the visible editor text; returns the hover's text. */
 export async function hoverWord(page, word, { timeout = 15_000, expect } = {}) {
   const token = page.locator(`${SEL.editor} .view-lines .view-line span span`, { hasText: word }).first();
-  await token.waitFor({ timeout });
-  const box = await token.boundingBox();
-  if (!box) throw new Error(`word "${word}" is not visible in the editor`);
+  // The editor may re-render its lines just after opening (the token is then briefly detached): ask again.
+  const box = await waitFor(
+    async () => {
+      await token.waitFor({ timeout });
+      return token.boundingBox();
+    },
+    { timeout, what: `the word "${word}" visible in the editor` },
+  );
   // Move away first so a re-hover at the same place still triggers the hover.
   await page.mouse.move(1, 1);
   await page.mouse.move(box.x + Math.min(box.width / 2, 8), box.y + box.height / 2, { steps: 3 });

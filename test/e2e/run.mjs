@@ -205,7 +205,7 @@ function writeLatency(measured, vscode) {
   fs.writeFileSync(LATENCY_FILE, `${JSON.stringify(out, null, 1)}\n`);
   for (const [target, m] of Object.entries(targets)) {
     const g = m.ghostLatency;
-    console.log(`latency (${target}): last key -> ghost text p50 ${g.p50Ms} ms over ${g.shown} of ${g.typed} lines`);
+    console.log(`latency (${target}): last key -> ghost text p50 ${g.p50Ms} ms over ${g.shown} of ${g.typed} trials`);
   }
   log(`wrote ${path.relative(h.REPO_ROOT, LATENCY_FILE)}`);
 }
