@@ -86,14 +86,15 @@ describe('server with no models installed', () => {
     assert.equal(status.completionEnabled, true);
   });
 
-  it('answers a hover with the memory report and the reason the brain is off', async () => {
+  it('answers a hover with the memory report and, in one line, why nothing was dropped', async () => {
     const hover = await server.request<{ contents: { kind: string; value: string } }>('textDocument/hover', {
       textDocument: { uri },
       position: { line: 1, character: 4 },
     });
     assert.equal(hover.contents.kind, 'markdown');
     assert.match(hover.contents.value, /nanomind memory/);
-    assert.match(hover.contents.value, /model not installed/);
+    assert.match(hover.contents.value, /the memory model is not trained yet/);
+    assert.equal(hover.contents.value.split('\n').length, 1, `one short line: ${hover.contents.value}`);
   });
 
   it('gives no inline completion (rather than a made-up one) without a model', async () => {
@@ -292,7 +293,7 @@ describe('server with the shipped models folder', () => {
       const uri = 'file:///work/x.py';
       await server.open(uri, 'python', 'def f(x):\n    return x * 2\n');
       const hover = await server.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 4 } });
-      const m = /Context here: (\d+) tokens read, (\d+) kept \(0\.0% saved\)/.exec(hover.contents.value);
+      const m = /(\d+) context tokens read here, all kept: the memory model is not trained yet\.$/.exec(hover.contents.value);
       assert.ok(m, hover.contents.value);
       assert.ok(Number(m[1]) > 5 && Number(m[1]) < 30, `a 2-line file is a handful of tokens, got ${m[1]}`);
     } finally {

@@ -13,7 +13,7 @@ describe('parseSettings', () => {
   it('keeps good values and replaces only the bad ones', () => {
     const s = parseSettings({
       completion: { enabled: false, languages: ['python'], maxTokens: 9999, threshold: 0.5, singleLineThreshold: 1.5, decoder: 'autoregressive', maxContextTokens: 12.5 },
-      memory: { budget: 0 },
+      memory: { hover: 'yes' },
     });
     assert.equal(s.completion.enabled, false);
     assert.deepEqual(s.completion.languages, ['python']);
@@ -22,7 +22,7 @@ describe('parseSettings', () => {
     assert.equal(s.completion.threshold, 0.5);
     assert.equal(s.completion.singleLineThreshold, defaultSettings.completion.singleLineThreshold, 'out of range: the default');
     assert.equal(s.completion.decoder, 'autoregressive');
-    assert.equal(s.memory.budget, defaultSettings.memory.budget);
+    assert.equal(s.memory.hover, defaultSettings.memory.hover, 'not a boolean: the default');
   });
 
   it('serves a context window above the measured limit at the limit', () => {

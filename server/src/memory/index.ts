@@ -4,7 +4,7 @@ import type { Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { contextWindow } from '../completion/context';
 import type { MemoryReport } from '../protocol';
-import type { ModelRegistry } from '../runtime/models';
+import { ModelError, type ModelRegistry } from '../runtime/models';
 import { sharedTokenizer } from '../runtime/sharedTokenizer';
 
 export class MemoryBrain {
@@ -15,8 +15,10 @@ export class MemoryBrain {
     const tokensRead = await this.countContextTokens(doc, position, budget);
     const status = await this.registry.status('memory');
     // Without a scorer (or with one this server cannot run yet) every token is kept.
-    const unavailable =
-      status.state === 'ready' ? 'the memory model is installed but this server version cannot run it' : status.detail;
+    let unavailable: string;
+    if (status.state === 'ready') unavailable = 'the memory model is installed but this server version cannot run it';
+    else if (await this.noModelListed()) unavailable = 'the memory model is not trained yet';
+    else unavailable = status.detail;
     return {
       uri: doc.uri,
       tokensRead,
@@ -27,11 +29,22 @@ export class MemoryBrain {
     };
   }
 
+  /** True when the manifest lists no memory model at all (none trained yet), rather than a broken one. */
+  private async noModelListed(): Promise<boolean> {
+    return this.registry.brainEntry('memory').then(
+      () => false,
+      (e: unknown) => e instanceof ModelError && e.status.state === 'not-installed' && /no memory model in/.test(e.status.detail),
+    );
+  }
+
   private async countContextTokens(doc: TextDocument, position: Position, budget: number): Promise<number | null> {
     try {
       const tokenizer = await sharedTokenizer(this.registry);
       // The window the completion model reads: its prefix sheds whole encode chunks (context.ts).
-      const spec = await this.registry.brainEntry('completion').then((e) => e.spec as { chunk?: number } | undefined, () => undefined);
+      const spec = await this.registry.brainEntry('completion').then(
+        (e) => e.spec as { chunk?: number } | undefined,
+        () => undefined,
+      );
       const w = contextWindow(doc.getText(), doc.offsetAt(position), budget, tokenizer, spec?.chunk ?? 1);
       return w.prefixIds.length + w.suffixIds.length;
     } catch {
@@ -40,19 +53,15 @@ export class MemoryBrain {
   }
 }
 
-/** Markdown for the hover: the numbers of the report, or the reason there are none. */
+/** Markdown for the hover: one line with the numbers of the report, and why nothing was dropped. */
 export function memoryHoverMarkdown(report: MemoryReport): string {
-  const lines = ['**nanomind memory**', ''];
-  if (report.tokensRead === null) {
-    lines.push('Context tokens: not counted (no tokenizer loaded).');
-  } else {
-    const kept = report.tokensKept ?? report.tokensRead;
-    const saved = report.tokensRead === 0 ? 0 : (100 * (report.tokensRead - kept)) / report.tokensRead;
-    lines.push(`Context here: ${report.tokensRead} tokens read, ${kept} kept (${saved.toFixed(1)}% saved).`);
-    const d = report.dropped;
-    lines.push(`Dropped: ${d.comment} comment, ${d.whitespace} whitespace, ${d.code} code.`);
-    if (report.msSaved !== null) lines.push(`Time saved per completion: ${report.msSaved.toFixed(1)} ms.`);
-  }
-  if (report.unavailable) lines.push('', `Memory brain off: ${report.unavailable}.`);
-  return lines.join('\n');
+  const title = '**nanomind memory** — ';
+  const why = report.unavailable ? `: ${report.unavailable}` : '';
+  if (report.tokensRead === null) return `${title}context tokens not counted (no tokenizer loaded)${why}.`;
+  const kept = report.tokensKept ?? report.tokensRead;
+  const dropped = report.tokensRead - kept;
+  if (dropped === 0) return `${title}${report.tokensRead} context tokens read here, all kept${why}.`;
+  const d = report.dropped;
+  const saved = report.msSaved === null ? '' : `, ${report.msSaved.toFixed(1)} ms saved per completion`;
+  return `${title}${report.tokensRead} context tokens read here, ${kept} kept (dropped ${d.comment} comment, ${d.whitespace} whitespace, ${d.code} code${saved}).`;
 }
