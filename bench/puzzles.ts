@@ -2,6 +2,7 @@
 // out-of-distribution families no training generator produces — through the server's own solve path
 // (parse → ACT loop over ONNX → verify), next to the exact solver, in one run on this CPU.
 // Usage: npm run bench:puzzles [-- --limit N] [-- --only NAME,NAME|sudoku|maze] [-- --view-rules]
+//        [-- --legacy-loop] (no stall stop, no time budget: the loop before issue 17) [-- --stall K] [-- --budget MS]
 // Writes bench/results/puzzles.json (a run with --limit or --only writes puzzles-partial-<...>.json) and
 // prints one table per set, by hardness band: Sudoku by the exact solver's backtracks, mazes by path steps.
 // The headline `sudoku` / `maze` entries are the hardest out-of-distribution sets (`headline` in sets.ts).
@@ -21,7 +22,14 @@ const root = path.resolve(__dirname, '..');
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const limit = Number(arg('--limit') ?? Infinity);
 const only = arg('--only')?.split(',');
-const sets = PUZZLE_SETS.filter((s) => !only || only.includes(s.name) || only.includes(s.family));
+const sets = PUZZLE_SETS.filter((s) => (only ? only.includes(s.name) || (!s.tuning && only.includes(s.family)) : !s.tuning));
+const legacyLoop = process.argv.includes('--legacy-loop');
+/** Loop settings that replace the manifest's for both families (comparisons in one run). */
+const loopOverride: ViewSearch = {
+  ...(legacyLoop ? { stallSteps: 0, timeBudgetMs: 0 } : {}),
+  ...(arg('--stall') !== undefined ? { stallSteps: Number(arg('--stall')) } : {}),
+  ...(arg('--budget') !== undefined ? { timeBudgetMs: Number(arg('--budget')) } : {}),
+};
 if (sets.length === 0) throw new Error(`--only ${only} matches no set: ${PUZZLE_SETS.map((s) => s.name).join(', ')}`);
 
 /** Simpler ways to pick among the maze views, benchmarked beside the manifest's rule with --view-rules. */
@@ -135,7 +143,7 @@ function printSet(r: SetResult): void {
 
 async function main(): Promise<void> {
   const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'));
-  const solver = new PuzzleSolver(registry, onnxActStep);
+  const solver = new PuzzleSolver(registry, onnxActStep, { sudoku: loopOverride, maze: loopOverride });
   const families: SetResult[] = [];
   for (const set of sets) {
     const r = await runSet(set, solver);
@@ -150,7 +158,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--view-rules')) {
     for (const [name, search] of Object.entries(MAZE_VIEW_RULES)) {
       for (const set of sets.filter((s) => s.family === 'maze')) {
-        viewRules[`${set.name}, ${name}`] = await runSet(set, new PuzzleSolver(registry, onnxActStep, { maze: search }));
+        viewRules[`${set.name}, ${name}`] = await runSet(set, new PuzzleSolver(registry, onnxActStep, { maze: { ...loopOverride, ...search } }));
         printSet({ ...viewRules[`${set.name}, ${name}`], name: `${set.name}, ${name}` });
       }
     }
@@ -159,13 +167,15 @@ async function main(): Promise<void> {
     machine: machineDescription(),
     date: new Date().toISOString(),
     models: process.env.NANOMIND_MODELS_DIR || 'models',
+    loop_override: loopOverride,
     sudoku: headline('sudoku'),
     maze: headline('maze'),
     families,
     ...(Object.keys(viewRules).length > 0 ? { maze_view_rules: viewRules } : {}),
   };
-  const partial = only !== undefined || Number.isFinite(limit);
-  const name = partial ? `puzzles-partial-${(only ?? ['all']).join('-')}${Number.isFinite(limit) ? `-${limit}` : ''}.json` : 'puzzles.json';
+  const partial = only !== undefined || Number.isFinite(limit) || Object.keys(loopOverride).length > 0;
+  const loopTag = Object.entries(loopOverride).map(([k, v]) => `-${k}${v}`).join('');
+  const name = partial ? `puzzles-partial-${(only ?? ['all']).join('-')}${Number.isFinite(limit) ? `-${limit}` : ''}${loopTag}.json` : 'puzzles.json';
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(path.join(root, 'bench', 'results', name), JSON.stringify(result, null, 2) + '\n');
   console.log(`\nmachine: ${result.machine}\nwrote bench/results/${name}`);

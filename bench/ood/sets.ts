@@ -13,6 +13,8 @@ export interface PuzzleSet {
   inDistribution: boolean;
   /** The set the benchmark's headline `sudoku` / `maze` entry reports. */
   headline?: boolean;
+  /** Where loop settings are chosen: run only when named with --only, never part of the report. */
+  tuning?: boolean;
   description: string;
   /** Writes the set (out-of-distribution sets only). */
   make?: () => string[];
@@ -35,6 +37,22 @@ const sudokuLine = (givens: number[]) => givens.map((d) => (d === 0 ? '.' : Stri
 const ANY = Infinity;
 
 export const PUZZLE_SETS: PuzzleSet[] = [
+  {
+    name: 'sudoku-tuning',
+    family: 'sudoku',
+    file: 'sudoku-tuning.txt',
+    inDistribution: true,
+    tuning: true,
+    description: 'training generator, seed 3, all ratings (training/hrm/tuning_text.py)',
+  },
+  {
+    name: 'maze-tuning',
+    family: 'maze',
+    file: 'maze-tuning.txt',
+    inDistribution: true,
+    tuning: true,
+    description: 'training generator, seed 2, mazes 500-999 (never in the report)',
+  },
   {
     name: 'sudoku-heldout-hard',
     family: 'sudoku',
