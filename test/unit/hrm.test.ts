@@ -96,6 +96,31 @@ describe('runActLoop', () => {
     assert.deepEqual(verifySudoku(digits(INKALA), decodeSudoku(result.grid!)), []);
   });
 
+  it('stops a stalled answer: unchanged for stallSteps steps while the halt head does not rise', async () => {
+    // The fake's answer is complete at step 5 and never changes after; its halt logit stays at -10.
+    const { step } = fakeSudokuModel([]);
+    const result = await runActLoop({ step, tokens, positions: N, hiddenSize: D, classes: V, maxSteps: 16, stallSteps: 3 });
+    assert.equal(result.status, 'stalled');
+    assert.equal(result.steps, 8);
+    assert.deepEqual(verifySudoku(digits(INKALA), decodeSudoku(result.grid!)), []);
+  });
+
+  it('does not stop an unchanged answer while the halt head is still rising', async () => {
+    const { step } = fakeSudokuModel([-10, -10, -10, -10, -10, -8, -6, -4, -2, 1]);
+    const result = await runActLoop({ step, tokens, positions: N, hiddenSize: D, classes: V, maxSteps: 16, stallSteps: 3, haltWhenStable: true });
+    assert.equal(result.status, 'halted');
+    assert.equal(result.steps, 10);
+  });
+
+  it('runs the first step, then stops at the deadline', async () => {
+    const { step, calls } = fakeSudokuModel([]);
+    const result = await runActLoop({ step, tokens, positions: N, hiddenSize: D, classes: V, maxSteps: 16, deadline: performance.now() - 1 });
+    assert.equal(result.status, 'time-limit');
+    assert.equal(result.steps, 1);
+    assert.equal(calls.length, 1);
+    assert.notEqual(result.grid, null);
+  });
+
   it('stops between steps when cancelled', async () => {
     const { step, calls } = fakeSudokuModel([]);
     const cancellation = { isCancellationRequested: false };

@@ -31,11 +31,11 @@ describe('squareViews', () => {
 
 const MAZE = ['#######', '#S    #', '# ### #', '#   # #', '### # #', '#    G#', '#######'].join('\n') + '\n';
 
-function mazeRegistry(views: number, stop: number, haltWhenStable = false, viewChoice = 'halt'): ModelRegistry {
+function mazeRegistry(views: number, stop: number, haltWhenStable = false, viewChoice = 'halt', timeBudgetMs = 0): ModelRegistry {
   const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-views-'));
   writeFileSync(path.join(dir, 'm.onnx'), 'fake');
   const sha256 = createHash('sha256').update('fake').digest('hex');
-  const maze = { file: 'm.onnx', sha256, positions: 900, hiddenSize: 2, classes: 2, maxSteps: 4, views, viewStopConfidence: stop, haltWhenStable, viewChoice };
+  const maze = { file: 'm.onnx', sha256, positions: 900, hiddenSize: 2, classes: 2, maxSteps: 4, views, viewStopConfidence: stop, haltWhenStable, viewChoice, timeBudgetMs };
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ version: 1, brains: { reasoning: { files: { maze } } } }));
   return new ModelRegistry(dir);
 }
@@ -79,6 +79,20 @@ describe('PuzzleSolver with views', () => {
     const stable = await new PuzzleSolver(mazeRegistry(8, 0.9, true), async () => fakeMazeStep(maze, 0, [])).solve(doc, { uri: doc.uri }, never, () => {});
     assert.equal(stable.outcome, 'verified');
     assert.equal(stable.steps, 2, 'the answer of step 1 is repeated at step 2, which then halts');
+  });
+
+  it('starts no view once the time budget is spent; the first view runs to its end', async () => {
+    const seen: number[] = [];
+    const slow: ActStep = async (tokens, zH, zL) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return fakeMazeStep(maze, 8, seen)(tokens, zH, zL);
+    };
+    const r = await new PuzzleSolver(mazeRegistry(8, 0.9, false, 'halt', 50), async () => slow).solve(doc, { uri: doc.uri }, never, () => {});
+    assert.equal(r.outcome, 'failed');
+    assert.equal(r.views, 1, 'view 1 would start after 4 steps of 30 ms, past the 50 ms budget');
+    assert.equal(r.steps, 4);
+    const unlimited = await new PuzzleSolver(mazeRegistry(8, 0.9, false, 'halt', 0), async () => slow).solve(doc, { uri: doc.uri }, never, () => {});
+    assert.equal(unlimited.views, 8);
   });
 
   it('with one view, the first (wrong) answer is the answer', async () => {
