@@ -141,22 +141,46 @@ function score(rows: Row[]): Score {
     edit_similarity: rows.reduce((s, r) => s + r.similarity, 0) / rows.length,
     shown: shown.length / rows.length,
     edit_similarity_shown: shown.length === 0 ? 0 : shown.reduce((s, r) => s + r.similarity, 0) / shown.length,
-    p50_ms: percentile(rows.map((r) => r.ms), 50),
-    p95_ms: percentile(rows.map((r) => r.ms), 95),
-    warm_p50_ms: percentile(rows.map((r) => r.warmMs), 50),
-    warm_p95_ms: percentile(rows.map((r) => r.warmMs), 95),
+    p50_ms: percentile(
+      rows.map((r) => r.ms),
+      50,
+    ),
+    p95_ms: percentile(
+      rows.map((r) => r.ms),
+      95,
+    ),
+    warm_p50_ms: percentile(
+      rows.map((r) => r.warmMs),
+      50,
+    ),
+    warm_p95_ms: percentile(
+      rows.map((r) => r.warmMs),
+      95,
+    ),
     ...(typed.length === 0
       ? {}
       : {
-          typing_p50_ms: percentile(typed.map((r) => r.typingMs!), 50),
-          typing_p95_ms: percentile(typed.map((r) => r.typingMs!), 95),
+          typing_p50_ms: percentile(
+            typed.map((r) => r.typingMs!),
+            50,
+          ),
+          typing_p95_ms: percentile(
+            typed.map((r) => r.typingMs!),
+            95,
+          ),
           typing_same_answer: typed.filter((r) => r.typingSame).length / typed.length,
         }),
     tokens_per_forward: forwards === 0 ? 0 : tokens / forwards,
     exact_match_ungated: rows.filter((r) => r.exactUngated).length / rows.length,
     shown_ungated: rows.filter((r) => r.shownUngated).length / rows.length,
-    adds_syntax_error_ungated: share(rows.filter((r) => r.addsUngated !== null), (r) => r.addsUngated!),
-    adds_syntax_error: share(rows.filter((r) => r.adds !== null), (r) => r.adds!),
+    adds_syntax_error_ungated: share(
+      rows.filter((r) => r.addsUngated !== null),
+      (r) => r.addsUngated!,
+    ),
+    adds_syntax_error: share(
+      rows.filter((r) => r.adds !== null),
+      (r) => r.adds!,
+    ),
   };
 }
 
@@ -190,12 +214,23 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
     const want = c.middle.trimEnd();
     const offset = c.prefix.length;
     const replace = out.items[0] ? doc.offsetAt(out.items[0].range!.end) - offset : 0;
-    const addsErrors = (s: { text: string; replace: number }) => (s.text.trim() === '' ? Promise.resolve(null) : judge.addsErrorsFresh(c.language, doc.getText(), offset, s));
+    const addsErrors = (s: { text: string; replace: number }) =>
+      s.text.trim() === '' ? Promise.resolve(null) : judge.addsErrorsFresh(c.language, doc.getText(), offset, s);
     rows.push({
-      c, ms, warmMs, exact: got.trimEnd() === want, similarity: editSimilarity(got.trimEnd(), want), shown: got.trim() !== '',
-      forwards: out.forwards, tokens: out.tokens, typingMs: typing?.ms ?? null, typingSame: typing?.text === got,
-      exactUngated: out.unchecked.text.trimEnd() === want, shownUngated: out.unchecked.text.trim() !== '',
-      addsUngated: await addsErrors(out.unchecked), adds: await addsErrors({ text: got, replace }),
+      c,
+      ms,
+      warmMs,
+      exact: got.trimEnd() === want,
+      similarity: editSimilarity(got.trimEnd(), want),
+      shown: got.trim() !== '',
+      forwards: out.forwards,
+      tokens: out.tokens,
+      typingMs: typing?.ms ?? null,
+      typingSame: typing?.text === got,
+      exactUngated: out.unchecked.text.trimEnd() === want,
+      shownUngated: out.unchecked.text.trim() !== '',
+      addsUngated: await addsErrors(out.unchecked),
+      adds: await addsErrors({ text: got, replace }),
     });
   }
   return rows;
@@ -208,7 +243,12 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
  * suffix moves) is encoded during the debounce, if the server keeps up. Cases whose prefix does not end a line
  * are skipped.
  */
-async function typingFlow(brain: CompletionBrain, name: string, c: Case, settings: NanomindSettings['completion']): Promise<{ ms: number; text: string } | null> {
+async function typingFlow(
+  brain: CompletionBrain,
+  name: string,
+  c: Case,
+  settings: NanomindSettings['completion'],
+): Promise<{ ms: number; text: string } | null> {
   if (!c.prefix.endsWith('\n')) return null;
   const uri = `file:///bench/${name}/${c.id}/typing`;
   const before = TextDocument.create(uri, c.language, 1, c.prefix.slice(0, -1) + c.suffix);
@@ -233,7 +273,15 @@ async function main(): Promise<void> {
   if (status.state !== 'ready') throw new Error(`the completion brain is not ready: ${status.detail}`);
   const cases = loadCases();
   const modelsDir = process.env.NANOMIND_MODELS_DIR || 'models';
-  const result: Record<string, unknown> = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, cases: cases.length, threshold, singleLineThreshold, systems: {} };
+  const result: Record<string, unknown> = {
+    machine: machineDescription(),
+    date: new Date().toISOString(),
+    models: modelsDir,
+    cases: cases.length,
+    threshold,
+    singleLineThreshold,
+    systems: {},
+  };
   const table: string[] = [];
   const hasAr = await registry.hasFile('completion', 'ar');
   for (const name of Object.keys(systems).filter((n) => !only || only.includes(n))) {
@@ -253,19 +301,35 @@ async function main(): Promise<void> {
       }),
     );
     (result.systems as Record<string, unknown>)[name] = { ...score(rows), ...byKind, by_language: byLanguage };
-    const languageRows = Object.entries(byLanguage).flatMap(([l, v]) => [[`${l} single_line`, v.single_line], [`${l} multi_line`, v.multi_line]]);
+    const languageRows = Object.entries(byLanguage).flatMap(([l, v]) => [
+      [`${l} single_line`, v.single_line],
+      [`${l} multi_line`, v.multi_line],
+    ]);
     for (const [label, s] of ([['all', score(rows)], ...Object.entries(byKind), ...languageRows] as [string, Score][]).filter(([, s]) => s.n > 0)) {
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-      table.push(`| ${name} | ${label} | ${s.n} | ${pct(s.exact_match)} (${pct(s.exact_match_ungated)}) | ${s.edit_similarity.toFixed(3)} | ${(100 * s.shown).toFixed(0)}% / ${s.edit_similarity_shown.toFixed(3)} | ${pct(s.adds_syntax_error)} (${pct(s.adds_syntax_error_ungated)}) | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.typing_p50_ms === undefined ? '—' : `${s.typing_p50_ms.toFixed(0)} / ${s.typing_p95_ms!.toFixed(0)}`} | ${s.typing_same_answer === undefined ? '—' : pct(s.typing_same_answer)} | ${s.tokens_per_forward.toFixed(2)} |`);
+      table.push(
+        `| ${name} | ${label} | ${s.n} | ${pct(s.exact_match)} (${pct(s.exact_match_ungated)}) | ${s.edit_similarity.toFixed(3)} | ${(100 * s.shown).toFixed(0)}% / ${s.edit_similarity_shown.toFixed(3)} | ${pct(s.adds_syntax_error)} (${pct(s.adds_syntax_error_ungated)}) | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.typing_p50_ms === undefined ? '—' : `${s.typing_p50_ms.toFixed(0)} / ${s.typing_p95_ms!.toFixed(0)}`} | ${s.typing_same_answer === undefined ? '—' : pct(s.typing_same_answer)} | ${s.tokens_per_forward.toFixed(2)} |`,
+      );
     }
   }
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   // Partial runs (--limit, --systems, --threshold, ...) go to their own file; the full default run is the record.
-  const partial = Number.isFinite(limit) || only || arg('--threshold') !== undefined || arg('--single-threshold') !== undefined || singleLineCanvas !== undefined || multiLineCanvas !== undefined || kinds;
-  const out = partial ? `completion-partial-t${threshold}-s${singleLineThreshold}-n${cases.length}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json` : 'completion.json';
+  const partial =
+    Number.isFinite(limit) ||
+    only ||
+    arg('--threshold') !== undefined ||
+    arg('--single-threshold') !== undefined ||
+    singleLineCanvas !== undefined ||
+    multiLineCanvas !== undefined ||
+    kinds;
+  const out = partial
+    ? `completion-partial-t${threshold}-s${singleLineThreshold}-n${cases.length}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json`
+    : 'completion.json';
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);
-  console.log('| system | cases | n | exact match (before the syntax gate) | edit similarity | shown / its edit similarity | shown adding a syntax error (before the gate) | cold p50 / p95 ms | warm p50 / p95 ms | after Enter p50 / p95 ms | after Enter = cold | tokens/forward |');
+  console.log(
+    '| system | cases | n | exact match (before the syntax gate) | edit similarity | shown / its edit similarity | shown adding a syntax error (before the gate) | cold p50 / p95 ms | warm p50 / p95 ms | after Enter p50 / p95 ms | after Enter = cold | tokens/forward |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const line of table) console.log(line);
 }

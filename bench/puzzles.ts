@@ -76,13 +76,22 @@ function summarize(outcomes: Outcome[]): Summary {
   return {
     n,
     accuracy: mean((o) => Number(o.correct)),
-    median_ms: percentile(outcomes.map((o) => o.ms), 50),
-    p95_ms: percentile(outcomes.map((o) => o.ms), 95),
+    median_ms: percentile(
+      outcomes.map((o) => o.ms),
+      50,
+    ),
+    p95_ms: percentile(
+      outcomes.map((o) => o.ms),
+      95,
+    ),
     mean_steps: mean((o) => o.steps),
     mean_views: mean((o) => o.views),
     exact_offered: mean((o) => Number(!o.correct)),
     halted_by_model: mean((o) => Number(o.halted)),
-    exact_solver_median_ms: percentile(outcomes.map((o) => o.exactMs), 50),
+    exact_solver_median_ms: percentile(
+      outcomes.map((o) => o.exactMs),
+      50,
+    ),
   };
 }
 
@@ -174,13 +183,16 @@ async function main(): Promise<void> {
     ...(Object.keys(viewRules).length > 0 ? { maze_view_rules: viewRules } : {}),
   };
   const partial = only !== undefined || Number.isFinite(limit) || Object.keys(loopOverride).length > 0;
-  const loopTag = Object.entries(loopOverride).map(([k, v]) => `-${k}${v}`).join('');
+  const loopTag = Object.entries(loopOverride)
+    .map(([k, v]) => `-${k}${v}`)
+    .join('');
   const name = partial ? `puzzles-partial-${(only ?? ['all']).join('-')}${Number.isFinite(limit) ? `-${limit}` : ''}${loopTag}.json` : 'puzzles.json';
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(path.join(root, 'bench', 'results', name), JSON.stringify(result, null, 2) + '\n');
   console.log(`\nmachine: ${result.machine}\nwrote bench/results/${name}`);
   console.log('| headline (hardest out-of-distribution set) | n | accuracy | median ms | p95 ms |\n|---|---|---|---|---|');
-  for (const h of [result.sudoku, result.maze]) if (h) console.log(`| ${h.set} | ${h.n} | ${pct(h.accuracy)} | ${h.median_ms.toFixed(0)} | ${h.p95_ms.toFixed(0)} |`);
+  for (const h of [result.sudoku, result.maze])
+    if (h) console.log(`| ${h.set} | ${h.n} | ${pct(h.accuracy)} | ${h.median_ms.toFixed(0)} | ${h.p95_ms.toFixed(0)} |`);
 }
 
 main().catch((e) => {

@@ -65,7 +65,10 @@ async function soak(): Promise<Block[]> {
   // The document is the first half of one source file; the second half of another is typed at its end.
   const base = sources.find((s) => s.length > 8000)!;
   const start = base.slice(0, base.lastIndexOf('\n', base.length / 2) + 1);
-  const script = sources.filter((s) => s !== base).find((s) => s.length > 8000)!.slice(4000);
+  const script = sources
+    .filter((s) => s !== base)
+    .find((s) => s.length > 8000)!
+    .slice(4000);
   let version = 1;
   await server.open(uri, 'typescript', start);
   const startLine = start.split('\n').length - 1;
@@ -169,17 +172,31 @@ async function main(): Promise<void> {
     p95Drift: last.completionP95Ms / firstWarm.completionP95Ms - 1,
     errors: blocks.reduce((n, b) => n + b.errors, 0) + documents.errors + big.errors,
   };
-  const result = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, requests: totalRequests, soak: blocks, summary, documents, bigDocument: big };
+  const result = {
+    machine: machineDescription(),
+    date: new Date().toISOString(),
+    models: modelsDir,
+    requests: totalRequests,
+    soak: blocks,
+    summary,
+    documents,
+    bigDocument: big,
+  };
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(path.join(root, 'bench', 'results', 'soak.json'), JSON.stringify(result, null, 2) + '\n');
   const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
   console.log(`machine: ${result.machine}`);
   console.log('| requests | RSS MB | completion p50 / p95 ms | errors |');
   console.log('|---|---|---|---|');
-  for (const b of blocks) console.log(`| ${b.requests} | ${b.rssMb.toFixed(0)} | ${b.completionP50Ms.toFixed(0)} / ${b.completionP95Ms.toFixed(0)} | ${b.errors} |`);
-  console.log(`soak after the first ${warm.requests} requests: RSS ${pct(summary.rssGrowthAfterWarmUp)} (goal <= +10%), p95 ${pct(summary.p95Drift)} from the first warm block to the last (goal <= +10%), errors ${summary.errors} (goal 0)`);
+  for (const b of blocks)
+    console.log(`| ${b.requests} | ${b.rssMb.toFixed(0)} | ${b.completionP50Ms.toFixed(0)} / ${b.completionP95Ms.toFixed(0)} | ${b.errors} |`);
+  console.log(
+    `soak after the first ${warm.requests} requests: RSS ${pct(summary.rssGrowthAfterWarmUp)} (goal <= +10%), p95 ${pct(summary.p95Drift)} from the first warm block to the last (goal <= +10%), errors ${summary.errors} (goal 0)`,
+  );
   console.log(`40 documents with a completion each: RSS ${documents.rssMb.toFixed(0)} MB (goal <= 500 MB; ${documents.rssStartMb.toFixed(0)} MB at start)`);
-  console.log(`${big.megabytes.toFixed(1)} MB document, ${big.rounds} edit + completion rounds: RSS ${big.rssFirstMb.toFixed(0)} -> ${big.rssMb.toFixed(0)} MB (${(big.rssMb - big.rssFirstMb).toFixed(0)} MB; goal <= +50 MB)`);
+  console.log(
+    `${big.megabytes.toFixed(1)} MB document, ${big.rounds} edit + completion rounds: RSS ${big.rssFirstMb.toFixed(0)} -> ${big.rssMb.toFixed(0)} MB (${(big.rssMb - big.rssFirstMb).toFixed(0)} MB; goal <= +50 MB)`,
+  );
 }
 
 main().catch((e) => {

@@ -76,7 +76,7 @@ export function corridorLoops(rng: Rng, rows: number, columns: number, holes: nu
       divide(r0, r1, c + 1, c1);
     }
   };
-  const last = (n: number) => (n - 2) % 2 === 1 ? n - 2 : n - 3;
+  const last = (n: number) => ((n - 2) % 2 === 1 ? n - 2 : n - 3);
   divide(1, last(R), 1, last(C));
   // Corners of the division lines are never gaps; wall them so corridors stay one cell wide.
   for (let r = 2; r < R - 1; r += 2) for (let c = 2; c < C - 1; c += 2) wall(r, c);

@@ -31,7 +31,9 @@ export class Lifecycle {
       return dropped ? undefined : next(message as NotificationMessage);
     }
     const params = (message as RequestMessage).params;
-    const refusal = this.judge(method) ?? (params === undefined || isObject(params) ? undefined : new ResponseError(ErrorCodes.InvalidParams, `'${method}': params must be an object`));
+    const refusal =
+      this.judge(method) ??
+      (params === undefined || isObject(params) ? undefined : new ResponseError(ErrorCodes.InvalidParams, `'${method}': params must be an object`));
     if (!refusal) {
       if (method === 'initialize') this.state = 'running';
       if (method === 'shutdown') this.state = 'shut down';
@@ -51,7 +53,8 @@ export class Lifecycle {
   private judge(method: string): ResponseError<void> | undefined {
     switch (this.state) {
       case 'waiting':
-        if (method !== 'initialize') return new ResponseError(ErrorCodes.ServerNotInitialized, `'${method}' before 'initialize': the server is not initialized`);
+        if (method !== 'initialize')
+          return new ResponseError(ErrorCodes.ServerNotInitialized, `'${method}' before 'initialize': the server is not initialized`);
         return undefined;
       case 'running':
         if (method === 'initialize') return new ResponseError(ErrorCodes.InvalidRequest, "'initialize' was already received");

@@ -17,15 +17,7 @@ import { changeEnd, CompletionBrain } from './completion';
 import { MemoryBrain, memoryHoverMarkdown } from './memory';
 import { Lifecycle, refusedMethod } from './lifecycle';
 import { FrameChecker } from './wire';
-import {
-  invalid,
-  requireContentChanges,
-  requireDocumentUri,
-  requireOpenedDocument,
-  requirePosition,
-  requireRange,
-  requireVersion,
-} from './params';
+import { invalid, requireContentChanges, requireDocumentUri, requireOpenedDocument, requirePosition, requireRange, requireVersion } from './params';
 import {
   CursorNotification,
   MemoryMapRequest,
@@ -63,9 +55,7 @@ const documents = new TextDocuments<TextDocument>({
 });
 let settings: NanomindSettings = parseSettings(undefined);
 
-const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'), undefined, () =>
-  status.changed(),
-);
+const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'), undefined, () => status.changed());
 const status = new StatusReporter(
   version,
   registry,

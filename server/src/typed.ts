@@ -3,11 +3,7 @@
 import type { CancellationToken, Connection } from 'vscode-languageserver';
 import type { Notification, Request } from './protocol';
 
-export function onRequest<P, R>(
-  connection: Connection,
-  type: Request<P, R>,
-  handler: (params: P, token: CancellationToken) => R | Promise<R>,
-): void {
+export function onRequest<P, R>(connection: Connection, type: Request<P, R>, handler: (params: P, token: CancellationToken) => R | Promise<R>): void {
   // vscode-jsonrpc calls a handler with the params (spread when they are an array) and then the token, or with
   // the token alone when the request has no params: the handler gets undefined then, so "no params" and
   // `params: null` stay apart.

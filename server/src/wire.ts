@@ -69,7 +69,8 @@ export class FrameChecker {
     const lengths = this.lines.filter((l) => l.slice(0, l.indexOf(':')).trim().toLowerCase() === 'content-length');
     if (lengths.length !== 1) return this.fail(lengths.length ? 'more than one Content-Length header' : 'a message without a Content-Length header');
     const value = lengths[0].slice(lengths[0].indexOf(':') + 1).trim();
-    if (!/^\d+$/.test(value) || Number(value) > maxBodyBytes) return this.fail(`Content-Length ${JSON.stringify(value.slice(0, 20))} is not a byte count up to ${maxBodyBytes}`);
+    if (!/^\d+$/.test(value) || Number(value) > maxBodyBytes)
+      return this.fail(`Content-Length ${JSON.stringify(value.slice(0, 20))} is not a byte count up to ${maxBodyBytes}`);
     this.lines = [];
     this.headerBytes = 0;
     this.bodyLeft = Number(value);

@@ -53,7 +53,10 @@ describe('each brain fails alone, with its reason', () => {
       const maze = await solve('file:///d.maze', 'maze', 'example.maze');
       assert.equal(maze.outcome, 'unavailable');
       assert.match(maze.unavailable!, /hrm-maze\.onnx is corrupt/);
-      assert.ok(log.some((l) => /reasoning: cannot run \(corrupt\): maze off/.test(l)), log.join('\n'));
+      assert.ok(
+        log.some((l) => /reasoning: cannot run \(corrupt\): maze off/.test(l)),
+        log.join('\n'),
+      );
     } finally {
       await server.stop();
     }
@@ -79,13 +82,16 @@ describe('each brain fails alone, with its reason', () => {
       });
       assert.deepEqual(items, [], 'no suggestion, and no internal error');
       await statusWhen(server, () => log.some((l) => /completion: cannot run/.test(l)));
-      assert.ok(log.some((l) => /completion: cannot run \(corrupt\): tokenizer/.test(l)), log.join('\n'));
+      assert.ok(
+        log.some((l) => /completion: cannot run \(corrupt\): tokenizer/.test(l)),
+        log.join('\n'),
+      );
     } finally {
       await server.stop();
     }
   });
 
-  it('a completion model that loads but cannot run (its shapes are not the manifest\'s) is found at start', async () => {
+  it("a completion model that loads but cannot run (its shapes are not the manifest's) is found at start", async () => {
     const dir = editedModelsDir(tiny, (m) => (m.brains.completion.spec!.nHead = 3));
     const server = startServer({ NANOMIND_MODELS_DIR: dir });
     const log = logged(server);
@@ -95,7 +101,10 @@ describe('each brain fails alone, with its reason', () => {
       assert.equal(status.brains.completion.state, 'error');
       assert.match(status.brains.completion.detail, /^the completion model cannot run: .*(dimension|shape)/i);
       await statusWhen(server, () => log.some((l) => /completion: cannot run/.test(l)));
-      assert.ok(log.some((l) => /completion: cannot run \(error\)/.test(l)), log.join('\n'));
+      assert.ok(
+        log.some((l) => /completion: cannot run \(error\)/.test(l)),
+        log.join('\n'),
+      );
     } finally {
       await server.stop();
     }

@@ -111,7 +111,9 @@ const notifications: Record<string, () => unknown> = {
   'textDocument/didClose': () => ({ textDocument: docId() }),
   'nanomind/cursor': () => ({ textDocument: docId(), position: position() }),
   'workspace/didChangeConfiguration': () => ({
-    settings: { nanomind: { completion: { enabled: true, maxTokens: 8, maxContextTokens: pick([64, 512, 2048, 8192]), threshold: 0.5 }, memory: { budget: 0.5 } } },
+    settings: {
+      nanomind: { completion: { enabled: true, maxTokens: 8, maxContextTokens: pick([64, 512, 2048, 8192]), threshold: 0.5 }, memory: { budget: 0.5 } },
+    },
   }),
 };
 
@@ -123,7 +125,8 @@ describe('fuzz: every method with malformed params', () => {
     try {
       assert.ok((await s.request(0, 'initialize', initializeParams)).result);
       s.send({ method: 'initialized', params: {} });
-      for (const uri of uris.slice(0, 3)) s.send({ method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: texts[uri][0], version: 1, text: texts[uri][1] } } });
+      for (const uri of uris.slice(0, 3))
+        s.send({ method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: texts[uri][0], version: 1, text: texts[uri][1] } } });
       for (let id = 1; id <= cases; id++) {
         const isRequest = rand() < 0.6;
         const method = pick(Object.keys(isRequest ? requests : notifications));
@@ -159,7 +162,12 @@ describe('fuzz: every method with malformed params', () => {
     } finally {
       s.kill();
       // What the run exercised, for the test log.
-      console.log([...outcomes].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
+      console.log(
+        [...outcomes]
+          .sort()
+          .map(([k, n]) => `${k}: ${n}`)
+          .join('\n'),
+      );
     }
   });
 });

@@ -58,17 +58,32 @@ describe('input the server refuses', () => {
       s.send({ method: 'textDocument/didOpen', params: { textDocument: { uri: 'file:///bad.ts', languageId: 'typescript', version: 1, text: 12345 } } });
       const r = await s.request(9, 'textDocument/hover', hover('file:///bad.ts'));
       assert.equal(r.error?.code, InvalidParams);
-      assert.ok(logMessages(s).some((m) => /didOpen.*textDocument\.text must be a string/.test(m)), logMessages(s).join('\n'));
+      assert.ok(
+        logMessages(s).some((m) => /didOpen.*textDocument\.text must be a string/.test(m)),
+        logMessages(s).join('\n'),
+      );
 
       // A didChange with a change that is not text leaves the document as it was.
       const uri = 'file:///good.py';
       s.send({ method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'python', version: 1, text: 'x = 1\n' } } });
       s.send({ method: 'textDocument/didChange', params: { textDocument: { uri, version: 2 }, contentChanges: [{ text: { not: 'text' } }] } });
-      s.send({ method: 'textDocument/didChange', params: { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: { line: 'a', character: 0 }, end: { line: 0, character: 0 } }, text: 'y' }] } });
+      s.send({
+        method: 'textDocument/didChange',
+        params: {
+          textDocument: { uri, version: 3 },
+          contentChanges: [{ range: { start: { line: 'a', character: 0 }, end: { line: 0, character: 0 } }, text: 'y' }],
+        },
+      });
       const map = await s.request(10, 'nanomind/memoryMap', { uri });
       assert.equal(map.error, undefined, JSON.stringify(map.error));
-      assert.ok(logMessages(s).some((m) => /didChange.*content change needs a string text/.test(m)), logMessages(s).join('\n'));
-      assert.ok(logMessages(s).some((m) => /didChange.*range must have valid start and end/.test(m)), logMessages(s).join('\n'));
+      assert.ok(
+        logMessages(s).some((m) => /didChange.*content change needs a string text/.test(m)),
+        logMessages(s).join('\n'),
+      );
+      assert.ok(
+        logMessages(s).some((m) => /didChange.*range must have valid start and end/.test(m)),
+        logMessages(s).join('\n'),
+      );
     } finally {
       s.kill();
     }

@@ -42,7 +42,11 @@ describe('privacy: no network, no stray files', () => {
     await server.open('file:///net/m.maze', 'maze', MAZE);
     for (const character of [8, 8]) {
       await withTimeout(
-        server.request('textDocument/inlineCompletion', { textDocument: { uri: 'file:///net/a.py' }, position: { line: 3, character }, context: { triggerKind: 1 } }),
+        server.request('textDocument/inlineCompletion', {
+          textDocument: { uri: 'file:///net/a.py' },
+          position: { line: 3, character },
+          context: { triggerKind: 1 },
+        }),
         60_000,
       );
     }
@@ -59,7 +63,10 @@ describe('privacy: no network, no stray files', () => {
 
   it('traced the session', () => {
     assert.ok(calls.length > 0, 'strace wrote nothing');
-    assert.ok(calls.some((c) => /openat\(.*models\/manifest\.json/.test(c)), 'the trace does not show the server reading its models');
+    assert.ok(
+      calls.some((c) => /openat\(.*models\/manifest\.json/.test(c)),
+      'the trace does not show the server reading its models',
+    );
   });
 
   it('opens no internet socket and connects nowhere', () => {

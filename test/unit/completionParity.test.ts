@@ -41,7 +41,13 @@ let ar: Ort.InferenceSession;
 before(async () => {
   const registry = new ModelRegistry(path.join(root, 'models'));
   const entry = await registry.brainEntry('completion');
-  model = new DiffusionModel(entry.spec as DiffusionSpec, await registry.session('completion', 'encode'), await registry.session('completion', 'denoise'), await openSoftmax(), ort.Tensor);
+  model = new DiffusionModel(
+    entry.spec as DiffusionSpec,
+    await registry.session('completion', 'encode'),
+    await registry.session('completion', 'denoise'),
+    await openSoftmax(),
+    ort.Tensor,
+  );
   ar = await registry.session('completion', 'ar');
 });
 
@@ -87,7 +93,11 @@ describe('shipped completion model vs PyTorch', () => {
     for (const [from, to] of [[0, prompt], ...ids.slice(prompt).map((_, i) => [prompt + i, prompt + i + 1])]) {
       const feeds: Record<string, Ort.Tensor> = {
         ids: new ort.Tensor('int64', BigInt64Array.from(ids.slice(from, to), BigInt), [1, to - from]),
-        pos: new ort.Tensor('int64', BigInt64Array.from({ length: to - from }, (_, i) => BigInt(from + i)), [1, to - from]),
+        pos: new ort.Tensor(
+          'int64',
+          BigInt64Array.from({ length: to - from }, (_, i) => BigInt(from + i)),
+          [1, to - from],
+        ),
       };
       kvNames('past', nLayer).forEach((name, i) => (feeds[name] = past[i]));
       const out = await ar.run(feeds);

@@ -22,7 +22,13 @@ let model: DiffusionModel;
 before(async () => {
   registry = new ModelRegistry(fixture);
   const entry = await registry.brainEntry('completion');
-  model = new DiffusionModel(entry.spec as DiffusionSpec, await registry.session('completion', 'encode'), await registry.session('completion', 'denoise'), await openSoftmax(), ort.Tensor);
+  model = new DiffusionModel(
+    entry.spec as DiffusionSpec,
+    await registry.session('completion', 'encode'),
+    await registry.session('completion', 'denoise'),
+    await openSoftmax(),
+    ort.Tensor,
+  );
 });
 
 const ids = (n: number, seed: number) => Array.from({ length: n }, (_, i) => 10 + ((i * 7919 + seed * 104729) % 12000));
@@ -58,7 +64,14 @@ describe('DiffusionModel', () => {
     const suffix = ids(30, 9);
     const together = await model.encodeContext(new DocumentMemory(), prefix, suffix, never);
     const entry = await registry.brainEntry('completion');
-    const onePerCall = new DiffusionModel(entry.spec as DiffusionSpec, await registry.session('completion', 'encode'), await registry.session('completion', 'denoise'), await openSoftmax(), ort.Tensor, 1);
+    const onePerCall = new DiffusionModel(
+      entry.spec as DiffusionSpec,
+      await registry.session('completion', 'encode'),
+      await registry.session('completion', 'denoise'),
+      await openSoftmax(),
+      ort.Tensor,
+      1,
+    );
     const memory = new DocumentMemory();
     for (let n = 64; n <= prefix.length; n += 64) await onePerCall.encodeContext(memory, prefix.slice(0, n), [], never);
     const oneByOne = await onePerCall.encodeContext(memory, prefix, suffix, never);
@@ -176,7 +189,8 @@ describe('CompletionBrain on the tiny model', () => {
     const lines = Array.from({ length: 60 }, (_, i) => `const value${i} = compute(${i}, "item ${i}");`);
     // After Enter at the end of line 40 (an empty line 41), typing on the new line: the edit ends at the cursor.
     const typed = '  let fresh = ';
-    const version = (n: number, line: string) => TextDocument.create('file:///p.ts', 'typescript', n, [...lines.slice(0, 41), line, ...lines.slice(41)].join('\n') + '\n');
+    const version = (n: number, line: string) =>
+      TextDocument.create('file:///p.ts', 'typescript', n, [...lines.slice(0, 41), line, ...lines.slice(41)].join('\n') + '\n');
     const v1 = version(1, '');
     const v2 = version(2, typed);
     const cursor = { line: 41, character: typed.length };

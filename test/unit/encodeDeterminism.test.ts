@@ -17,7 +17,13 @@ before(async () => {
   const ort = onnxRuntime();
   const registry = new ModelRegistry(path.join(root, 'models'));
   const entry = await registry.brainEntry('completion');
-  model = new DiffusionModel(entry.spec as DiffusionSpec, await registry.session('completion', 'encode'), await registry.session('completion', 'denoise'), await openSoftmax(), ort.Tensor);
+  model = new DiffusionModel(
+    entry.spec as DiffusionSpec,
+    await registry.session('completion', 'encode'),
+    await registry.session('completion', 'denoise'),
+    await openSoftmax(),
+    ort.Tensor,
+  );
 });
 
 const ids = (n: number, seed: number) => Array.from({ length: n }, (_, i) => 10 + ((i * 7919 + seed * 104729) % 12000));
@@ -27,7 +33,8 @@ function assertSame(a: KV, b: KV, label: string): void {
   assert.equal(a.tokens, b.tokens, label);
   a.layers.forEach((layer, l) => {
     const other = b.layers[l];
-    for (let i = 0; i < layer.length; i++) if (layer[i] !== other[i]) assert.fail(`${label}: layer ${l} value ${i} is ${layer[i]} after the edit, ${other[i]} cold`);
+    for (let i = 0; i < layer.length; i++)
+      if (layer[i] !== other[i]) assert.fail(`${label}: layer ${l} value ${i} is ${layer[i]} after the edit, ${other[i]} cold`);
   });
 }
 
@@ -38,7 +45,12 @@ describe('the context memory after edits', () => {
     // Enter at the end of the prefix: its last chunk and the suffix's change (chunks 5-7 of 0-7).
     const afterEnter = [...prefix.slice(0, -1), 4242];
     // An edit in the first chunk, then one that grows the prefix by a chunk and shrinks the suffix.
-    const cases: [number[], number[]][] = [[afterEnter, suffix], [[4242, ...prefix.slice(1)], suffix], [ids(7 * 64, 1), suffix.slice(0, 64)], [prefix.slice(0, 3 * 64), suffix]];
+    const cases: [number[], number[]][] = [
+      [afterEnter, suffix],
+      [[4242, ...prefix.slice(1)], suffix],
+      [ids(7 * 64, 1), suffix.slice(0, 64)],
+      [prefix.slice(0, 3 * 64), suffix],
+    ];
     const memory = new DocumentMemory();
     await model.encodeContext(memory, prefix, suffix, never);
     for (const [p, s] of cases) {

@@ -22,7 +22,10 @@ describe('completionMode', () => {
 
 describe('trimSuggestion', () => {
   it('keeps one line in single-line mode and trims trailing space', () => {
-    assert.equal(trimSuggestion('map((x) => x * 2);  \nconsole.log(y)', { mode: 'single_line', linePrefix: 'const y = xs.', lineSuffix: '' }), 'map((x) => x * 2);');
+    assert.equal(
+      trimSuggestion('map((x) => x * 2);  \nconsole.log(y)', { mode: 'single_line', linePrefix: 'const y = xs.', lineSuffix: '' }),
+      'map((x) => x * 2);',
+    );
   });
 
   it('stops a block where the code dedents past the cursor block', () => {
@@ -60,7 +63,13 @@ describe('trimSuggestion', () => {
   });
 
   it('never repeats the line above or the line below', () => {
-    const line = { mode: 'single_line' as const, linePrefix: '    this.', lineSuffix: '', lineAbove: '    this.user = user;', lineBelow: '    this.age = age;' };
+    const line = {
+      mode: 'single_line' as const,
+      linePrefix: '    this.',
+      lineSuffix: '',
+      lineAbove: '    this.user = user;',
+      lineBelow: '    this.age = age;',
+    };
     assert.equal(trimSuggestion('user = user;', line), '', 'the line above again');
     assert.equal(trimSuggestion('age = age;', line), '', 'the line below again');
     assert.equal(trimSuggestion('name = name;', line), 'name = name;');

@@ -12,7 +12,15 @@ describe('parseSettings', () => {
 
   it('keeps good values and replaces only the bad ones', () => {
     const s = parseSettings({
-      completion: { enabled: false, languages: ['python'], maxTokens: 9999, threshold: 0.5, singleLineThreshold: 1.5, decoder: 'autoregressive', maxContextTokens: 12.5 },
+      completion: {
+        enabled: false,
+        languages: ['python'],
+        maxTokens: 9999,
+        threshold: 0.5,
+        singleLineThreshold: 1.5,
+        decoder: 'autoregressive',
+        maxContextTokens: 12.5,
+      },
       memory: { hover: 'yes' },
     });
     assert.equal(s.completion.enabled, false);

@@ -87,7 +87,11 @@ export class AutoregressiveModel {
       } else {
         const feeds: Record<string, OrtTensor> = {
           ids: new this.Tensor('int64', BigInt64Array.from(feed, BigInt), [1, feed.length]),
-          pos: new this.Tensor('int64', BigInt64Array.from(feed, (_, i) => BigInt(position + i)), [1, feed.length]),
+          pos: new this.Tensor(
+            'int64',
+            BigInt64Array.from(feed, (_, i) => BigInt(position + i)),
+            [1, feed.length],
+          ),
         };
         this.pastNames.forEach((name, i) => (feeds[name] = past[i]));
         const out = await this.session.run(feeds);

@@ -234,7 +234,8 @@ export class CompletionBrain {
     });
 
     const cached = this.cache.lookup(doc.uri, text, offset);
-    if (cached !== undefined) return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0, encoded: 0, unchecked: cached };
+    if (cached !== undefined)
+      return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0, encoded: 0, unchecked: cached };
 
     const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
     const mode = options.mode ?? completionMode(w.linePrefix, w.lineSuffix);
@@ -247,17 +248,35 @@ export class CompletionBrain {
       const raw = tokenizer.decode(ids);
       const ok = show && raw.startsWith(w.typed);
       const { lineAbove, lineBelow } = neighbourLines(text, offset);
-      const unchecked = ok ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix, lineAbove, lineBelow }) : { text: '', replace: 0 };
+      const unchecked = ok
+        ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix, lineAbove, lineBelow })
+        : { text: '', replace: 0 };
       const suggestion = await this.syntax.check(doc.languageId, text, offset, unchecked);
       this.cache.store(doc.uri, text, offset, suggestion);
-      return { items: suggestion.text ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: Math.max(0, ids.length - fixed.length), encoded, unchecked };
+      return {
+        items: suggestion.text ? [item(suggestion)] : [],
+        modelMs: performance.now() - started,
+        forwards,
+        tokens: Math.max(0, ids.length - fixed.length),
+        encoded,
+        unchecked,
+      };
     };
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
     const endsLine = (id: number) => tokenText(id).includes('\n');
     const twin = settings.decoder === 'autoregressive' ? await autoregressive() : null;
     if (twin) {
       const prompt = this.memories.prompt(doc.uri);
-      const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, (id) => mode === 'single_line' && endsLine(id), cancelled, heal, prompt);
+      const r = await twin.infill(
+        w.prefixIds,
+        w.suffixIds,
+        tokenizer.special,
+        settings.maxTokens,
+        (id) => mode === 'single_line' && endsLine(id),
+        cancelled,
+        heal,
+        prompt,
+      );
       return r.cancelled ? none() : finish(r.ids, r.forwards, r.minConfidence >= minConfidence);
     }
     const memory = this.memories.diffusion(doc.uri);
@@ -270,7 +289,7 @@ export class CompletionBrain {
     // to fill the room it is given, ends spans nearer their true length (bench/results: 16 slots for a
     // single line, 32 for a block, against 32 and 64 before).
     const limit = Math.min(model.spec.canvasMax, fixed.length + settings.maxTokens + 1);
-    const first = mode === 'single_line' ? options.singleLineCanvas ?? model.spec.canvasSingleLine : options.multiLineCanvas ?? model.spec.canvasMultiLine;
+    const first = mode === 'single_line' ? (options.singleLineCanvas ?? model.spec.canvasSingleLine) : (options.multiLineCanvas ?? model.spec.canvasMultiLine);
     const sample = await sampleGrowing({
       denoise: (canvas, masked) => model.denoise(kv, canvas, w.prefixIds.length, masked),
       canvasSize: fixed.length + first,
@@ -280,7 +299,11 @@ export class CompletionBrain {
       eosId: tokenizer.special.eos,
       threshold: mode === 'single_line' ? settings.singleLineThreshold : settings.threshold,
       minConfidence,
-      cancellation: { get isCancellationRequested() { return cancelled(); } },
+      cancellation: {
+        get isCancellationRequested() {
+          return cancelled();
+        },
+      },
       endsSpan: mode === 'single_line' ? endsLine : undefined,
       finished: mode === 'multi_line' ? (ids) => blockEnded(tokenizer.decode(ids).slice(w.typed.length), w.linePrefix) : undefined,
       ...heal,

@@ -172,7 +172,9 @@ export class SyntaxGate {
         parser.setLanguage(language);
         return { parser, base: null };
       })().catch((e: unknown) => {
-        this.log(`syntax check off for ${languageId}: its grammar ${spec.file} did not load (${e instanceof Error ? e.message : String(e)}); suggestions pass unchecked`);
+        this.log(
+          `syntax check off for ${languageId}: its grammar ${spec.file} did not load (${e instanceof Error ? e.message : String(e)}); suggestions pass unchecked`,
+        );
         return null;
       });
       this.loading.set(spec.file, loaded);

@@ -191,7 +191,13 @@ export async function runActLoop(options: ActLoopOptions): Promise<ActResult> {
   let unchangedSteps = 0;
   let haltWhenAnswerAppeared = 0;
   const stallSteps = options.stallSteps ?? 0;
-  const stop = (status: ActStatus, steps: number): ActResult => ({ status, steps, grid, haltProbability: lastHaltProbability, ms: performance.now() - started });
+  const stop = (status: ActStatus, steps: number): ActResult => ({
+    status,
+    steps,
+    grid,
+    haltProbability: lastHaltProbability,
+    ms: performance.now() - started,
+  });
 
   for (let stepNumber = 1; stepNumber <= maxSteps; stepNumber++) {
     if (cancellation?.isCancellationRequested) return stop('cancelled', stepNumber - 1);

@@ -3,16 +3,7 @@
 import type { ModelRegistry } from '../runtime/models';
 import { ModelError } from '../runtime/models';
 import { onnxRuntime } from '../runtime/onnxruntime';
-import {
-  decodeMazePath,
-  decodeSudoku,
-  encodeMaze,
-  encodeSudoku,
-  MAZE_VOCABULARY,
-  SUDOKU_VOCABULARY,
-  toInt64,
-  type ActStep,
-} from './hrm';
+import { decodeMazePath, decodeSudoku, encodeMaze, encodeSudoku, MAZE_VOCABULARY, SUDOKU_VOCABULARY, toInt64, type ActStep } from './hrm';
 import { mazePathSteps } from './maze';
 import type { Puzzle, PuzzleAnswer, PuzzleFamily } from './puzzle';
 

@@ -60,7 +60,18 @@ export class PuzzleSolver {
       step = await this.createStep(this.registry, model);
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
-      return { ...base, solver: 'network', outcome: 'unavailable', unavailable: e.message, steps: 0, halted: false, ms: 0, answerRows: null, answerText: null, problems: [] };
+      return {
+        ...base,
+        solver: 'network',
+        outcome: 'unavailable',
+        unavailable: e.message,
+        steps: 0,
+        halted: false,
+        ms: 0,
+        answerRows: null,
+        answerText: null,
+        problems: [],
+      };
     }
 
     // One ACT loop per view of the grid (one view unless the manifest asks for more). Which view's answer

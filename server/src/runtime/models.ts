@@ -228,14 +228,24 @@ export class ModelRegistry {
       bytes = await fs.readFile(full);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw this.fail(brain, code === 'ENOENT' ? notInstalled(`${relative(spec.file)} is missing`) : { state: 'error', detail: `${relative(spec.file)} cannot be read: ${firstLine(e)}` }, key);
+      throw this.fail(
+        brain,
+        code === 'ENOENT'
+          ? notInstalled(`${relative(spec.file)} is missing`)
+          : { state: 'error', detail: `${relative(spec.file)} cannot be read: ${firstLine(e)}` },
+        key,
+      );
     }
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== spec.sha256) {
-      throw this.fail(brain, {
-        state: 'corrupt',
-        detail: `${relative(spec.file)} is corrupt: sha256 ${actual.slice(0, 12)}… does not match the manifest's ${String(spec.sha256).slice(0, 12)}…`,
-      }, key);
+      throw this.fail(
+        brain,
+        {
+          state: 'corrupt',
+          detail: `${relative(spec.file)} is corrupt: sha256 ${actual.slice(0, 12)}… does not match the manifest's ${String(spec.sha256).slice(0, 12)}…`,
+        },
+        key,
+      );
     }
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }

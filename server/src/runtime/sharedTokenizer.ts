@@ -22,4 +22,3 @@ export function sharedTokenizer(registry: ModelRegistry): Promise<CodeTokenizer>
   }
   return pending;
 }
-

@@ -161,8 +161,7 @@ export class CodeTokenizer {
   /** True for pad, eos, mask, FIM and reserved ids. */
   isSpecial(id: number): boolean {
     const s = this.special;
-    return id === s.pad || id === s.eos || id === s.mask || id === s.fimPrefix || id === s.fimSuffix ||
-      id === s.fimMiddle || s.reserved.includes(id);
+    return id === s.pad || id === s.eos || id === s.mask || id === s.fimPrefix || id === s.fimSuffix || id === s.fimMiddle || s.reserved.includes(id);
   }
 }
 
