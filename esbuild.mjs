@@ -32,7 +32,13 @@ const builds = [
   { ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   // web-tree-sitter's CommonJS build: its ES module build finds its files through import.meta.url, which a
   // CommonJS bundle does not have.
-  { ...common, entryPoints: ['server/src/main.ts'], outfile: 'dist/server.js', external: ['onnxruntime-node'], alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') } },
+  {
+    ...common,
+    entryPoints: ['server/src/main.ts'],
+    outfile: 'dist/server.js',
+    external: ['onnxruntime-node'],
+    alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
+  },
 ];
 
 if (watch) {
