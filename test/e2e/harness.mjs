@@ -129,13 +129,22 @@ export const TEST_SETTINGS = {
  * install the packaged extension (no marketplace: EXTENSIONS_GALLERY={} keeps it offline).
  * Returns the folder it was unpacked into.
  */
+/**
+ * code-server's environment. EXTENSIONS_GALLERY={} (no serviceUrl) turns the marketplace off: tests must not
+ * reach for the network (the default gallery is open-vsx.org). VS Code writes a machine id under
+ * $XDG_CACHE_HOME/Microsoft/DeveloperTools: a scratch cache keeps test runs out of the user's ~/.cache.
+ */
+function codeServerEnv(extra = {}) {
+  return { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CACHE_HOME: path.join(os.tmpdir(), 'nanomind-e2e-cache'), ...extra };
+}
+
 export function installVsix(vsix, extensionsDir, { timeout = 120_000 } = {}) {
   fs.mkdirSync(extensionsDir, { recursive: true });
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanomind-install-'));
   const r = spawnSync(
     process.execPath,
     [path.join(CODE_SERVER_DIR, 'out/node/entry.js'), '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix],
-    { encoding: 'utf8', timeout, env: { ...process.env, EXTENSIONS_GALLERY: '{}' } },
+    { encoding: 'utf8', timeout, env: codeServerEnv() },
   );
   fs.rmSync(userDataDir, { recursive: true, force: true });
   const installed = fs.existsSync(extensionsDir) ? fs.readdirSync(extensionsDir).filter((d) => d.startsWith('nanomind.nanomind-')) : [];
@@ -201,9 +210,7 @@ export async function startCodeServer({
   ];
   if (workspace) args.push(workspace);
 
-  // EXTENSIONS_GALLERY={} (no serviceUrl) turns the marketplace off: tests must
-  // not reach for the network (the default gallery is open-vsx.org).
-  const env = { ...process.env, EXTENSIONS_GALLERY: '{}', ...extraEnv };
+  const env = codeServerEnv(extraEnv);
   // A password in the environment would switch auth back on.
   delete env.PASSWORD;
   delete env.HASHED_PASSWORD;
