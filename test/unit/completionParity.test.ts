@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { onnxRuntime } from '../../server/src/runtime/onnxruntime';
-import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
-import { DiffusionModel, DocumentMemory, kvNames, type DiffusionSpec } from '../../server/src/completion/diffusion';
+import { DiffusionModel, DocumentMemory, kvNames } from '../../server/src/completion/diffusion';
 import { ModelRegistry } from '../../server/src/runtime/models';
+import { openDiffusionModel } from '../../server/src/completion/engine';
 
 const ort = onnxRuntime();
 
@@ -40,14 +40,7 @@ let model: DiffusionModel;
 let ar: Ort.InferenceSession;
 before(async () => {
   const registry = new ModelRegistry(path.join(root, 'models'));
-  const entry = await registry.brainEntry('completion');
-  model = new DiffusionModel(
-    entry.spec as DiffusionSpec,
-    await registry.session('completion', 'encode'),
-    await registry.session('completion', 'denoise'),
-    await openSoftmax(),
-    ort.Tensor,
-  );
+  model = (await openDiffusionModel(registry)).model;
   ar = await registry.session('completion', 'ar');
 });
 

@@ -12,6 +12,7 @@ import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from '../../server/src/completion/diffusion';
 import { defaultSettings } from '../../server/src/protocol';
 import { ModelRegistry } from '../../server/src/runtime/models';
+import { openDiffusionModel } from '../../server/src/completion/engine';
 
 const ort = onnxRuntime();
 
@@ -21,14 +22,7 @@ let model: DiffusionModel;
 
 before(async () => {
   registry = new ModelRegistry(fixture);
-  const entry = await registry.brainEntry('completion');
-  model = new DiffusionModel(
-    entry.spec as DiffusionSpec,
-    await registry.session('completion', 'encode'),
-    await registry.session('completion', 'denoise'),
-    await openSoftmax(),
-    ort.Tensor,
-  );
+  model = (await openDiffusionModel(registry)).model;
 });
 
 const ids = (n: number, seed: number) => Array.from({ length: n }, (_, i) => 10 + ((i * 7919 + seed * 104729) % 12000));

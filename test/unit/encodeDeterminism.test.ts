@@ -5,25 +5,16 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { onnxRuntime } from '../../server/src/runtime/onnxruntime';
-import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
-import { DiffusionModel, DocumentMemory, type DiffusionSpec, type KV } from '../../server/src/completion/diffusion';
+import { DiffusionModel, DocumentMemory, type KV } from '../../server/src/completion/diffusion';
 import { ModelRegistry } from '../../server/src/runtime/models';
+import { openDiffusionModel } from '../../server/src/completion/engine';
 
 const root = path.resolve(__dirname, '..', '..');
 let model: DiffusionModel;
 
 before(async () => {
-  const ort = onnxRuntime();
   const registry = new ModelRegistry(path.join(root, 'models'));
-  const entry = await registry.brainEntry('completion');
-  model = new DiffusionModel(
-    entry.spec as DiffusionSpec,
-    await registry.session('completion', 'encode'),
-    await registry.session('completion', 'denoise'),
-    await openSoftmax(),
-    ort.Tensor,
-  );
+  model = (await openDiffusionModel(registry)).model;
 });
 
 const ids = (n: number, seed: number) => Array.from({ length: n }, (_, i) => 10 + ((i * 7919 + seed * 104729) % 12000));

@@ -23,20 +23,20 @@ export interface Engine {
   autoregressive: () => Promise<AutoregressiveModel | null>;
 }
 
-export async function openEngine(registry: ModelRegistry): Promise<Engine> {
+/** The diffusion model of a models folder, with its manifest spec checked (the engine and the tests open it so). */
+export async function openDiffusionModel(registry: ModelRegistry): Promise<{ model: DiffusionModel; spec: DiffusionSpec }> {
   const entry = await registry.brainEntry('completion');
   const spec = entry.spec as DiffusionSpec | undefined;
   const sizes = spec && [spec.nLayer, spec.nHead, spec.headDim, spec.vocabSize, spec.chunk, spec.canvasSingleLine, spec.canvasMultiLine, spec.canvasMax];
   if (!sizes || !sizes.every((n) => Number.isInteger(n) && n > 0)) {
     throw new ModelError('completion', { state: 'corrupt', detail: 'models/manifest.json: the completion entry has no valid "spec"' });
   }
-  const [tokenizer, encode, denoise, softmax, ort] = await Promise.all([
-    sharedTokenizer(registry),
-    registry.session('completion', 'encode'),
-    registry.session('completion', 'denoise'),
-    openSoftmax(),
-    onnxRuntime(),
-  ]);
+  const [encode, denoise, softmax] = await Promise.all([registry.session('completion', 'encode'), registry.session('completion', 'denoise'), openSoftmax()]);
+  return { model: new DiffusionModel(spec, encode, denoise, softmax, onnxRuntime().Tensor), spec };
+}
+
+export async function openEngine(registry: ModelRegistry): Promise<Engine> {
+  const [tokenizer, { model, spec }] = await Promise.all([sharedTokenizer(registry), openDiffusionModel(registry)]);
   if (tokenizer.vocabSize > spec.vocabSize) {
     throw new ModelError('completion', {
       state: 'corrupt',
@@ -44,14 +44,13 @@ export async function openEngine(registry: ModelRegistry): Promise<Engine> {
     });
   }
   const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < SPECIAL_TOKEN_NAMES.length ? '' : tokenizer.decode([id])));
-  const model = new DiffusionModel(spec, encode, denoise, softmax, ort.Tensor);
   await selfTest(model, tokenizer);
   return {
     tokenizer,
     tokenText: (id: number) => texts[id] ?? '',
     model,
     autoregressive: async () =>
-      (await registry.hasFile('completion', 'ar')) ? new AutoregressiveModel(spec, await registry.session('completion', 'ar'), ort.Tensor) : null,
+      (await registry.hasFile('completion', 'ar')) ? new AutoregressiveModel(spec, await registry.session('completion', 'ar'), onnxRuntime().Tensor) : null,
   };
 }
 
