@@ -71,7 +71,7 @@ describe('privacy: no network, no stray files', () => {
 
   it('opens no internet socket and connects nowhere', () => {
     const sockets = calls.filter((c) => /\bsocket\((AF_INET|AF_INET6|AF_NETLINK|AF_PACKET)/.test(c));
-    const connects = calls.filter((c) => /\bconnect\(/.test(c) && !/ENOENT|= -1/.test(c));
+    const connects = calls.filter((c) => /\bconnect\(/.test(c)); // a refused or failed attempt counts too
     const dns = calls.filter((c) => /sendto\(|sendmmsg\(/.test(c) && /htons\(53\)/.test(c));
     assert.deepEqual(sockets, [], 'internet sockets');
     assert.deepEqual(connects, [], 'connections');
