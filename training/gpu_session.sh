@@ -62,7 +62,7 @@ start)
     mkdir -p $R/$S
     setsid nohup bash -c "python3 $C/train.py --modes diffusion,ar --shape $S --minutes ${CMIN:-14} --corpus $CV2 --cache $TOK \
         --out $R/$S --workers 7 --eval-minutes 5 --init $D --init-ar $A --lr ${LR:-6e-4} --warmup 100 ${CARGS:-} &&
-      python3 $C/eval.py --diffusion $R/$S/diffusion-weights-final.pt --ar $R/$S/ar-weights-final.pt --threshold 0.3 \
+      python3 $C/eval.py --diffusion $R/$S/diffusion-weights-final.pt --ar $R/$S/ar-weights-final.pt --threshold 0.3 ${EARGS:-} \
         --out $R/$S/eval.json > $R/$S/eval.log 2>&1 &&
       bash $C/box.sh pack $R/$S/diffusion-weights-final.pt $R/$S/$S-diffusion &&
       bash $C/box.sh pack $R/$S/ar-weights-final.pt $R/$S/$S-ar && touch $R/$S/packed" > $R/$S.log 2>&1 < /dev/null &
