@@ -14,6 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { changeEnd, CompletionBrain } from '../server/src/completion';
+import { SyntaxGate } from '../server/src/completion/syntax';
 import { defaultSettings, type NanomindSettings } from '../server/src/protocol';
 import { ModelRegistry } from '../server/src/runtime/models';
 import { machineDescription, percentile } from './machine';
@@ -62,6 +63,12 @@ interface Score {
   /** Share of typing-flow answers equal to the cold one (chunks encoded in other groupings may round differently). */
   typing_same_answer?: number;
   tokens_per_forward: number;
+  /** Exact match and shown share of the suggestions before the syntax gate (server/src/completion/syntax.ts). */
+  exact_match_ungated: number;
+  shown_ungated: number;
+  /** Share of shown suggestions that add a syntax error in their document (two fresh tree-sitter parses), before and after the gate. */
+  adds_syntax_error_ungated: number;
+  adds_syntax_error: number;
 }
 
 interface Row {
@@ -76,6 +83,11 @@ interface Row {
   shown: boolean;
   forwards: number;
   tokens: number;
+  /** The suggestion before the syntax gate, and whether each adds a syntax error (null: not shown). */
+  exactUngated: boolean;
+  shownUngated: boolean;
+  addsUngated: boolean | null;
+  adds: boolean | null;
 }
 
 const systems: Record<string, Partial<NanomindSettings['completion']>> = {
@@ -129,20 +141,53 @@ function score(rows: Row[]): Score {
     edit_similarity: rows.reduce((s, r) => s + r.similarity, 0) / rows.length,
     shown: shown.length / rows.length,
     edit_similarity_shown: shown.length === 0 ? 0 : shown.reduce((s, r) => s + r.similarity, 0) / shown.length,
-    p50_ms: percentile(rows.map((r) => r.ms), 50),
-    p95_ms: percentile(rows.map((r) => r.ms), 95),
-    warm_p50_ms: percentile(rows.map((r) => r.warmMs), 50),
-    warm_p95_ms: percentile(rows.map((r) => r.warmMs), 95),
+    p50_ms: percentile(
+      rows.map((r) => r.ms),
+      50,
+    ),
+    p95_ms: percentile(
+      rows.map((r) => r.ms),
+      95,
+    ),
+    warm_p50_ms: percentile(
+      rows.map((r) => r.warmMs),
+      50,
+    ),
+    warm_p95_ms: percentile(
+      rows.map((r) => r.warmMs),
+      95,
+    ),
     ...(typed.length === 0
       ? {}
       : {
-          typing_p50_ms: percentile(typed.map((r) => r.typingMs!), 50),
-          typing_p95_ms: percentile(typed.map((r) => r.typingMs!), 95),
+          typing_p50_ms: percentile(
+            typed.map((r) => r.typingMs!),
+            50,
+          ),
+          typing_p95_ms: percentile(
+            typed.map((r) => r.typingMs!),
+            95,
+          ),
           typing_same_answer: typed.filter((r) => r.typingSame).length / typed.length,
         }),
     tokens_per_forward: forwards === 0 ? 0 : tokens / forwards,
+    exact_match_ungated: rows.filter((r) => r.exactUngated).length / rows.length,
+    shown_ungated: rows.filter((r) => r.shownUngated).length / rows.length,
+    adds_syntax_error_ungated: share(
+      rows.filter((r) => r.addsUngated !== null),
+      (r) => r.addsUngated!,
+    ),
+    adds_syntax_error: share(
+      rows.filter((r) => r.adds !== null),
+      (r) => r.adds!,
+    ),
   };
 }
+
+const share = <T>(items: T[], yes: (item: T) => boolean) => (items.length === 0 ? 0 : items.filter(yes).length / items.length);
+
+/** Judges each shown suggestion with fresh parses, apart from the gate's own incremental ones. */
+const judge = new SyntaxGate((m) => console.error(m));
 
 const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
 
@@ -167,9 +212,25 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
     brain.forget(doc.uri);
     const typing = typingSystems.includes(name) ? await typingFlow(brain, name, c, settings) : null;
     const want = c.middle.trimEnd();
+    const offset = c.prefix.length;
+    const replace = out.items[0] ? doc.offsetAt(out.items[0].range!.end) - offset : 0;
+    const addsErrors = (s: { text: string; replace: number }) =>
+      s.text.trim() === '' ? Promise.resolve(null) : judge.addsErrorsFresh(c.language, doc.getText(), offset, s);
     rows.push({
-      c, ms, warmMs, exact: got.trimEnd() === want, similarity: editSimilarity(got.trimEnd(), want), shown: got.trim() !== '',
-      forwards: out.forwards, tokens: out.tokens, typingMs: typing?.ms ?? null, typingSame: typing?.text === got,
+      c,
+      ms,
+      warmMs,
+      exact: got.trimEnd() === want,
+      similarity: editSimilarity(got.trimEnd(), want),
+      shown: got.trim() !== '',
+      forwards: out.forwards,
+      tokens: out.tokens,
+      typingMs: typing?.ms ?? null,
+      typingSame: typing?.text === got,
+      exactUngated: out.unchecked.text.trimEnd() === want,
+      shownUngated: out.unchecked.text.trim() !== '',
+      addsUngated: await addsErrors(out.unchecked),
+      adds: await addsErrors({ text: got, replace }),
     });
   }
   return rows;
@@ -182,7 +243,12 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
  * suffix moves) is encoded during the debounce, if the server keeps up. Cases whose prefix does not end a line
  * are skipped.
  */
-async function typingFlow(brain: CompletionBrain, name: string, c: Case, settings: NanomindSettings['completion']): Promise<{ ms: number; text: string } | null> {
+async function typingFlow(
+  brain: CompletionBrain,
+  name: string,
+  c: Case,
+  settings: NanomindSettings['completion'],
+): Promise<{ ms: number; text: string } | null> {
   if (!c.prefix.endsWith('\n')) return null;
   const uri = `file:///bench/${name}/${c.id}/typing`;
   const before = TextDocument.create(uri, c.language, 1, c.prefix.slice(0, -1) + c.suffix);
@@ -207,31 +273,64 @@ async function main(): Promise<void> {
   if (status.state !== 'ready') throw new Error(`the completion brain is not ready: ${status.detail}`);
   const cases = loadCases();
   const modelsDir = process.env.NANOMIND_MODELS_DIR || 'models';
-  const result: Record<string, unknown> = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, cases: cases.length, threshold, singleLineThreshold, systems: {} };
+  const result: Record<string, unknown> = {
+    machine: machineDescription(),
+    date: new Date().toISOString(),
+    models: modelsDir,
+    cases: cases.length,
+    threshold,
+    singleLineThreshold,
+    systems: {},
+  };
   const table: string[] = [];
   const hasAr = await registry.hasFile('completion', 'ar');
   for (const name of Object.keys(systems).filter((n) => !only || only.includes(n))) {
     if (systems[name].decoder === 'autoregressive' && !hasAr) {
       (result.systems as Record<string, unknown>)[name] = { unavailable: "no 'ar' file for completion in the manifest or on disk" };
-      table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | | | |`);
+      table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | | | | | |`);
       continue;
     }
     const rows = await runSystem(name, cases, registry);
     const byKind = Object.fromEntries(['single_line', 'multi_line'].map((k) => [k, score(rows.filter((r) => r.c.kind === k))]));
-    const byLanguage = Object.fromEntries(['typescript', 'javascript', 'python'].map((l) => [l, score(rows.filter((r) => r.c.language === l))]));
+    // Per language: all its cases, and each kind apart (single_line, multi_line: the same fields as byKind).
+    const byLanguage: Record<string, Score & { single_line: Score; multi_line: Score }> = Object.fromEntries(
+      ['typescript', 'javascript', 'python'].map((l) => {
+        const mine = rows.filter((r) => r.c.language === l);
+        const kind = (k: string) => score(mine.filter((r) => r.c.kind === k));
+        return [l, { ...score(mine), single_line: kind('single_line'), multi_line: kind('multi_line') }];
+      }),
+    );
     (result.systems as Record<string, unknown>)[name] = { ...score(rows), ...byKind, by_language: byLanguage };
-    for (const [label, s] of ([['all', score(rows)], ...Object.entries(byKind)] as [string, Score][]).filter(([, s]) => s.n > 0)) {
-      table.push(`| ${name} | ${label} | ${s.n} | ${(100 * s.exact_match).toFixed(1)}% | ${s.edit_similarity.toFixed(3)} | ${(100 * s.shown).toFixed(0)}% / ${s.edit_similarity_shown.toFixed(3)} | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.typing_p50_ms === undefined ? '—' : `${s.typing_p50_ms.toFixed(0)} / ${s.typing_p95_ms!.toFixed(0)}`} | ${s.tokens_per_forward.toFixed(2)} |`);
+    const languageRows = Object.entries(byLanguage).flatMap(([l, v]) => [
+      [`${l} single_line`, v.single_line],
+      [`${l} multi_line`, v.multi_line],
+    ]);
+    for (const [label, s] of ([['all', score(rows)], ...Object.entries(byKind), ...languageRows] as [string, Score][]).filter(([, s]) => s.n > 0)) {
+      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+      table.push(
+        `| ${name} | ${label} | ${s.n} | ${pct(s.exact_match)} (${pct(s.exact_match_ungated)}) | ${s.edit_similarity.toFixed(3)} | ${(100 * s.shown).toFixed(0)}% / ${s.edit_similarity_shown.toFixed(3)} | ${pct(s.adds_syntax_error)} (${pct(s.adds_syntax_error_ungated)}) | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.typing_p50_ms === undefined ? '—' : `${s.typing_p50_ms.toFixed(0)} / ${s.typing_p95_ms!.toFixed(0)}`} | ${s.typing_same_answer === undefined ? '—' : pct(s.typing_same_answer)} | ${s.tokens_per_forward.toFixed(2)} |`,
+      );
     }
   }
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   // Partial runs (--limit, --systems, --threshold, ...) go to their own file; the full default run is the record.
-  const partial = Number.isFinite(limit) || only || arg('--threshold') !== undefined || arg('--single-threshold') !== undefined || singleLineCanvas !== undefined || multiLineCanvas !== undefined || kinds;
-  const out = partial ? `completion-partial-t${threshold}-s${singleLineThreshold}-n${cases.length}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json` : 'completion.json';
+  const partial =
+    Number.isFinite(limit) ||
+    only ||
+    arg('--threshold') !== undefined ||
+    arg('--single-threshold') !== undefined ||
+    singleLineCanvas !== undefined ||
+    multiLineCanvas !== undefined ||
+    kinds;
+  const out = partial
+    ? `completion-partial-t${threshold}-s${singleLineThreshold}-n${cases.length}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json`
+    : 'completion.json';
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);
-  console.log('| system | cases | n | exact match | edit similarity | shown / its edit similarity | cold p50 / p95 ms | warm p50 / p95 ms | after Enter p50 / p95 ms | tokens/forward |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    '| system | cases | n | exact match (before the syntax gate) | edit similarity | shown / its edit similarity | shown adding a syntax error (before the gate) | cold p50 / p95 ms | warm p50 / p95 ms | after Enter p50 / p95 ms | after Enter = cold | tokens/forward |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const line of table) console.log(line);
 }
 

@@ -78,12 +78,17 @@ async function main(): Promise<void> {
   mkdirSync(results, { recursive: true });
   const from = arg('--from');
   const records = from
-    ? readFileSync(from, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as ViewRecord[]).slice(0, limit)
+    ? readFileSync(from, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as ViewRecord[])
+        .slice(0, limit)
     : await record(path.join(results, 'maze-views-tuning.jsonl'));
   const msPerStep = records.flat().reduce((s, v) => s + v.ms, 0) / records.flat().reduce((s, v) => s + v.steps, 0);
   const rules: { rule: string; count: number; stop: number; choice: 'halt' | 'cost' }[] = [{ rule: 'one view', count: 1, stop: 1, choice: 'halt' }];
   for (const stop of [0.6, 0.7, 0.8, 0.9, 1.01]) rules.push({ rule: `halt head, stop at ${stop > 1 ? 'never' : stop}`, count: 8, stop, choice: 'halt' });
-  for (const stop of [0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 1.01]) rules.push({ rule: `shape then halt, stop at ${stop > 1 ? 'never' : stop}`, count: 8, stop, choice: 'cost' });
+  for (const stop of [0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 1.01])
+    rules.push({ rule: `shape then halt, stop at ${stop > 1 ? 'never' : stop}`, count: 8, stop, choice: 'cost' });
   const rows = rules.map((r) => {
     const out = records.map((views) => replay(views, r.count, r.stop, r.choice));
     const steps = out.map((o) => o.steps);
@@ -96,14 +101,25 @@ async function main(): Promise<void> {
     };
   });
   const oracle = records.filter((views) => views.some((v) => v.correct)).length / records.length;
-  const result = { machine: machineDescription(), date: new Date().toISOString(), mazes: records.length, ms_per_step: msPerStep, oracle_any_view_right: oracle, rules: rows };
+  const result = {
+    machine: machineDescription(),
+    date: new Date().toISOString(),
+    mazes: records.length,
+    ms_per_step: msPerStep,
+    oracle_any_view_right: oracle,
+    rules: rows,
+  };
   // A run over every tuning maze is the record; a --limit run only prints.
   if (!Number.isFinite(limit)) writeFileSync(path.join(results, 'maze-view-rules.json'), JSON.stringify(result, null, 2) + '\n');
-  console.log(`machine: ${result.machine}; ${records.length} tuning mazes; ${msPerStep.toFixed(1)} ms per ACT step; some view right: ${(100 * oracle).toFixed(1)}%`);
+  console.log(
+    `machine: ${result.machine}; ${records.length} tuning mazes; ${msPerStep.toFixed(1)} ms per ACT step; some view right: ${(100 * oracle).toFixed(1)}%`,
+  );
   console.log('| rule (8 views unless one) | accuracy | median steps | p95 steps | mean steps | median ms (est.) |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.rule} | ${(100 * r.accuracy).toFixed(1)}% | ${r.median_steps} | ${r.p95_steps} | ${r.mean_steps.toFixed(1)} | ${(r.median_steps * msPerStep).toFixed(0)} |`);
+    console.log(
+      `| ${r.rule} | ${(100 * r.accuracy).toFixed(1)}% | ${r.median_steps} | ${r.p95_steps} | ${r.mean_steps.toFixed(1)} | ${(r.median_steps * msPerStep).toFixed(0)} |`,
+    );
   }
 }
 

@@ -36,7 +36,9 @@ const never = () => false;
 
 function heldOutFiles(): { file: string; id: string }[] {
   const std = process.env.NAMM_STDLIB ?? '/root/.pyenv/versions/3.11.7/lib/python3.11';
-  const held = readFileSync(path.join(root, 'training/data/python_holdout.txt'), 'utf8').split('\n').filter((l) => /^(stdlib|site):/.test(l));
+  const held = readFileSync(path.join(root, 'training/data/python_holdout.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => /^(stdlib|site):/.test(l));
   const files: { file: string; id: string }[] = [];
   const walk = (dir: string, id: string) => {
     for (const f of readdirSync(dir).sort()) {
@@ -86,7 +88,15 @@ interface Run {
   droppedIndex: number[];
 }
 
-async function run(model: DiffusionModel, c: MemoryCase, policy: EvictionPolicy | null, prefixIds = c.prefixIds, suffixIds = c.suffixIds, mask = 2, eos = 1): Promise<Run> {
+async function run(
+  model: DiffusionModel,
+  c: MemoryCase,
+  policy: EvictionPolicy | null,
+  prefixIds = c.prefixIds,
+  suffixIds = c.suffixIds,
+  mask = 2,
+  eos = 1,
+): Promise<Run> {
   const memory = new DocumentMemory(endsLine);
   let t = performance.now();
   const kv = (await model.encodeContext(memory, prefixIds, suffixIds, never, policy))!;
@@ -94,7 +104,12 @@ async function run(model: DiffusionModel, c: MemoryCase, policy: EvictionPolicy 
   const C = [8, 16, 32, 64].find((n) => n >= c.middleIds.length + 1)!;
   const target = [...c.middleIds, eos];
   t = performance.now();
-  const probs = await model.denoise(kv, new Int32Array(C).fill(mask), memory.canvasStart, Array.from({ length: C }, (_, i) => i));
+  const probs = await model.denoise(
+    kv,
+    new Int32Array(C).fill(mask),
+    memory.canvasStart,
+    Array.from({ length: C }, (_, i) => i),
+  );
   const passMs = performance.now() - t;
   let ll = 0;
   target.forEach((id, s) => (ll += Math.log(Math.max(probs[s * model.spec.vocabSize + id], 1e-30))));
@@ -161,18 +176,39 @@ async function main() {
     whole.wholeMs.push(namm.encodeMs + namm.passMs);
     whole.windowPass.push(win.passMs);
     whole.wholePass.push(namm.passMs);
-    console.log(`case ${k + 1}/${cases.length} ${c.id}: NAMM threshold keeps ${(100 * own.kept / own.read).toFixed(0)}%, q ${Math.exp(own.ll - full.ll).toFixed(3)}; trunc@0.25 q ${normalized['truncation@0.25'].at(-1)!.toFixed(3)}`);
+    console.log(
+      `case ${k + 1}/${cases.length} ${c.id}: NAMM threshold keeps ${((100 * own.kept) / own.read).toFixed(0)}%, q ${Math.exp(own.ll - full.ll).toFixed(3)}; trunc@0.25 q ${normalized['truncation@0.25'].at(-1)!.toFixed(3)}`,
+    );
   }
   // A likelihood ratio against a full memory that fails far from its trained distances can be huge in one case,
   // so the geometric mean (exp of the mean log ratio, with its CI) and the median are given beside the mean.
-  const ci = (name: string) => {
-    const r = meanCI(normalized[name], rand);
-    const g = meanCI(normalized[name].map(Math.log), rand);
+  /** Arithmetic and geometric means of per-case ratios with bootstrap CIs, the median, and every case. */
+  const ratioStats = (values: number[]) => {
+    const r = meanCI(values, rand);
+    const g = meanCI(values.map(Math.log), rand);
     return {
-      normalized_quality: round(r.mean), ci_low: round(r.low), ci_high: round(r.high),
-      geometric_mean: round(Math.exp(g.mean)), geometric_ci_low: round(Math.exp(g.low)), geometric_ci_high: round(Math.exp(g.high)),
-      median: round(median(normalized[name])), kept_fraction: round(mean(keptFrac[name])),
-      per_case: normalized[name].map(round),
+      mean: round(r.mean),
+      low: round(r.low),
+      high: round(r.high),
+      geometric: round(Math.exp(g.mean)),
+      geometricLow: round(Math.exp(g.low)),
+      geometricHigh: round(Math.exp(g.high)),
+      median: round(median(values)),
+      perCase: values.map(round),
+    };
+  };
+  const ci = (name: string) => {
+    const q = ratioStats(normalized[name]);
+    return {
+      normalized_quality: q.mean,
+      ci_low: q.low,
+      ci_high: q.high,
+      geometric_mean: q.geometric,
+      geometric_ci_low: q.geometricLow,
+      geometric_ci_high: q.geometricHigh,
+      median: q.median,
+      kept_fraction: round(mean(keptFrac[name])),
+      per_case: q.perCase,
     };
   };
   const result = {
@@ -186,11 +222,17 @@ async function main() {
     dropped_by_class: Object.fromEntries(Object.entries(byClass).map(([k, [d, n]]) => [k, { dropped: d, tokens: n, share: round(d / Math.max(1, n)) }])),
     whole_file: {
       ...(() => {
-        const r = meanCI(whole.q, rand);
-        const g = meanCI(whole.q.map(Math.log), rand);
-        return { quality_vs_window: round(r.mean), quality_vs_window_ci_low: round(r.low), quality_vs_window_ci_high: round(r.high),
-          quality_vs_window_geometric: round(Math.exp(g.mean)), quality_vs_window_geometric_ci_low: round(Math.exp(g.low)),
-          quality_vs_window_geometric_ci_high: round(Math.exp(g.high)), quality_vs_window_median: round(median(whole.q)), per_case: whole.q.map(round) };
+        const q = ratioStats(whole.q);
+        return {
+          quality_vs_window: q.mean,
+          quality_vs_window_ci_low: q.low,
+          quality_vs_window_ci_high: q.high,
+          quality_vs_window_geometric: q.geometric,
+          quality_vs_window_geometric_ci_low: q.geometricLow,
+          quality_vs_window_geometric_ci_high: q.geometricHigh,
+          quality_vs_window_median: q.median,
+          per_case: q.perCase,
+        };
       })(),
       latency_ms_window: round(median(whole.windowMs)),
       latency_ms_whole: round(median(whole.wholeMs)),
@@ -201,7 +243,13 @@ async function main() {
   };
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   writeFileSync(path.join(root, 'bench/results/memory.json'), JSON.stringify(result, null, 2) + '\n');
-  console.log(JSON.stringify({ budgets: result.budgets, namm_threshold: result.namm_threshold, dropped_by_class: result.dropped_by_class, whole_file: result.whole_file }, null, 1));
+  console.log(
+    JSON.stringify(
+      { budgets: result.budgets, namm_threshold: result.namm_threshold, dropped_by_class: result.dropped_by_class, whole_file: result.whole_file },
+      null,
+      1,
+    ),
+  );
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { CharClass, classifyChars, tokenClass } from '../server/src/memory/lexer';
 import type { CodeTokenizer } from '../server/src/runtime/tokenizer';
+import { Rng } from './ood/rng';
 
 export interface MemoryCase {
   id: string;
@@ -32,16 +33,10 @@ export interface CaseOptions {
   maxSpanTokens?: number;
 }
 
-/** A small deterministic generator (mulberry32). */
+/** A small deterministic generator (bench/ood/rng.ts, mulberry32). */
 export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 export function languageOf(file: string): string | null {

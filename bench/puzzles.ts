@@ -1,7 +1,11 @@
-// Benchmark: the HRM on held-out hard Sudoku and 30x30 mazes, through the server's own solve path
+// Benchmark: the HRM on every puzzle set of bench/ood/sets.ts — the in-distribution held-out sets and the
+// out-of-distribution families no training generator produces — through the server's own solve path
 // (parse → ACT loop over ONNX → verify), next to the exact solver, in one run on this CPU.
-// Usage: npm run bench:puzzles [-- --limit N] [-- --only sudoku|maze]
-// Writes bench/results/puzzles.json (a run with --limit or --only writes puzzles-partial-<...>.json) and prints a table.
+// Usage: npm run bench:puzzles [-- --limit N] [-- --only NAME,NAME|sudoku|maze] [-- --view-rules]
+//        [-- --legacy-loop] (no stall stop, no time budget: the loop before issue 17) [-- --stall K] [-- --budget MS]
+// Writes bench/results/puzzles.json (a run with --limit or --only writes puzzles-partial-<...>.json) and
+// prints one table per set, by hardness band: Sudoku by the exact solver's backtracks, mazes by path steps.
+// The headline `sudoku` / `maze` entries are the hardest out-of-distribution sets (`headline` in sets.ts).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -10,129 +14,185 @@ import { parsePuzzle, solveExactly } from '../server/src/reasoning/puzzle';
 import { PuzzleSolver, type ViewSearch } from '../server/src/reasoning/solve';
 import { ModelRegistry } from '../server/src/runtime/models';
 import { machineDescription, percentile } from './machine';
+import { mazeBand } from './ood/mazeSets';
+import { PUZZLE_SETS, type PuzzleSet } from './ood/sets';
+import { rateSudoku, sudokuBand } from './ood/sudokuSets';
 
 const root = path.resolve(__dirname, '..');
-const limitArg = process.argv.indexOf('--limit');
-const limit = limitArg > 0 ? Number(process.argv[limitArg + 1]) : Infinity;
-const onlyArg = process.argv.indexOf('--only');
-const families = (onlyArg > 0 ? [process.argv[onlyArg + 1]] : ['sudoku', 'maze']) as ('sudoku' | 'maze')[];
-if (families.some((f) => f !== 'sudoku' && f !== 'maze')) throw new Error('--only takes sudoku or maze');
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const limit = Number(arg('--limit') ?? Infinity);
+const only = arg('--only')?.split(',');
+const sets = PUZZLE_SETS.filter((s) => (only ? only.includes(s.name) || (!s.tuning && only.includes(s.family)) : !s.tuning));
+const legacyLoop = process.argv.includes('--legacy-loop');
+/** Loop settings that replace the manifest's for both families (comparisons in one run). */
+const loopOverride: ViewSearch = {
+  ...(legacyLoop ? { stallSteps: 0, timeBudgetMs: 0 } : {}),
+  ...(arg('--stall') !== undefined ? { stallSteps: Number(arg('--stall')) } : {}),
+  ...(arg('--budget') !== undefined ? { timeBudgetMs: Number(arg('--budget')) } : {}),
+};
+if (sets.length === 0) throw new Error(`--only ${only} matches no set: ${PUZZLE_SETS.map((s) => s.name).join(', ')}`);
 
-/** Simpler ways to pick among the maze views, benchmarked beside the manifest's rule (see solve.ts). */
+/** Simpler ways to pick among the maze views, benchmarked beside the manifest's rule with --view-rules. */
 const MAZE_VIEW_RULES: Record<string, ViewSearch> = {
-  'shape then halt among 8 views (stop at 0.9)': { views: 8, viewStopConfidence: 0.9, viewChoice: 'cost' },
   'halt head picks among 8 views (stop at 0.7)': { views: 8, viewStopConfidence: 0.7, viewChoice: 'halt' },
   'one view': { views: 1, viewChoice: 'halt' },
 };
 
-interface FamilyResult {
+interface Outcome {
+  band: string;
+  correct: boolean;
+  ms: number;
+  steps: number;
+  views: number;
+  halted: boolean;
+  exactMs: number;
+}
+
+interface Summary {
   n: number;
-  accuracy: number | null;
-  median_ms: number | null;
-  p95_ms: number | null;
-  mean_steps: number | null;
-  mean_views: number | null;
-  steps_histogram: Record<string, number>;
-  halted_by_model: number | null;
+  accuracy: number;
+  median_ms: number;
+  p95_ms: number;
+  mean_steps: number;
+  mean_views: number;
+  /** Share of puzzles whose network answer failed verification, so the exact solver was offered. */
+  exact_offered: number;
+  halted_by_model: number;
   exact_solver_median_ms: number;
-  exact_solver_p95_ms: number;
+}
+
+interface SetResult extends Summary {
+  name: string;
+  family: 'sudoku' | 'maze';
+  in_distribution: boolean;
+  description: string;
+  bands: ({ band: string } & Summary)[];
   network_unavailable?: string;
 }
 
-/** Held-out sets: Sudoku one per line (81 chars, '.' blank); mazes separated by blank lines. */
-function loadSet(family: 'sudoku' | 'maze'): string[] {
-  const file = path.join(root, 'bench', 'data', family === 'sudoku' ? 'sudoku-heldout.txt' : 'maze-heldout.txt');
-  const text = readFileSync(file, 'utf8');
-  const items = family === 'sudoku' ? text.split('\n').filter((l) => l.trim() !== '') : text.split(/\n\s*\n/).filter((b) => b.trim() !== '');
+function summarize(outcomes: Outcome[]): Summary {
+  const n = outcomes.length;
+  const mean = (f: (o: Outcome) => number) => outcomes.reduce((a, o) => a + f(o), 0) / n;
+  return {
+    n,
+    accuracy: mean((o) => Number(o.correct)),
+    median_ms: percentile(
+      outcomes.map((o) => o.ms),
+      50,
+    ),
+    p95_ms: percentile(
+      outcomes.map((o) => o.ms),
+      95,
+    ),
+    mean_steps: mean((o) => o.steps),
+    mean_views: mean((o) => o.views),
+    exact_offered: mean((o) => Number(!o.correct)),
+    halted_by_model: mean((o) => Number(o.halted)),
+    exact_solver_median_ms: percentile(
+      outcomes.map((o) => o.exactMs),
+      50,
+    ),
+  };
+}
+
+/** Sudoku one per line (81 characters, '.' blank); mazes separated by blank lines. */
+function loadSet(set: PuzzleSet): string[] {
+  const text = readFileSync(path.join(root, 'bench', 'data', set.file), 'utf8');
+  const items = set.family === 'sudoku' ? text.split('\n').filter((l) => l.trim() !== '') : text.split(/\n\s*\n/).filter((b) => b.trim() !== '');
   return items.slice(0, limit);
 }
 
-async function runFamily(family: 'sudoku' | 'maze', solver: PuzzleSolver): Promise<FamilyResult> {
-  const puzzles = loadSet(family);
-  const exactMs: number[] = [];
-  const netMs: number[] = [];
-  const steps: number[] = [];
-  const views: number[] = [];
-  let correct = 0;
-  let halted = 0;
+async function runSet(set: PuzzleSet, solver: PuzzleSolver): Promise<SetResult> {
+  const outcomes: Outcome[] = [];
   let unavailable: string | undefined;
   const never = { isCancellationRequested: false };
-  for (let i = 0; i < puzzles.length; i++) {
-    const text = family === 'sudoku' ? puzzles[i].match(/.{9}/g)!.join('\n') + '\n' : puzzles[i] + '\n';
-    const parsed = parsePuzzle(text, { languageId: family });
-    if (parsed.kind === 'error') throw new Error(`held-out ${family} #${i} does not parse: ${parsed.message}`);
+  const items = loadSet(set);
+  for (let i = 0; i < items.length; i++) {
+    const text = set.family === 'sudoku' ? items[i].slice(0, 81).match(/.{9}/g)!.join('\n') + '\n' : items[i] + '\n';
+    const parsed = parsePuzzle(text, { languageId: set.family });
+    if (parsed.kind === 'error') throw new Error(`${set.name} #${i} does not parse: ${parsed.message}`);
     const t0 = performance.now();
     solveExactly(parsed);
-    exactMs.push(performance.now() - t0);
-    if (unavailable) continue;
-    const doc = TextDocument.create(`file:///bench/${family}-${i}`, family, 1, text);
+    const exactMs = performance.now() - t0;
+    const band = parsed.kind === 'sudoku' ? sudokuBand(rateSudoku(parsed.givens)) : mazeBand(parsed.shortestLength);
+    const doc = TextDocument.create(`file:///bench/${set.name}-${i}`, set.family, 1, text);
     const t1 = performance.now();
     const r = await solver.solve(doc, { uri: doc.uri }, never, () => {});
     if (r.outcome === 'unavailable') {
       unavailable = r.unavailable;
-      continue;
+      break;
     }
-    netMs.push(performance.now() - t1);
-    steps.push(r.steps);
-    views.push(r.views ?? 1);
-    if (r.halted) halted++;
-    if (r.outcome === 'verified') correct++;
+    const ms = performance.now() - t1;
+    outcomes.push({ band, correct: r.outcome === 'verified', ms, steps: r.steps, views: r.views ?? 1, halted: r.halted, exactMs });
   }
-  const histogram: Record<string, number> = {};
-  for (const s of steps) histogram[s] = (histogram[s] ?? 0) + 1;
-  const n = puzzles.length;
-  const ran = netMs.length > 0;
+  const bandNames = [...new Set(outcomes.map((o) => o.band))].sort();
   return {
-    n,
-    accuracy: ran ? correct / n : null,
-    median_ms: ran ? percentile(netMs, 50) : null,
-    p95_ms: ran ? percentile(netMs, 95) : null,
-    mean_steps: ran ? steps.reduce((a, b) => a + b, 0) / steps.length : null,
-    mean_views: ran ? views.reduce((a, b) => a + b, 0) / views.length : null,
-    steps_histogram: histogram,
-    halted_by_model: ran ? halted / n : null,
-    exact_solver_median_ms: percentile(exactMs, 50),
-    exact_solver_p95_ms: percentile(exactMs, 95),
+    name: set.name,
+    family: set.family,
+    in_distribution: set.inDistribution,
+    description: set.description,
+    ...summarize(outcomes),
+    bands: bandNames.map((band) => ({ band, ...summarize(outcomes.filter((o) => o.band === band)) })),
     ...(unavailable ? { network_unavailable: unavailable } : {}),
   };
 }
 
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const row = (name: string, s: Summary) =>
+  `| ${name} | ${s.n} | ${pct(s.accuracy)} | ${s.median_ms.toFixed(0)} | ${s.p95_ms.toFixed(0)} | ${s.mean_steps.toFixed(1)} | ${s.mean_views.toFixed(2)} | ${pct(s.exact_offered)} |`;
+
+function printSet(r: SetResult): void {
+  console.log(`\n${r.name} (${r.in_distribution ? 'in-distribution' : 'OUT of distribution'}): ${r.description}`);
+  if (r.network_unavailable) console.log(`  network not run: ${r.network_unavailable}`);
+  console.log('| set / band | n | network accuracy | median ms | p95 ms | mean steps | mean views | exact solver offered |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(row('**all**', r));
+  for (const b of r.bands) console.log(row(b.band, b));
+}
+
 async function main(): Promise<void> {
   const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'));
-  const solver = new PuzzleSolver(registry, onnxActStep);
-  const result: { machine: string; date: string; maze_view_rules?: Record<string, FamilyResult> } & Partial<Record<'sudoku' | 'maze', FamilyResult>> = {
-    machine: machineDescription(),
-    date: new Date().toISOString(),
+  const solver = new PuzzleSolver(registry, onnxActStep, { sudoku: loopOverride, maze: loopOverride });
+  const families: SetResult[] = [];
+  for (const set of sets) {
+    const r = await runSet(set, solver);
+    families.push(r);
+    printSet(r);
+  }
+  const headline = (family: 'sudoku' | 'maze') => {
+    const r = families.find((f) => f.family === family && sets.find((s) => s.name === f.name)?.headline);
+    return r && { set: r.name, n: r.n, accuracy: r.accuracy, median_ms: r.median_ms, p95_ms: r.p95_ms };
   };
-  for (const family of families) result[family] = await runFamily(family, solver);
-  if (families.includes('maze')) {
-    // The shipped view rule beside the simpler ones, on the same mazes in the same run.
-    result.maze_view_rules = {};
+  const viewRules: Record<string, SetResult> = {};
+  if (process.argv.includes('--view-rules')) {
     for (const [name, search] of Object.entries(MAZE_VIEW_RULES)) {
-      result.maze_view_rules[name] = await runFamily('maze', new PuzzleSolver(registry, onnxActStep, { maze: search }));
+      for (const set of sets.filter((s) => s.family === 'maze')) {
+        viewRules[`${set.name}, ${name}`] = await runSet(set, new PuzzleSolver(registry, onnxActStep, { maze: { ...loopOverride, ...search } }));
+        printSet({ ...viewRules[`${set.name}, ${name}`], name: `${set.name}, ${name}` });
+      }
     }
   }
-  const partial = families.length < 2 || Number.isFinite(limit);
-  const name = partial ? `puzzles-partial-${families.join('-')}${Number.isFinite(limit) ? `-${limit}` : ''}.json` : 'puzzles.json';
+  const result = {
+    machine: machineDescription(),
+    date: new Date().toISOString(),
+    models: process.env.NANOMIND_MODELS_DIR || 'models',
+    loop_override: loopOverride,
+    sudoku: headline('sudoku'),
+    maze: headline('maze'),
+    families,
+    ...(Object.keys(viewRules).length > 0 ? { maze_view_rules: viewRules } : {}),
+  };
+  const partial = only !== undefined || Number.isFinite(limit) || Object.keys(loopOverride).length > 0;
+  const loopTag = Object.entries(loopOverride)
+    .map(([k, v]) => `-${k}${v}`)
+    .join('');
+  const name = partial ? `puzzles-partial-${(only ?? ['all']).join('-')}${Number.isFinite(limit) ? `-${limit}` : ''}${loopTag}.json` : 'puzzles.json';
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(path.join(root, 'bench', 'results', name), JSON.stringify(result, null, 2) + '\n');
-  const fmt = (v: number | null, digits = 1) => (v === null ? '—' : v.toFixed(digits));
-  console.log(`machine: ${result.machine}`);
-  console.log('| family | n | network accuracy | median ms | p95 ms | mean steps | halted by model | exact median ms | exact p95 ms |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const family of families) {
-    const r = result[family]!;
-    const acc = r.accuracy === null ? '—' : `${(100 * r.accuracy).toFixed(1)}%`;
-    const halted = r.halted_by_model === null ? '—' : `${(100 * r.halted_by_model).toFixed(0)}%`;
-    console.log(`| ${family} | ${r.n} | ${acc} | ${fmt(r.median_ms)} | ${fmt(r.p95_ms)} | ${fmt(r.mean_steps, 2)} | ${halted} | ${fmt(r.exact_solver_median_ms, 3)} | ${fmt(r.exact_solver_p95_ms, 3)} |`);
-    if (r.network_unavailable) console.log(`  ${family}: network not run: ${r.network_unavailable}`);
-  }
-  for (const [name, r] of Object.entries(result.maze_view_rules ?? {})) {
-    const acc = r.accuracy === null ? '—' : `${(100 * r.accuracy).toFixed(1)}%`;
-    console.log(`| maze, ${name} | ${r.n} | ${acc} | ${fmt(r.median_ms)} | ${fmt(r.p95_ms)} | ${fmt(r.mean_steps, 2)} | — | — | — |`);
-  }
-  console.log('maze: the shipped rule (models/manifest.json) first, then the simpler view rules it is compared with; mean views:',
-    [result.maze, ...Object.values(result.maze_view_rules ?? {})].map((r) => fmt(r?.mean_views ?? null, 2)).join(' / '));
+  console.log(`\nmachine: ${result.machine}\nwrote bench/results/${name}`);
+  console.log('| headline (hardest out-of-distribution set) | n | accuracy | median ms | p95 ms |\n|---|---|---|---|---|');
+  for (const h of [result.sudoku, result.maze])
+    if (h) console.log(`| ${h.set} | ${h.n} | ${pct(h.accuracy)} | ${h.median_ms.toFixed(0)} | ${h.p95_ms.toFixed(0)} |`);
 }
 
 main().catch((e) => {

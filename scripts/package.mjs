@@ -7,11 +7,10 @@ import { createRequire } from 'node:module';
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const out = `${pkg.name}-${pkg.version}-linux-x64.vsix`;
 const vsce = createRequire(import.meta.url).resolve('@vscode/vsce/vsce');
-const log = execFileSync(
-  process.execPath,
-  [vsce, 'package', '--target', 'linux-x64', '--allow-missing-repository', '--skip-license', '-o', out],
-  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-);
+const log = execFileSync(process.execPath, [vsce, 'package', '--target', 'linux-x64', '--allow-missing-repository', '--skip-license', '-o', out], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 process.stdout.write(log);
 const files = /Packaged: .*\((\d+) files?/.exec(log)?.[1] ?? '?';
 const mb = (statSync(out).size / 2 ** 20).toFixed(1);

@@ -6,7 +6,7 @@
 # dependency from GitHub and a few packages download prebuilt binaries. So we
 # install every package with --ignore-scripts and build only the native modules
 # VS Code's server really needs with `npm rebuild` (node-gyp against Node's
-# headers). See shared/FACTS.md, "A real VS Code for end-to-end tests".
+# headers).
 #
 # Idempotent: a stamp file records the finished version, so a second run only
 # checks the stamp and the system binaries (a few seconds).

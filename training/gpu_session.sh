@@ -1,78 +1,86 @@
 #!/bin/bash
-# One GPU-box lease (run from the repository root there). Long trainings run in the background (setsid)
-# while `poll` calls keep the machine warm; what must come back is copied to $OUT at the end.
-#   completion: diffusion model + AR twin in lockstep (training/completion/train.py)
-#   maze HRM:   continued from a carried checkpoint, with 4 cores generating fresh mazes (MAZE=1)
-# Inputs are carried in .carry/lease/ (corpus shards; maze pools + maze_init.pt; init checkpoints).
-#   bash training/gpu_session.sh start      # launches the trainings and returns
-#   bash training/gpu_session.sh poll SEC   # sleeps, prints progress
-#   bash training/gpu_session.sh collect    # maze: waits, exports, evaluates; completion weights -> $OUT (parts < 16 MiB)
-#   bash training/gpu_session.sh finish     # completion: waits, full held-out eval, int8 ONNX + parity fixture -> $OUT
-# Knobs (env): CMIN, CMODES, CARGS (extra train.py args), MAZE (1 = also train the maze), MMIN, MLR, MARGS.
-# Session 2's two leases: lease 1 = defaults (from scratch, 17 min, maze alongside); lease 2 =
-#   MAZE=0 CMIN=22 CARGS="--init .carry/lease/ar1.pt --init-ar .carry/lease/ar1.pt --lr 1e-3 --warmup 100"
-# Session 5's lease 3 (all 13 shards in .carry/lease/corpus, lease 2's weights unpacked to diff2.pt / ar2.pt) =
-#   MAZE=0 CMIN=15 CARGS="--init .carry/lease/diff2.pt --init-ar .carry/lease/ar2.pt --lr 6e-4 --warmup 100"
-# Session 6's lease 4 (the same, from lease 3's weights unpacked to diff3.pt / ar3.pt; inputs carried in 5 batches) =
-#   MAZE=0 CMIN=17 CARGS="--init .carry/lease/diff3.pt --init-ar .carry/lease/ar3.pt --lr 6e-4 --warmup 100"
-# Session 7's lease 5 (distillation, not this script: training/completion/distill.py, one call carrying train shards
-#   0-3 as .carry/corpus-d): from_onnx.py rebuilt session 6's diffusion model from models/ on the box, then
-#   distill.py --pool 131072 --minutes 8 (round 1) and, from its output, --pool 65536 --minutes 4 --seed 6 (round 2),
-#   each started with setsid and polled; weights came back through `box.sh pack` (retrain.sh stage E).
-# The tracked tree (~46 MB of models) counts against the 64 MiB a call carries: send inputs in ~20 MB batches.
+# One GPU-box lease for the completion models (run from the repository root there), session 8's sequence:
+# corpus v2 arrives one part per device call, then two shapes train side by side on the one GPU, each as a
+# diffusion model + AR twin in lockstep (train.py), both continued from the shipped weights (the larger shape
+# grown from them by grow.py, so it starts where the shipped model is), then each is evaluated on the 1200
+# held-out cases and its bf16 weights packed into < 16 MiB parts for the trip back.
+#   bash training/gpu_session.sh part .carry/corpus-v2-xz/partNN.tar   # one call per part (models/*.onnx moved
+#        aside here so part + tree fit in 64 MiB): extracts the part's shards, checks their sha256 and tokenizes
+#        them, in the background, while the next part travels
+#   bash training/gpu_session.sh start       # (models/ back in the tree) waits for the parts, joins the token
+#        caches, rebuilds the shipped diffusion model and AR twin from models/ (from_onnx.py), grows them to the
+#        larger shape, launches one training per shape (setsid) and returns
+#   bash training/gpu_session.sh poll SEC    # sleeps, prints progress (keeps the machine warm)
+#   bash training/gpu_session.sh collect SHAPE   # waits for that shape's eval + pack; its parts and logs -> $OUT
+# Knobs (env): INIT (folder of the shipped int8 graphs to start from, default models; .carry/init when models/ is
+# moved aside to make room), SHAPES (default "d256l8 d384l8": d384l8 is the largest shape within the 50 ms warm
+# rule, models/MODEL_CARD.md "Session 8"), CMIN (training minutes, default 14), LR (6e-4), CARGS (extra train.py args).
 set -u
 export PYTHONUNBUFFERED=1
-L=.carry/lease
-R=training/runs/lease
 C=training/completion
-bg() { local name=$1; shift; setsid nohup "$@" > $R/$name.log 2>&1 < /dev/null & echo $! > $R/$name.pid; }
+R=training/runs/lease
+CV2=/tmp/cv2                 # corpus v2 shards (.jsonl.gz / .jsonl.xz as carried)
+TOK=/tmp/tokcache            # token caches (per shard, then per split)
+SHAPES=${SHAPES:-d256l8 d384l8}
+mkdir -p $R $CV2
 case "$1" in
+part)
+  P=$2; name=$(basename $P .tar)
+  setsid nohup bash $0 unpack $P > $R/$name.log 2>&1 < /dev/null &
+  python3 -c "import torch, tokenizers, onnxruntime; print('torch', torch.__version__, torch.cuda.get_device_name(0), 'tokenizers', tokenizers.__version__)"
+  echo "$name: unpacking in the background"; sleep 5; tail -n 3 $R/part*.log
+  ;;
+unpack)  # (part's background job) extract, check each shard's sha256 (of its JSONL), tokenize
+  set -e
+  P=$2; name=$(basename $P .tar); X=$CV2/.$name
+  mkdir -p $X && tar xf $P -C $X       # a folder per part: another part's SHA256SUMS is never half-written under us
+  shards=$(cd $X && ls | grep -E '^(train|eval)-[0-9]+\.jsonl\.(gz|xz)$')
+  echo "$shards" | xargs -P 16 -n 1 bash $0 check $X
+  mv $X/*.jsonl.* $CV2/
+  echo "$name: $(echo "$shards" | wc -l) shards, sha256 ok"
+  python3 $C/data.py $TOK models/tokenizer.json $(echo "$shards" | sed "s|^|$CV2/|")
+  touch $R/$name.done
+  ;;
+check)  # (unpack's helper) DIR SHARD: the shard's uncompressed sha256 against DIR/SHA256SUMS
+  d=$2; f=$3; n=${f%.*}
+  case $f in *.gz) h=$(gzip -dc $d/$f | sha256sum) ;; *) h=$(xz -dc $d/$f | sha256sum) ;; esac
+  grep -q "^${h%% *}  $n\$" $d/SHA256SUMS || { echo "sha256 mismatch: $f"; exit 1; }
+  ;;
 start)
-  mkdir -p $R/gen
-  bg completion python3 $C/train.py --modes ${CMODES:-diffusion,ar} --shape d256l8 --minutes ${CMIN:-17} \
-      --corpus $L/corpus --cache /tmp/tokcache --out $R/c --workers 8 --eval-minutes 5 ${CARGS:-}
-  if [ "${MAZE:-1}" = 1 ]; then
-    bg maze python3 -m training.hrm.train --family maze --out $R/maze --minutes ${MMIN:-18} \
-        --cfg '{"d":64,"h_cycles":2,"l_cycles":3,"max_steps":32}' --batch 384 --lr ${MLR:-3e-4} --warmup 100 \
-        --init-from $L/maze_init.pt --test $L/maze_test.npz --data "$L/maze_train*.npz,$R/gen/maze_train_*.npz" ${MARGS:-}
-    bg gen_maze bash -c 'for i in $(seq 1 200); do python3 -m training.hrm.data maze --n 2000 --seed $((3000+i)) --workers 4 --out '$R'/gen/maze_train_$i.npz; done'
-  fi
-  sleep 60; tail -n 3 $R/*.log; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
+  for p in .carry/corpus-v2-xz/part*.tar; do
+    n=$(basename $p .tar); for i in $(seq 1 120); do [ -f $R/$n.done ] && break; sleep 2; done
+    [ -f $R/$n.done ] || { echo "$n not unpacked:"; cat $R/$n.log; exit 1; }
+  done
+  cat $R/part*.log
+  python3 $C/train.py --prep-only --corpus $CV2 --cache $TOK --out $R/prep || exit 1
+  python3 $C/from_onnx.py ${INIT:-models}/completion-denoise.int8.onnx $R/d0.pt --check test/fixtures/completion-parity.json || exit 1
+  python3 $C/from_onnx.py ${INIT:-models}/completion-ar.int8.onnx $R/ar0.pt --kind ar --check test/fixtures/completion-parity.json || exit 1
+  for S in $SHAPES; do
+    if [ $S = d256l8 ]; then D=$R/d0.pt; A=$R/ar0.pt; else
+      python3 $C/grow.py $R/d0.pt --shape $S $R/d0-$S.pt --check && python3 $C/grow.py $R/ar0.pt --shape $S $R/ar0-$S.pt --check || exit 1
+      D=$R/d0-$S.pt; A=$R/ar0-$S.pt; fi
+    mkdir -p $R/$S
+    setsid nohup bash -c "python3 $C/train.py --modes diffusion,ar --shape $S --minutes ${CMIN:-14} --corpus $CV2 --cache $TOK \
+        --out $R/$S --workers 7 --eval-minutes 5 --init $D --init-ar $A --lr ${LR:-6e-4} --warmup 100 ${CARGS:-} &&
+      python3 $C/eval.py --diffusion $R/$S/diffusion-weights-final.pt --ar $R/$S/ar-weights-final.pt --threshold 0.3 ${EARGS:-} \
+        --out $R/$S/eval.json > $R/$S/eval.log 2>&1 &&
+      bash $C/box.sh pack $R/$S/diffusion-weights-final.pt $R/$S/$S-diffusion &&
+      bash $C/box.sh pack $R/$S/ar-weights-final.pt $R/$S/$S-ar && touch $R/$S/packed" > $R/$S.log 2>&1 < /dev/null &
+  done
+  sleep 90; for S in $SHAPES; do tail -n 3 $R/$S.log; done
+  nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
   ;;
 poll)
   sleep ${2:-300}
-  grep -E "held-out|EVAL|tokens:|params|initialised|Error|error" $R/completion.log | tail -n 6; tail -n 2 $R/completion.log
-  [ -f $R/maze.log ] && { grep -E "EVAL|pool|Error|error" $R/maze.log | tail -n 3; tail -n 1 $R/maze.log; }
+  for S in $SHAPES; do echo "== $S"; grep -E "held-out|Error|error" $R/$S.log | tail -n 4; tail -n 1 $R/$S.log; done
   nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
   ;;
 collect)
-  O=${OUT:-$R/out}; mkdir -p $O
-  if [ -f $R/maze.log ]; then
-    [ -f $R/gen_maze.pid ] && kill -- -$(cat $R/gen_maze.pid) 2>/dev/null
-    for i in $(seq 1 150); do grep -q '^done' $R/maze.log && break; sleep 2; done
-    python3 -m training.hrm.export --ckpt $R/maze/ckpt.pt --out $R/hrm-maze.onnx > $R/maze-export.log 2>&1
-    python3 -m training.hrm.eval --ckpt $R/maze/ckpt.pt --test $L/maze_test.npz >> $R/maze-export.log 2>&1
-    python3 - $R/maze/ckpt.pt $O/maze_ckpt.pt <<'PY'
-import sys, torch
-ck = torch.load(sys.argv[1], map_location="cpu", weights_only=False); ck.pop("opt", None); torch.save(ck, sys.argv[2])
-PY
-    tail -n 5 $R/maze-export.log
-  fi
-  for i in $(seq 1 150); do [ -f $R/c/done.json ] && break; sleep 2; done
-  for m in diffusion ar; do [ -f $R/c/$m-weights-final.pt ] && bash $C/box.sh pack $R/c/$m-weights-final.pt $O/$m; done
-  tar czf $O/logs.tgz $R/*.log $R/c/*.json $R/c/log.txt $R/maze/*.json 2>/dev/null
-  ls -la $O
-  ;;
-finish)
-  O=${OUT:-$R/out}; mkdir -p $O
-  for i in $(seq 1 150); do [ -f $R/c/done.json ] && break; sleep 2; done
-  python3 $C/eval.py --diffusion $R/c/diffusion-weights-final.pt --ar $R/c/ar-weights-final.pt --out $R/c/eval.json > $R/c/eval.log 2>&1
-  tail -n 30 $R/c/eval.log
-  python3 $C/export.py --diffusion $R/c/diffusion-weights-final.pt --ar $R/c/ar-weights-final.pt --out $R/onnx \
-      --spec $R/onnx/spec.json --parity-fixture $R/onnx/completion-parity.json --no-latency > $R/c/export.log 2>&1
-  grep -A3 parity $R/c/export.log | head -30
-  cp $R/onnx/diffusion_encode.int8.onnx $R/onnx/diffusion_denoise.int8.onnx $R/onnx/ar_step.int8.onnx $O/
-  tar czf $O/results.tgz $R/c/eval.* $R/c/eval-cases* $R/c/export.log $R/c/*.json $R/c/log.txt $R/onnx/spec.json $R/onnx/completion-parity.json $R/*.log 2>/dev/null
-  ls -la $O
+  S=$2; O=${OUT:-$R/out}; mkdir -p $O
+  for i in $(seq 1 270); do [ -f $R/$S/packed ] && break; sleep 2; done
+  [ -f $R/$S/packed ] || echo "$S: not packed yet"
+  cp $R/$S/$S-*.part*.pt $O/ 2>/dev/null
+  tar czf $O/$S-logs.tgz $R/$S.log $R/$S/log.txt $R/$S/*.json $R/$S/eval* $R/part*.log $R/prep/log.txt 2>/dev/null
+  tail -n 40 $R/$S/eval.log; ls -la $O
   ;;
 esac

@@ -26,20 +26,26 @@ async function toggleInlineCompletion(ctx: Ctx): Promise<void> {
 }
 
 async function restartServer(ctx: Ctx): Promise<void> {
-  await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: 'nanomind: restarting server' },
-    () => ctx.restart(),
-  );
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'nanomind: restarting server' }, () => ctx.restart());
 }
 
 async function showMemoryMap(ctx: Ctx): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   const client = ctx.languageClient;
-  if (!editor || !client) return;
+  if (!client) {
+    void vscode.window.showErrorMessage('nanomind: the language server is not running.');
+    return;
+  }
+  if (!editor) {
+    void vscode.window.showInformationMessage('nanomind: open a file to see its memory map.');
+    return;
+  }
   try {
     const r = await sendRequest(client, MemoryMapRequest, { uri: editor.document.uri.toString(), position: editor.selection.active });
-    const read = r.tokensRead === null ? 'not counted' : `${r.tokensRead} tokens read, ${r.tokensKept} kept`;
-    void vscode.window.showInformationMessage(`nanomind memory: ${read}${r.unavailable ? ` (${r.unavailable})` : ''}`);
+    const read = r.tokensRead === null ? '' : ` Here the completion model reads ${r.tokensRead} context tokens and keeps them all.`;
+    // Until the memory model runs there is no map to draw: say so plainly instead of an empty map.
+    if (r.unavailable) void vscode.window.showInformationMessage(`nanomind: no memory map: ${r.unavailable}.${read}`);
+    else void vscode.window.showInformationMessage(`nanomind memory: ${r.tokensRead} context tokens read, ${r.tokensKept} kept.`);
   } catch (e) {
     void vscode.window.showErrorMessage(`nanomind: ${e instanceof Error ? e.message : String(e)}`);
   }

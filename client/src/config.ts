@@ -1,7 +1,9 @@
-// Typed view of the `nanomind.*` settings. Knows which changes only take effect after a restart
-// (the document selector is fixed when the language client starts).
+// Typed view of the `nanomind.*` settings. Defaults and ranges come from `settingSpecs`
+// (server/src/protocol.ts), the one definition package.json is tested against. Knows which changes only
+// take effect after a restart (the document selector is fixed when the language client starts).
 import * as vscode from 'vscode';
-import { defaultSettings, type NanomindSettings } from '../../server/src/protocol';
+import { settingSpecs, type NanomindSettings } from '../../server/src/protocol';
+import { numberSetting, parseSettings } from '../../server/src/settings';
 
 export const section = 'nanomind';
 
@@ -11,32 +13,30 @@ export class Config {
   }
 
   get completionEnabled(): boolean {
-    return this.cfg.get<boolean>('completion.enabled', defaultSettings.completion.enabled);
+    return this.serverSettings.completion.enabled;
   }
   get languages(): string[] {
-    return this.cfg.get<string[]>('completion.languages', defaultSettings.completion.languages);
+    return this.serverSettings.completion.languages;
   }
   get debounceMs(): number {
-    return clamp(this.cfg.get<number>('completion.debounceMs', 75), 0, 2000);
+    return numberSetting(this.cfg.get('completion.debounceMs'), 'completion.debounceMs');
+  }
+  get memoryHover(): boolean {
+    return this.serverSettings.memory.hover;
   }
 
-  /** The settings the server honours, in the shape of the protocol. */
+  /**
+   * The settings the server honours, in the shape of the protocol, parsed the way the server parses them
+   * (a missing or out-of-range value is its default), so client and server never disagree on a value.
+   */
   get serverSettings(): NanomindSettings {
-    // package.json declares the same defaults; these fallbacks only matter where it is not read (tests).
     const c = this.cfg;
-    const d = defaultSettings;
-    return {
-      completion: {
-        enabled: this.completionEnabled,
-        languages: this.languages,
-        maxContextTokens: c.get<number>('completion.maxContextTokens', d.completion.maxContextTokens),
-        maxTokens: c.get<number>('completion.maxTokens', d.completion.maxTokens),
-        threshold: c.get<number>('completion.threshold', d.completion.threshold),
-        singleLineThreshold: c.get<number>('completion.singleLineThreshold', d.completion.singleLineThreshold),
-        decoder: c.get<NanomindSettings['completion']['decoder']>('completion.decoder', d.completion.decoder),
-      },
-      memory: { budget: c.get<number>('memory.budget', d.memory.budget) },
-    };
+    const raw: Record<string, Record<string, unknown>> = {};
+    for (const key of Object.keys(settingSpecs)) {
+      const [group, name] = key.split('.');
+      (raw[group] ??= {})[name] = c.get(key);
+    }
+    return parseSettings(raw);
   }
 
   async setCompletionEnabled(enabled: boolean): Promise<void> {
@@ -47,8 +47,4 @@ export class Config {
   static needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
     return e.affectsConfiguration(`${section}.completion.languages`);
   }
-}
-
-function clamp(n: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, Number.isFinite(n) ? n : lo));
 }

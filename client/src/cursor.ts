@@ -20,9 +20,6 @@ export function reportSettledCursor(client: () => LanguageClient | undefined, co
       void sendNotification(c, CursorNotification, { textDocument: { uri: editor.document.uri.toString() }, position: { line, character } }).catch(() => {});
     }, settleMs);
   };
-  const subs = [
-    vscode.window.onDidChangeTextEditorSelection((e) => send(e.textEditor)),
-    vscode.window.onDidChangeActiveTextEditor((e) => send(e)),
-  ];
+  const subs = [vscode.window.onDidChangeTextEditorSelection((e) => send(e.textEditor)), vscode.window.onDidChangeActiveTextEditor((e) => send(e))];
   return { dispose: () => (clearTimeout(timer), subs.forEach((s) => s.dispose())) };
 }

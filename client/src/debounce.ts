@@ -1,18 +1,27 @@
 // Waits for a pause in typing before asking the server for ghost text: each keystroke cancels the
-// previous request's token, so only the last request of a burst reaches the server.
+// previous request's token, so only the last request of a burst reaches the server. Then times the
+// request as the user waits for it (sent -> answer received), for the status bar.
 import type * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient';
+import type { RequestTiming } from './statusBar';
 
 type Provide = NonNullable<Middleware['provideInlineCompletionItems']>;
 
-export function debounceInlineCompletions(delayMs: () => number): Provide {
+export function debounceInlineCompletions(delayMs: () => number, onAnswer: (timing: RequestTiming) => void): Provide {
   return async (document, position, context, token, next) => {
     const ms = delayMs();
     if (ms > 0) {
       const stillWanted = await sleepUnlessCancelled(ms, token);
       if (!stillWanted) return null;
     }
-    return next(document, position, context, token);
+    const sent = performance.now();
+    const result = await next(document, position, context, token);
+    // A cancelled request's answer is never shown, so its time is not what the user waited for.
+    if (!token.isCancellationRequested) {
+      const items = Array.isArray(result) ? result : (result?.items ?? []);
+      onAnswer({ ms: performance.now() - sent, debounceMs: ms, answered: items.length > 0 });
+    }
+    return result;
   };
 }
 

@@ -16,6 +16,8 @@ export interface PuzzleViewState {
   steps: { step: number; rows: string[]; haltProbability: number; ms: number }[];
   result?: SolvePuzzleResult;
   error?: string;
+  /** Set once Apply wrote the answer: the file it went into. */
+  appliedTo?: string;
 }
 
 export class PuzzlePanel implements vscode.Disposable {
@@ -50,6 +52,12 @@ export class PuzzlePanel implements vscode.Disposable {
     this.post();
   }
 
+  /** The answer is in the document now: the view says so and drops its Apply button. */
+  applied(fileName: string): void {
+    this.state = { ...this.state, appliedTo: fileName };
+    this.post();
+  }
+
   private show(): void {
     if (!this.panel) {
       this.panel = vscode.window.createWebviewPanel('nanomind.puzzle', 'nanomind: Puzzle', vscode.ViewColumn.Beside, {
@@ -63,7 +71,8 @@ export class PuzzlePanel implements vscode.Disposable {
       });
       this.panel.onDidDispose(() => (this.panel = undefined));
     } else {
-      this.panel.reveal(vscode.ViewColumn.Beside, true);
+      // Stay in the panel's own column: "Beside" is relative to the active editor and would open another column.
+      this.panel.reveal(this.panel.viewColumn, true);
     }
     this.post();
   }
@@ -100,12 +109,13 @@ function pageHtml(cspSource: string): string {
   .verdict.bad, .error { color: var(--vscode-errorForeground); }
   .label { opacity: 0.8; font-size: 0.9em; }
   button { margin-right: 8px; color: var(--vscode-button-foreground); background: var(--vscode-button-background); border: none; padding: 4px 12px; }
-  input[type=range] { width: 240px; }
+  input[type=range] { width: 240px; vertical-align: middle; }
+  #stepControls[hidden] { display: none; }
 </style></head>
 <body>
 <h2 id="title"></h2>
 <div id="status" class="label"></div>
-<div id="steps"></div>
+<div id="stepControls" hidden><input id="slider" type="range" min="0" max="0" value="0" aria-label="the network's steps"> <span id="stepText"></span></div>
 <div id="grid"></div>
 <div id="verdict"></div>
 <ul id="problems"></ul>
@@ -114,6 +124,9 @@ function pageHtml(cspSource: string): string {
   const vscode = acquireVsCodeApi();
   let state = null;
   let shownStep = -1;
+  // The slider is made once and only updated, so dragging it or moving it with the arrow keys keeps focus.
+  const slider = document.getElementById('slider');
+  slider.addEventListener('input', () => { shownStep = Number(slider.value); render(); });
   const el = (id) => document.getElementById(id);
   const text = (node, s) => { node.textContent = s; return node; };
 
@@ -146,22 +159,21 @@ function pageHtml(cspSource: string): string {
     const puzzleRows = (r && r.puzzleRows) || state.puzzleRows;
     let status = state.running ? 'Solving… ' + (steps.length ? 'step ' + steps.length : '') : '';
     if (r) {
-      const who = r.solver === 'exact' ? 'Classical solver (exact, not the network)' : 'Network (HRM)';
-      status = who + (r.solver === 'network' && r.outcome !== 'unavailable' ? ' — ' + r.steps + ' step(s)' + (r.views > 1 ? ' over ' + r.views + ' grid views' : '') + ', ' + (r.halted ? 'halted by the model' : 'step limit reached') : '') + ' — ' + r.ms.toFixed(1) + ' ms';
+      const who = r.solver === 'exact' ? 'Classical solver (exact, not the network)' : 'The network';
+      const views = r.views > 1 ? ', trying ' + r.views + ' turned or mirrored copies of the grid' : '';
+      const stop = r.halted ? 'it stopped when confident' : 'it ran out of steps';
+      status = who + (r.solver === 'network' && r.outcome !== 'unavailable' ? ' — ' + plural(r.steps, 'step') + views + '; ' + stop : '') + ' — ' + r.ms.toFixed(1) + ' ms';
     }
     text(el('status'), status);
 
-    const stepsDiv = el('steps');
-    stepsDiv.replaceChildren();
     let rows = (r && r.answerRows) || puzzleRows;
+    el('stepControls').hidden = steps.length === 0;
     if (steps.length > 0) {
       if (shownStep < 0 || shownStep >= steps.length || state.running) shownStep = steps.length - 1;
-      const slider = document.createElement('input');
-      slider.type = 'range'; slider.min = '0'; slider.max = String(steps.length - 1); slider.value = String(shownStep);
-      slider.setAttribute('aria-label', 'reasoning step');
-      slider.oninput = () => { shownStep = Number(slider.value); render(); };
+      slider.max = String(steps.length - 1);
+      if (slider.value !== String(shownStep)) slider.value = String(shownStep);
       const s = steps[shownStep];
-      stepsDiv.append(slider, text(document.createElement('span'), ' step ' + s.step + ' of ' + steps.length + ', halt p=' + s.haltProbability.toFixed(2) + ', ' + s.ms.toFixed(1) + ' ms'));
+      text(el('stepText'), 'step ' + s.step + ' of ' + steps.length + ' — confidence it is done: ' + Math.round(100 * s.haltProbability) + '% — ' + s.ms.toFixed(1) + ' ms');
       rows = s.rows;
       if (r && r.answerRows && shownStep === steps.length - 1) rows = r.answerRows;
     }
@@ -177,8 +189,9 @@ function pageHtml(cspSource: string): string {
     if (state.error) { verdict.className = 'verdict error'; text(verdict, state.error); return; }
     if (!r) { text(verdict, ''); return; }
     if (r.outcome === 'verified') {
-      verdict.classList.add('ok'); text(verdict, 'verified ✓');
-      button('Apply', 'apply');
+      verdict.classList.add('ok');
+      if (state.appliedTo) text(verdict, 'verified ✓ — written into ' + state.appliedTo);
+      else { text(verdict, 'verified ✓'); button('Apply', 'apply'); }
     } else if (r.outcome === 'failed') {
       verdict.classList.add('bad'); text(verdict, 'The network\\'s answer fails verification:');
       for (const p of r.problems) problems.append(text(document.createElement('li'), p.message));
@@ -187,9 +200,11 @@ function pageHtml(cspSource: string): string {
       verdict.classList.add('bad'); text(verdict, 'The network could not run: ' + r.unavailable);
       button('Solve exactly (classical solver)', 'solveExactly');
     } else {
-      text(verdict, 'Cancelled after ' + r.steps + ' step(s).');
+      text(verdict, 'Cancelled after ' + plural(r.steps, 'step') + '.');
     }
   }
+
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
 
   window.addEventListener('message', (e) => { if (e.data && e.data.type === 'state') { state = e.data.state; render(); } });
   vscode.postMessage({ type: 'ready' });

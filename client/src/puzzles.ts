@@ -17,7 +17,10 @@ export class PuzzleController implements vscode.Disposable {
   private result: SolvePuzzleResult | undefined;
   private runs = 0;
 
-  constructor(private readonly client: () => BaseLanguageClient | undefined) {
+  constructor(
+    private readonly client: () => BaseLanguageClient | undefined,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.panel.onAction((action) => void (action === 'apply' ? this.apply() : this.solveExactly()));
   }
 
@@ -53,8 +56,16 @@ export class PuzzleController implements vscode.Disposable {
     const edit = new vscode.WorkspaceEdit();
     edit.replace(doc.uri, new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character), result.answerText);
     const ok = await vscode.workspace.applyEdit(edit);
-    if (ok) this.result = undefined;
-    return ok;
+    const name = fileName(doc.uri);
+    if (!ok) {
+      void vscode.window.showErrorMessage(`nanomind: the answer could not be written into ${name}.`);
+      return false;
+    }
+    this.result = undefined;
+    this.panel.applied(name);
+    this.log.info(`puzzle: the verified answer was written into ${name}`);
+    void vscode.window.showInformationMessage(`nanomind: the answer was written into ${name}.`);
+    return true;
   }
 
   private async run(exact: boolean): Promise<SolvePuzzleResult | undefined> {
@@ -62,8 +73,8 @@ export class PuzzleController implements vscode.Disposable {
     const target = this.target;
     if (!client || !target) return undefined;
     const runId = `run-${++this.runs}-${Date.now()}`;
-    const name = target.uri.path.split('/').pop() ?? 'puzzle';
-    this.panel.begin(exact ? `${name} — classical solver` : `${name} — HRM`);
+    const name = fileName(target.uri);
+    this.panel.begin(exact ? `${name} — classical solver` : `${name} — the network`);
     this.result = undefined;
     const steps = onNotification(client, PuzzleStepNotification, (s) => s.runId === runId && this.panel.addStep(s));
     const args: SolvePuzzleArgs = { uri: target.uri.toString(), runId, exact };
@@ -76,11 +87,17 @@ export class PuzzleController implements vscode.Disposable {
       );
       this.result = result;
       this.panel.finish(result);
+      this.log.info(
+        `puzzle ${name}: ${result.solver === 'exact' ? 'classical solver' : 'network'}, ${result.outcome}` +
+          `${result.solver === 'network' ? `, ${result.steps} steps` : ''}, ${result.ms.toFixed(1)} ms` +
+          `${result.unavailable ? ` (${result.unavailable})` : ''}`,
+      );
       return result;
     } catch (e) {
       const err = e as { message?: string; data?: { line?: number; column?: number } };
       const message = err.message ?? String(e);
       this.panel.fail(message);
+      this.log.warn(`puzzle ${name}: ${message}`);
       void vscode.window.showErrorMessage(`nanomind: ${message}`);
       await revealError(target.uri, err.data);
       return undefined;
@@ -92,6 +109,10 @@ export class PuzzleController implements vscode.Disposable {
   dispose(): void {
     this.panel.dispose();
   }
+}
+
+function fileName(uri: vscode.Uri): string {
+  return uri.path.split('/').pop() || 'puzzle';
 }
 
 /** Put the cursor on the line and column a puzzle error names (1-based in the message data). */

@@ -1,14 +1,27 @@
-// The status bar item: server state, whether inline completion is on, and the last measured latency.
+// The status bar item: server state, whether inline completion is on, the time the last suggestion took as
+// the client saw it (request sent -> answer received), and, when a brain cannot run, that it cannot and why.
 import * as vscode from 'vscode';
-import type { ServerStatus } from '../../server/src/protocol';
+import type { BrainName, ServerStatus } from '../../server/src/protocol';
+import { brainProblem, completionProblemLabel, formatMs } from './brainText';
 
 export type ClientState = 'starting' | 'running' | 'stopped';
+
+/** One inline-completion request as the client measured it. */
+export interface RequestTiming {
+  /** From sending the request to receiving the answer (what the user waits for after the typing pause). */
+  ms: number;
+  /** The typing pause the client waited before sending it. */
+  debounceMs: number;
+  /** Whether the answer held a suggestion. */
+  answered: boolean;
+}
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('nanomind.status', vscode.StatusBarAlignment.Right, 100);
   private state: ClientState = 'starting';
   private server: ServerStatus | undefined;
   private stoppedReason = '';
+  private last: RequestTiming | undefined;
 
   constructor() {
     this.item.name = 'nanomind';
@@ -28,28 +41,51 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  setLastRequest(timing: RequestTiming): void {
+    this.last = timing;
+    this.render();
+  }
+
+  /** What the item shows now (for tests and scripts). */
+  get text(): string {
+    return this.item.text;
+  }
+
   private render(): void {
     const s = this.server;
+    const completionProblem = s ? completionProblemLabel(s.brains.completion) : undefined;
     if (this.state === 'starting') {
       this.item.text = '$(loading~spin) nanomind';
     } else if (this.state === 'stopped') {
-      this.item.text = '$(error) nanomind';
+      this.item.text = '$(error) nanomind: stopped';
     } else if (s && !s.completionEnabled) {
       this.item.text = '$(circle-slash) nanomind: off';
+    } else if (completionProblem) {
+      this.item.text = `$(warning) nanomind: ${completionProblem}`;
     } else {
-      const latency = s?.lastCompletionMs != null ? ` ${Math.round(s.lastCompletionMs)} ms` : '';
-      const ready = s?.brains.completion.state === 'ready';
-      this.item.text = `${ready ? '$(sparkle)' : '$(circle-outline)'} nanomind${latency}`;
+      this.item.text = `$(sparkle) nanomind${this.last ? ` ${formatMs(this.last.ms)}` : ''}`;
     }
+    this.item.backgroundColor = completionProblem && this.state === 'running' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.tooltip = this.tooltip();
+  }
+
+  private tooltip(): vscode.MarkdownString {
+    const s = this.server;
     const md = new vscode.MarkdownString(`**nanomind** — ${this.state}${this.stoppedReason ? `: ${this.stoppedReason}` : ''}\n\n`);
+    if (this.last) {
+      const l = this.last;
+      md.appendMarkdown(
+        `last suggestion request: ${formatMs(l.ms)} from request to answer${l.answered ? '' : ' (no suggestion)'}, after a ${formatMs(l.debounceMs)} pause in typing\n\n`,
+      );
+    }
     if (s) {
       md.appendMarkdown(`server ${s.version} (pid ${s.pid}), inline completion ${s.completionEnabled ? 'on' : 'off'}\n\n`);
       for (const [brain, b] of Object.entries(s.brains)) {
-        md.appendMarkdown(`- ${brain}: ${b.state === 'ready' ? 'ready' : b.detail}\n`);
+        md.appendMarkdown(`- ${brain}: ${brainProblem(brain as BrainName, b) ?? 'ready'}\n`);
       }
-      if (s.lastCompletionMs != null) md.appendMarkdown(`\nlast completion: ${s.lastCompletionMs.toFixed(1)} ms\n`);
+      if (s.lastCompletionMs != null) md.appendMarkdown(`\nthe server's own time for its last suggestion: ${formatMs(s.lastCompletionMs)}\n`);
     }
-    this.item.tooltip = md;
+    return md;
   }
 
   dispose(): void {

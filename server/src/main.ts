@@ -15,7 +15,9 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { changeEnd, CompletionBrain } from './completion';
 import { MemoryBrain, memoryHoverMarkdown } from './memory';
-import { invalid, requireDocumentUri, requirePosition, requireRange } from './params';
+import { Lifecycle, refusedMethod } from './lifecycle';
+import { FrameChecker } from './wire';
+import { invalid, requireContentChanges, requireDocumentUri, requireOpenedDocument, requirePosition, requireRange, requireVersion } from './params';
 import {
   CursorNotification,
   MemoryMapRequest,
@@ -29,31 +31,41 @@ import {
 import { onnxActStep } from './reasoning/models';
 import { PuzzleInputError, PuzzleSolver } from './reasoning/solve';
 import { ModelError, ModelRegistry } from './runtime/models';
+import { sharedTokenizer } from './runtime/sharedTokenizer';
 import { parseSettings } from './settings';
 import { StatusReporter } from './status';
 import { onNotification, onRequest, sendNotification } from './typed';
 
 const root = path.resolve(__dirname, '..');
 const version = readVersion();
-const connection = createConnection(ProposedFeatures.all);
+const lifecycle = new Lifecycle();
+const connection = createConnection(ProposedFeatures.all, { messageStrategy: lifecycle });
+connection.onRequest(refusedMethod, () => lifecycle.refused());
 /** Where each document's last edit ended, read from the incremental changes as they are applied. */
 const editEnds = new Map<string, number | undefined>();
+// A didOpen or didChange with a malformed document is ignored: the check throws, and vscode-languageserver
+// logs "Notification handler ... failed" with the reason (a notification cannot be answered with an error).
 const documents = new TextDocuments<TextDocument>({
-  create: TextDocument.create,
+  create: (uri, languageId, version, text) => TextDocument.create(...requireOpenedDocument(uri, languageId, version, text)),
   update: (doc, changes, version) => {
-    const updated = TextDocument.update(doc, changes, version);
+    const updated = TextDocument.update(doc, requireContentChanges(changes), requireVersion(version));
     editEnds.set(updated.uri, changeEnd(updated, changes));
     return updated;
   },
 });
 let settings: NanomindSettings = parseSettings(undefined);
 
-const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'), undefined, () =>
-  status.changed(),
+const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'), undefined, () => status.changed());
+const status = new StatusReporter(
+  version,
+  registry,
+  (s) => void sendNotification(connection, StatusNotification, s),
+  (message) => connection.console.warn(`nanomind: ${message}`),
 );
-const status = new StatusReporter(version, registry, (s) => void sendNotification(connection, StatusNotification, s));
+// The memory brain owns every document's model memory; the completion brain encodes into it and asks it what
+// to evict. It counts a position's context tokens through the completion brain (memory/ imports no completion/).
 const memory: MemoryBrain = new MemoryBrain(registry, (doc, position) => completion.contextTokens(doc, position, settings.completion.maxContextTokens));
-const completion: CompletionBrain = new CompletionBrain(registry, memory);
+const completion: CompletionBrain = new CompletionBrain(registry, { memory, log: (message) => connection.console.error(`nanomind: ${message}`) });
 const puzzles = new PuzzleSolver(registry, onnxActStep);
 
 connection.onInitialize((params) => {
@@ -72,17 +84,21 @@ connection.onInitialize((params) => {
 
 connection.onInitialized(() => {
   // Hash the model files off the request path so a corrupt one is reported before it is needed.
-  // Then open the completion sessions, so the first suggestion does not pay for loading them.
+  // Then read the tokenizer (the memory brain's hover needs it too) and open the completion sessions, so
+  // the first suggestion does not pay for loading them. Failures are recorded in the status and logged.
   void Promise.all((['completion', 'memory', 'reasoning'] as const).map((b) => registry.verify(b)))
+    .then(() => sharedTokenizer(registry).catch(() => undefined))
     .then(() => status.changed())
-    .then(() => (settings.completion.enabled ? completion.warmUp() : undefined));
+    .then(() => (settings.completion.enabled ? completion.warmUp() : undefined))
+    .catch((e: unknown) => connection.console.error(`nanomind: start-up checks failed: ${String(e)}`));
 });
 
 connection.onDidChangeConfiguration((change) => {
-  const raw = (change.settings as { nanomind?: unknown } | null)?.nanomind;
+  const raw = (change?.settings as { nanomind?: unknown } | null | undefined)?.nanomind;
   if (raw !== undefined) applySettings(raw);
 });
 
+// Params that are not an object (`null` included) never reach a handler: see lifecycle.ts.
 onRequest(connection, StatusRequest, () => status.current());
 
 connection.languages.inlineCompletion.on(async (params, token) => {
@@ -114,7 +130,9 @@ onRequest(connection, MemoryMapRequest, async (params) => {
 });
 
 connection.onExecuteCommand(async (params, token) => {
+  if (typeof params.command !== 'string') throw invalid('command must be a string');
   if (params.command !== ServerCommands.solvePuzzle) throw invalid(`unknown command '${params.command}'`);
+  if (params.arguments !== undefined && !Array.isArray(params.arguments)) throw invalid('arguments must be an array');
   const args = (params.arguments?.[0] ?? null) as SolvePuzzleArgs | null;
   const doc = openDocument(requireDocumentUri({ textDocument: args }));
   if (args?.range !== undefined) requireRange(args.range);
@@ -143,8 +161,8 @@ onNotification(connection, CursorNotification, (params) => {
   try {
     const doc = documents.get(requireDocumentUri(params));
     if (doc) completion.prepareAt(doc, requirePosition(params), settings.completion);
-  } catch {
-    // not a cursor we can use
+  } catch (e) {
+    connection.console.warn(`nanomind: nanomind/cursor ignored: ${e instanceof Error ? e.message : String(e)}`);
   }
 });
 
@@ -176,3 +194,19 @@ process.on('unhandledRejection', (e) => connection.console.error(`unhandled reje
 
 documents.listen(connection);
 connection.listen();
+
+// Over stdio, a byte stream that cannot be parsed ends the server with the reason on stderr (exit code 1),
+// instead of leaving it running and deaf; the client sees the exit and can restart it.
+if (process.argv.includes('--stdio')) {
+  const checker = new FrameChecker({
+    broken: (reason) => {
+      process.stderr.write(`nanomind: the input cannot be read as LSP messages: ${reason}; exiting\n`);
+      process.exit(1);
+    },
+    badMessage: (reason) => {
+      process.stderr.write(`nanomind: ${reason}\n`);
+      connection.console.error(`nanomind: ${reason}`);
+    },
+  });
+  process.stdin.on('data', (chunk: Buffer) => checker.push(chunk));
+}

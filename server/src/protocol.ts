@@ -48,6 +48,37 @@ export const StatusRequest = request<void, ServerStatus>('nanomind/status');
 /** Server → client: the status changed (a brain loaded or failed, a completion finished). */
 export const StatusNotification = notification<ServerStatus>('nanomind/statusChanged');
 
+/**
+ * Every `nanomind.*` setting with its default and its allowed values: the one definition. The server parses
+ * against it (settings.ts), the client falls back to it (client/src/config.ts), and
+ * test/unit/settingsManifest.test.ts checks that package.json's `contributes.configuration` declares the same.
+ */
+export const settingSpecs = {
+  'completion.enabled': { type: 'boolean', default: true },
+  'completion.languages': {
+    type: 'array',
+    default: ['typescript', 'javascript', 'typescriptreact', 'javascriptreact', 'python'] as string[],
+  },
+  /** Read by the client only: the pause in typing before it asks for a suggestion. */
+  'completion.debounceMs': { type: 'integer', default: 75, minimum: 0, maximum: 2000 },
+  'completion.maxContextTokens': { type: 'integer', default: 512, minimum: 64, maximum: 2048 },
+  'completion.maxTokens': { type: 'integer', default: 64, minimum: 1, maximum: 256 },
+  // Chosen by measurement (models/MODEL_CARD.md, 1200 held-out cases): a block commits 3.7 tokens per pass
+  // at 0.3 with the exact match of one token per pass; a line, short and already fast, keeps more of its
+  // exact match with a stricter threshold.
+  'completion.threshold': { type: 'number', default: 0.3, minimum: 0, maximum: 1 },
+  'completion.singleLineThreshold': { type: 'number', default: 0.9, minimum: 0, maximum: 1 },
+  'completion.decoder': { type: 'string', default: 'diffusion', enum: ['diffusion', 'autoregressive'] },
+  // The cap on the memory brain's kept share. 1: the scorer alone decides. A cap hurts the 512-token default
+  // window (40 held-out infill cases, span likelihood vs the full window: 1.00 at 1, 0.83 at 0.5, 0.75 at 0.25;
+  // models/MODEL_CARD.md#memory).
+  'memory.budget': { type: 'number', default: 1, minimum: 0.01, maximum: 1 },
+  // Off by default: a report on every hover is noise unless the user wants to see the memory.
+  'memory.hover': { type: 'boolean', default: false },
+} as const;
+
+export type SettingKey = keyof typeof settingSpecs;
+
 /** Settings the server honours, sent by the client at start and on change (section `nanomind`). */
 export interface NanomindSettings {
   completion: {
@@ -59,30 +90,28 @@ export interface NanomindSettings {
     threshold: number;
     /** The same for a single-line suggestion. */
     singleLineThreshold: number;
-    decoder: 'diffusion' | 'autoregressive';
+    decoder: (typeof settingSpecs)['completion.decoder']['enum'][number];
   };
   memory: {
     /** Most context tokens the memory brain keeps, as a fraction of those read (0..1]; 1: the scorer alone decides. */
     budget: number;
+    /** Whether a hover shows the memory report at all. */
+    hover: boolean;
   };
 }
 
+const spec = settingSpecs;
 export const defaultSettings: NanomindSettings = {
   completion: {
-    enabled: true,
-    languages: ['typescript', 'javascript', 'typescriptreact', 'javascriptreact', 'python'],
-    maxContextTokens: 512,
-    maxTokens: 64,
-    // Chosen by measurement (models/MODEL_CARD.md, 1200 held-out cases): a block commits 3.7 tokens per pass
-    // at 0.3 with the exact match of one token per pass; a line, short and already fast, keeps more of its
-    // exact match with a stricter threshold.
-    threshold: 0.3,
-    singleLineThreshold: 0.9,
-    decoder: 'diffusion',
+    enabled: spec['completion.enabled'].default,
+    languages: [...spec['completion.languages'].default],
+    maxContextTokens: spec['completion.maxContextTokens'].default,
+    maxTokens: spec['completion.maxTokens'].default,
+    threshold: spec['completion.threshold'].default,
+    singleLineThreshold: spec['completion.singleLineThreshold'].default,
+    decoder: spec['completion.decoder'].default,
   },
-  // 1: the scorer alone decides. A cap hurts the 512-token default window (40 held-out infill cases, span
-  // likelihood vs the full window: 1.00 at 1, 0.83 at 0.5, 0.75 at 0.25; models/MODEL_CARD.md#memory).
-  memory: { budget: 1 },
+  memory: { budget: spec['memory.budget'].default, hover: spec['memory.hover'].default },
 };
 
 /** Per-document context report: what the memory brain read, kept and dropped. */

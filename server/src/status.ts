@@ -1,4 +1,5 @@
-// Builds the server status the client's status bar shows, and tells the client when it changes.
+// Builds the server status the client's status bar shows, and tells the client when it changes. Each
+// change of a brain's state is also written to the log, with the reason when the brain cannot run.
 import type { BrainName, ServerStatus } from './protocol';
 import type { ModelRegistry } from './runtime/models';
 
@@ -8,11 +9,14 @@ export class StatusReporter {
   private lastCompletionMs: number | null = null;
   private completionEnabled = true;
   private timer: NodeJS.Timeout | undefined;
+  /** The last state and detail logged per brain. */
+  private readonly logged = new Map<BrainName, string>();
 
   constructor(
     private readonly version: string,
     private readonly registry: ModelRegistry,
     private readonly publish: (status: ServerStatus) => void,
+    private readonly log: (message: string) => void = () => {},
   ) {}
 
   async current(): Promise<ServerStatus> {
@@ -42,8 +46,25 @@ export class StatusReporter {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.current().then(this.publish, () => undefined);
+      this.current().then(
+        (s) => {
+          this.logChanges(s);
+          this.publish(s);
+        },
+        (e) => this.log(`status could not be computed: ${String(e)}`),
+      );
     }, 50);
+  }
+
+  private logChanges(s: ServerStatus): void {
+    for (const brain of brains) {
+      const b = s.brains[brain];
+      const line = b.state === 'ready' ? 'ready' : `cannot run (${b.state}): ${b.detail}`;
+      if (this.logged.get(brain) === line) continue;
+      // A brain that starts ready is not news; every other change is.
+      if (b.state !== 'ready' || this.logged.has(brain)) this.log(`${brain}: ${line}`);
+      this.logged.set(brain, line);
+    }
   }
 
   dispose(): void {

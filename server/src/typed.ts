@@ -3,12 +3,14 @@
 import type { CancellationToken, Connection } from 'vscode-languageserver';
 import type { Notification, Request } from './protocol';
 
-export function onRequest<P, R>(
-  connection: Connection,
-  type: Request<P, R>,
-  handler: (params: P, token: CancellationToken) => R | Promise<R>,
-): void {
-  connection.onRequest(type.method, async (params: unknown, token: CancellationToken) => (await handler(params as P, token)) as never);
+export function onRequest<P, R>(connection: Connection, type: Request<P, R>, handler: (params: P, token: CancellationToken) => R | Promise<R>): void {
+  // vscode-jsonrpc calls a handler with the params (spread when they are an array) and then the token, or with
+  // the token alone when the request has no params: the handler gets undefined then, so "no params" and
+  // `params: null` stay apart.
+  connection.onRequest(type.method, async (...args: unknown[]) => {
+    const token = args.pop() as CancellationToken;
+    return (await handler((args.length === 0 ? undefined : args.length === 1 ? args[0] : args) as P, token)) as never;
+  });
 }
 
 export function sendNotification<P>(connection: Connection, type: Notification<P>, params: P): Promise<void> {

@@ -55,8 +55,10 @@ async function main() {
         '--skip-welcome',
         '--skip-release-notes',
         '--no-sandbox',
-        '--user-data-dir', path.join(tmp, 'user-data'),
-        '--extensions-dir', path.join(tmp, 'extensions'),
+        '--user-data-dir',
+        path.join(tmp, 'user-data'),
+        '--extensions-dir',
+        path.join(tmp, 'extensions'),
       ],
     });
   } catch (err) {

@@ -125,6 +125,36 @@ export const TEST_SETTINGS = {
 // ------------------------------------------------------------------ code-server
 
 /**
+ * Installs a VSIX into `extensionsDir` with code-server's own `--install-extension`, as a user would
+ * install the packaged extension (no marketplace: EXTENSIONS_GALLERY={} keeps it offline).
+ * Returns the folder it was unpacked into.
+ */
+/**
+ * code-server's environment. EXTENSIONS_GALLERY={} (no serviceUrl) turns the marketplace off: tests must not
+ * reach for the network (the default gallery is open-vsx.org). VS Code writes a machine id under
+ * $XDG_CACHE_HOME/Microsoft/DeveloperTools: a scratch cache keeps test runs out of the user's ~/.cache.
+ */
+function codeServerEnv(extra = {}) {
+  return { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CACHE_HOME: path.join(os.tmpdir(), 'nanomind-e2e-cache'), ...extra };
+}
+
+export function installVsix(vsix, extensionsDir, { timeout = 120_000 } = {}) {
+  fs.mkdirSync(extensionsDir, { recursive: true });
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanomind-install-'));
+  const r = spawnSync(
+    process.execPath,
+    [path.join(CODE_SERVER_DIR, 'out/node/entry.js'), '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix],
+    { encoding: 'utf8', timeout, env: codeServerEnv() },
+  );
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+  const installed = fs.existsSync(extensionsDir) ? fs.readdirSync(extensionsDir).filter((d) => d.startsWith('nanomind.nanomind-')) : [];
+  if (r.status !== 0 || installed.length !== 1) {
+    throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return path.join(extensionsDir, installed[0]);
+}
+
+/**
  * Starts code-server on 127.0.0.1 with fresh user-data and extensions dirs.
  * Resolves once it answers HTTP. `stop()` kills the whole process tree (the
  * server forks extension hosts, file watchers and pty hosts).
@@ -135,7 +165,6 @@ export const TEST_SETTINGS = {
  * options.echo: also print code-server's output (it is always kept in the log).
  */
 export async function startCodeServer({
-  extensionPath,
   workspace,
   userDataDir,
   extensionsDir,
@@ -151,10 +180,7 @@ export async function startCodeServer({
   extensionsDir ??= path.join(tmp, 'extensions');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(userDataDir, 'User/settings.json'),
-    JSON.stringify({ ...TEST_SETTINGS, ...settings }, null, 2),
-  );
+  fs.writeFileSync(path.join(userDataDir, 'User/settings.json'), JSON.stringify({ ...TEST_SETTINGS, ...settings }, null, 2));
   // Our own config file, so code-server neither reads nor writes ~/.config/code-server.
   const configFile = path.join(tmp, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
@@ -166,22 +192,25 @@ export async function startCodeServer({
 
   const args = [
     path.join(CODE_SERVER_DIR, 'out/node/entry.js'),
-    '--config', configFile,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--config',
+    configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--ignore-last-opened',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
   ];
   if (workspace) args.push(workspace);
 
-  // EXTENSIONS_GALLERY={} (no serviceUrl) turns the marketplace off: tests must
-  // not reach for the network (the default gallery is open-vsx.org).
-  const env = { ...process.env, EXTENSIONS_GALLERY: '{}', ...extraEnv };
+  const env = codeServerEnv(extraEnv);
   // A password in the environment would switch auth back on.
   delete env.PASSWORD;
   delete env.HASHED_PASSWORD;
@@ -312,7 +341,15 @@ export async function openWorkbench({
     executablePath: CHROMIUM,
     headless: true,
     timeout: launchTimeout,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
   });
   try {
     const context = await browser.newContext({ viewport });
@@ -351,7 +388,7 @@ export async function openWorkbench({
 }
 
 // ----------------------------------------------------------------- UI helpers
-// Selectors as seen in VS Code 1.96 web (see shared/FACTS.md).
+// Selectors as seen in VS Code 1.96 web (read from its DOM; they change between VS Code versions).
 
 export const SEL = {
   workbench: '.monaco-workbench',
@@ -378,7 +415,10 @@ export async function waitForWorkbench(page, { timeout = 60_000 } = {}) {
 /** Texts of all visible status bar items. */
 export async function statusBarTexts(page) {
   return page.$$eval(SEL.statusItem, (items) =>
-    items.filter((el) => el.offsetParent !== null).map((el) => (el.textContent || '').trim()).filter(Boolean),
+    items
+      .filter((el) => el.offsetParent !== null)
+      .map((el) => (el.textContent || '').trim())
+      .filter(Boolean),
   );
 }
 
@@ -396,9 +436,8 @@ export async function waitForStatusBarItem(page, match, { timeout = 30_000 } = {
  * Returns null while no such item is visible. Codicons ($(sparkle)) have no text.
  */
 export async function statusBarItemById(page, idPrefix) {
-  const texts = await page.$$eval(
-    `${SEL.statusItem}[id^="${idPrefix}"]`,
-    (items) => items.filter((el) => el.offsetParent !== null).map((el) => (el.textContent || '').trim()),
+  const texts = await page.$$eval(`${SEL.statusItem}[id^="${idPrefix}"]`, (items) =>
+    items.filter((el) => el.offsetParent !== null).map((el) => (el.textContent || '').trim()),
   );
   return texts.length ? texts.join(' | ') : null;
 }
@@ -424,7 +463,10 @@ async function pickRow(page, label, { timeout = 10_000 } = {}) {
   const row = page.locator(SEL.quickInputRow, { hasText: label }).first();
   await row.waitFor({ state: 'visible', timeout });
   await row.click();
-  await page.locator(SEL.quickInput).waitFor({ state: 'hidden', timeout }).catch(() => {});
+  await page
+    .locator(SEL.quickInput)
+    .waitFor({ state: 'hidden', timeout })
+    .catch(() => {});
 }
 
 /** Runs a command from the command palette by its title, e.g. "nanomind: Solve Puzzle". */
@@ -437,7 +479,10 @@ export async function runCommand(page, title, opts = {}) {
 export async function openFile(page, name, { timeout = 15_000 } = {}) {
   await quickInput(page, 'Control+P', name, { timeout });
   await pickRow(page, path.basename(name), { timeout });
-  await page.locator(`.tabs-container .tab[data-resource-name="${path.basename(name)}"]`).first().waitFor({ timeout });
+  await page
+    .locator(`.tabs-container .tab[data-resource-name="${path.basename(name)}"]`)
+    .first()
+    .waitFor({ timeout });
   await page.locator(`${SEL.editor} .view-lines`).first().waitFor({ timeout });
   // Let the language (and our extension, on activation) attach to the document.
   await sleep(300);
@@ -447,15 +492,23 @@ export async function openFile(page, name, { timeout = 15_000 } = {}) {
 export async function goToPosition(page, line, column = 1, { timeout = 10_000 } = {}) {
   await quickInput(page, 'Control+G', `:${line}:${column}`, { timeout });
   await page.keyboard.press('Enter');
-  await page.locator(SEL.quickInput).waitFor({ state: 'hidden', timeout }).catch(() => {});
+  await page
+    .locator(SEL.quickInput)
+    .waitFor({ state: 'hidden', timeout })
+    .catch(() => {});
 }
 
 /** Hovers the mouse over the first occurrence of `word` in the visible editor text; returns the hover's text. */
 export async function hoverWord(page, word, { timeout = 15_000, expect } = {}) {
   const token = page.locator(`${SEL.editor} .view-lines .view-line span span`, { hasText: word }).first();
-  await token.waitFor({ timeout });
-  const box = await token.boundingBox();
-  if (!box) throw new Error(`word "${word}" is not visible in the editor`);
+  // The editor may re-render its lines just after opening (the token is then briefly detached): ask again.
+  const box = await waitFor(
+    async () => {
+      await token.waitFor({ timeout });
+      return token.boundingBox();
+    },
+    { timeout, what: `the word "${word}" visible in the editor` },
+  );
   // Move away first so a re-hover at the same place still triggers the hover.
   await page.mouse.move(1, 1);
   await page.mouse.move(box.x + Math.min(box.width / 2, 8), box.y + box.height / 2, { steps: 3 });
@@ -499,7 +552,10 @@ export async function typeText(page, text, { delay = 30 } = {}) {
 export async function ghostText(page) {
   const inline = await page.$$eval(SEL.ghostText, (els) => els.map((e) => e.textContent || '').join(''));
   const extra = await page.$$eval(SEL.ghostTextExtraLines, (els) => els.map((e) => e.textContent || ''));
-  return [inline, ...extra].join('\n').replace(/\u00a0/g, ' ').replace(/\n+$/, '');
+  return [inline, ...extra]
+    .join('\n')
+    .replace(/\u00a0/g, ' ')
+    .replace(/\n+$/, '');
 }
 
 /**

@@ -5,18 +5,27 @@
 //  (b) the Playwright UI checks in test/e2e/ui.mjs drive the workbench as a
 //      person would (status bar, command palette, mouse hover).
 //
+// Both run on the source checkout (the extension under development); then (b) runs again on the packaged
+// VSIX (`scripts/package.mjs`) installed with code-server's `--install-extension` into a fresh extensions
+// dir, as a user gets it. The UI checks time "last key -> ghost text rendered"; the numbers of both targets
+// go to bench/results/e2e-latency.json with the machine they ran on.
+//
 // Prints the VS Code version, one line per test, and closes with
 // "N passed, N failed"; exits non-zero if anything failed.
 //
 // It builds nothing (`npm test` builds first) but says so if dist/ is missing.
 // Environment:
 //   NANOMIND_E2E_EXTENSION     extension folder to load (default: the repo)
+//   NANOMIND_E2E_TARGET=source|vsix|source,vsix   what to test (default both)
+//   NANOMIND_E2E_VSIX          a VSIX to install instead of packaging one now
 //   NANOMIND_E2E_SELFTEST_FAIL=1  adds a deliberately failing case to (a) and (b)
 //   NANOMIND_E2E_ONLY=suite|ui    run only one half
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { machineDescription } from '../../bench/machine.ts';
 import * as h from './harness.mjs';
 
 const started = Date.now();
@@ -27,15 +36,18 @@ const EXTENSION = path.resolve(process.env.NANOMIND_E2E_EXTENSION || h.REPO_ROOT
 const SUITE = path.join(h.REPO_ROOT, 'test/e2e/suite/index.js');
 const DEMO = path.join(h.REPO_ROOT, 'demo');
 const ONLY = process.env.NANOMIND_E2E_ONLY || '';
+const TARGETS = (process.env.NANOMIND_E2E_TARGET || 'source,vsix').split(',').map((t) => t.trim());
+const LATENCY_FILE = path.join(h.REPO_ROOT, 'bench/results/e2e-latency.json');
 const SUITE_TIMEOUT = 180_000; // the whole extension-host suite
-const TOTAL_TIMEOUT = 8 * 60_000; // the whole run, whatever happens
+const TOTAL_TIMEOUT = 14 * 60_000; // the whole run, whatever happens
+// The hover is opt-in (nanomind.memory.hover); the UI checks look at it, so it is on for them.
+const E2E_SETTINGS = { 'nanomind.memory.hover': true };
 
 // Minimal demo files, used only for those the demo/ folder does not have (yet).
 const FALLBACK_DEMO = {
   'example.ts': 'export function fibonacci(n: number): number {\n  return n < 2 ? n : fibonacci(n - 1) + fibonacci(n - 2);\n}\n',
   'example.py': 'def fibonacci(n: int) -> int:\n    return n if n < 2 else fibonacci(n - 1) + fibonacci(n - 2)\n',
-  'example.sudoku':
-    '53..7....\n6..195...\n.98....6.\n8...6...3\n4..8.3..1\n7...2...6\n.6....28.\n...419..5\n....8..79\n',
+  'example.sudoku': '53..7....\n6..195...\n.98....6.\n8...6...3\n4..8.3..1\n7...2...6\n.6....28.\n...419..5\n....8..79\n',
   'example.maze': '#######\n#S    #\n# ### #\n#   #G#\n#######\n',
 };
 
@@ -48,7 +60,10 @@ function record(name, ok, error) {
 }
 
 async function cleanup() {
-  while (cleanups.length) await cleanups.pop()().catch(() => {});
+  while (cleanups.length)
+    await cleanups
+      .pop()()
+      .catch(() => {});
 }
 
 function finish(code) {
@@ -118,7 +133,10 @@ async function runExtensionHostSuite(server, resultsFile) {
   }
   if (report) {
     console.log(`extension-host suite ran in ${report.header}`);
-    for (const r of report.results) record(`[ext host] ${r.name} (${r.ms} ms)`, r.ok, r.error);
+    for (const r of report.results) {
+      record(`[ext host] ${r.name} (${r.ms} ms)`, r.ok, r.error);
+      if (r.info) console.log(`     ${JSON.stringify(r.info)}`);
+    }
   }
   if (!report || (code !== 0 && report.failed === 0)) {
     record('[ext host] suite ran and exited 0', false, `exit: ${code}; no results from the suite${shot ? `; screenshot ${shot}` : ''}`);
@@ -128,36 +146,97 @@ async function runExtensionHostSuite(server, resultsFile) {
     dump('last workbench log lines', forwarded.filter(notSuite).slice(-25).join('\n'));
     reportFailureContext(server, wb);
   }
+  return Object.fromEntries((report?.results ?? []).filter((r) => r.info).map((r) => [r.name, r.info]));
 }
 
-/** (b) Playwright UI checks on a fresh workbench with the extension loaded. */
-async function runUiChecks(server) {
+/**
+ * (b) Playwright UI checks on a fresh workbench: with the extension under development loaded
+ * (`extensionPath`), or with none (the extension is then the one installed in code-server's extensions dir).
+ * Returns what the checks measured.
+ */
+async function runUiChecks(server, { label, extensionPath }) {
   const { tests } = await import('./ui.mjs');
-  const workspace = prepareWorkspace('ui');
-  log('UI checks: opening the workbench');
-  const wb = await h.openWorkbench({ url: server.url, workspace, extensionPath: EXTENSION, onLog: () => {} });
+  const workspace = prepareWorkspace(`ui-${label}`);
+  const metrics = {};
+  log(`UI checks (${label}): opening the workbench`);
+  const wb = await h.openWorkbench({ url: server.url, workspace, extensionPath, onLog: () => {} });
   cleanups.push(wb.close);
   try {
     await h.waitForWorkbench(wb.page);
   } catch (err) {
-    record('[ui] workbench loads', false, `${err.message}; screenshot ${await h.screenshot(wb.page, 'ui-workbench')}`);
+    record(`[ui ${label}] workbench loads`, false, `${err.message}; screenshot ${await h.screenshot(wb.page, `ui-${label}-workbench`)}`);
     reportFailureContext(server, wb);
-    return;
+    return metrics;
   }
-  for (const t of tests) {
+  for (const t of tests.filter((t) => extensionPath || !t.sourceOnly)) {
     const t0 = Date.now();
     try {
-      await h.withTimeout(t.fn({ page: wb.page, workspace, server }), t.timeout ?? 30_000, `UI check "${t.name}"`);
-      record(`[ui] ${t.name} (${Date.now() - t0} ms)`, true);
+      await h.withTimeout(t.fn({ page: wb.page, workspace, server, metrics }), t.timeout ?? 30_000, `UI check "${t.name}"`);
+      record(`[ui ${label}] ${t.name} (${Date.now() - t0} ms)`, true);
     } catch (err) {
-      const shot = await h.screenshot(wb.page, `ui-${t.name}`);
-      record(`[ui] ${t.name} (${Date.now() - t0} ms)`, false, `${err.message}\nscreenshot: ${shot}`);
+      const shot = await h.screenshot(wb.page, `ui-${label}-${t.name}`);
+      record(`[ui ${label}] ${t.name} (${Date.now() - t0} ms)`, false, `${err.message}\nscreenshot: ${shot}`);
       reportFailureContext(server, wb);
       // Leave the workbench in a neutral state for the next check.
       await wb.page.keyboard.press('Escape').catch(() => {});
     }
   }
   await wb.close();
+  return metrics;
+}
+
+/** The VSIX to test: NANOMIND_E2E_VSIX, or one packaged now from the built dist/ (scripts/package.mjs). */
+function packagedVsix() {
+  if (process.env.NANOMIND_E2E_VSIX) return path.resolve(process.env.NANOMIND_E2E_VSIX);
+  log('packaging the VSIX (scripts/package.mjs)');
+  const r = spawnSync(process.execPath, [path.join(h.REPO_ROOT, 'scripts/package.mjs')], { cwd: h.REPO_ROOT, encoding: 'utf8', timeout: 180_000 });
+  const line = /^VSIX: (\S+) .*$/m.exec(r.stdout ?? '');
+  if (r.status !== 0 || !line) throw new Error(`scripts/package.mjs failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  log(line[0]);
+  return path.join(h.REPO_ROOT, line[1]);
+}
+
+/** Writes what was measured, per target, with the machine it ran on (only the targets that ran). */
+function writeLatency(measured, vscode) {
+  const targets = Object.fromEntries(Object.entries(measured).filter(([, m]) => m.ghostLatency));
+  if (Object.keys(targets).length === 0) return;
+  const out = { machine: machineDescription(), date: new Date().toISOString(), vscode, targets };
+  fs.mkdirSync(path.dirname(LATENCY_FILE), { recursive: true });
+  fs.writeFileSync(LATENCY_FILE, `${JSON.stringify(out, null, 1)}\n`);
+  for (const [target, m] of Object.entries(targets)) {
+    const g = m.ghostLatency;
+    console.log(`latency (${target}): last key -> ghost text p50 ${g.p50Ms} ms over ${g.shown} of ${g.typed} trials`);
+  }
+  log(`wrote ${path.relative(h.REPO_ROOT, LATENCY_FILE)}`);
+}
+
+/** The source checkout: the extension-host suite and the UI checks with the extension under development. */
+async function testSource(resultsFile) {
+  const server = await h.startCodeServer({ settings: E2E_SETTINGS, env: { NANOMIND_E2E_RESULTS: resultsFile } });
+  log(`code-server listening on ${server.url}`);
+  try {
+    const suite = ONLY !== 'ui' ? await runExtensionHostSuite(server, resultsFile) : {};
+    const ui = ONLY !== 'suite' ? await runUiChecks(server, { label: 'source', extensionPath: EXTENSION }) : {};
+    return { ...ui, suite };
+  } finally {
+    // Keep code-server's logs (user-data/logs: extension host, remote agent) when something failed.
+    await server.stop({ keepLogs: results.some((r) => !r.ok) });
+  }
+}
+
+/** The packaged VSIX, installed into a fresh extensions dir as a user would: the UI checks. */
+async function testVsix(tmp) {
+  const vsix = packagedVsix();
+  const extensionsDir = path.join(tmp, 'vsix-extensions');
+  const folder = h.installVsix(vsix, extensionsDir);
+  log(`installed ${path.basename(vsix)} into ${folder}`);
+  const server = await h.startCodeServer({ settings: E2E_SETTINGS, extensionsDir });
+  log(`code-server listening on ${server.url}`);
+  try {
+    return await runUiChecks(server, { label: 'vsix' });
+  } finally {
+    await server.stop({ keepLogs: results.some((r) => !r.ok) });
+  }
 }
 
 async function main() {
@@ -174,14 +253,10 @@ async function main() {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nanomind-e2e-'));
   cleanups.push(async () => fs.rmSync(tmp, { recursive: true, force: true }));
-  const resultsFile = path.join(tmp, 'suite-results.json');
-  const server = await h.startCodeServer({ env: { NANOMIND_E2E_RESULTS: resultsFile } });
-  // Keep code-server's logs (user-data/logs: extension host, remote agent) when something failed.
-  cleanups.push(() => server.stop({ keepLogs: results.some((r) => !r.ok) }));
-  log(`code-server listening on ${server.url}`);
-
-  if (ONLY !== 'ui') await runExtensionHostSuite(server, resultsFile);
-  if (ONLY !== 'suite') await runUiChecks(server);
+  const measured = {};
+  if (TARGETS.includes('source')) measured.source = await testSource(path.join(tmp, 'suite-results.json'));
+  if (TARGETS.includes('vsix') && ONLY !== 'suite') measured.vsix = await testVsix(tmp);
+  writeLatency(measured, vscode);
   await cleanup();
 }
 

@@ -1,14 +1,10 @@
 // A small LSP client for protocol tests: starts the built server (dist/server.js) as a child
 // process over stdio and speaks real JSON-RPC to it, as Neovim or Helix would.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import {
-  CancellationTokenSource,
-  createMessageConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type MessageConnection,
-} from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -47,8 +43,11 @@ export function startServer(env: Record<string, string> = {}, wrapper: string[] 
     process: child,
     stderr: () => err,
     exited,
-    request: (method, params, source) =>
-      source ? connection.sendRequest(method, params, source.token) : connection.sendRequest(method, params),
+    // No params are sent as none (vscode-jsonrpc would send `[null]` for an undefined argument).
+    request: (method, params, source) => {
+      const args: unknown[] = params === undefined ? [] : [params];
+      return source ? connection.sendRequest(method, ...args, source.token) : connection.sendRequest(method, ...args);
+    },
     notify: (method, params) => connection.sendNotification(method, params),
     async initialize(initializationOptions) {
       const result = await connection.sendRequest<InitializeResultShape>('initialize', {
@@ -60,8 +59,7 @@ export function startServer(env: Record<string, string> = {}, wrapper: string[] 
       await connection.sendNotification('initialized', {});
       return result;
     },
-    open: (uri, languageId, text) =>
-      connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } }),
+    open: (uri, languageId, text) => connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } }),
     async stop() {
       if (child.exitCode === null) {
         try {
@@ -89,3 +87,23 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 export { CancellationTokenSource };
+
+/**
+ * A models folder whose manifest is `source`'s with every file path made absolute (so the files stay where
+ * they are), changed by `edit`; `files` are written into the new folder first.
+ */
+export function editedModelsDir(source: string, edit: (manifest: ManifestShape, dir: string) => void, files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-models-'));
+  const manifest = JSON.parse(readFileSync(path.join(source, 'manifest.json'), 'utf8')) as ManifestShape;
+  for (const brain of Object.values(manifest.brains)) {
+    for (const f of Object.values(brain.files)) f.file = path.resolve(source, f.file);
+  }
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  edit(manifest, dir);
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return dir;
+}
+
+export interface ManifestShape {
+  brains: Record<string, { files: Record<string, { file: string; sha256: string }>; spec?: Record<string, number> }>;
+}

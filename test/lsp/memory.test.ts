@@ -21,7 +21,16 @@ const settings = { completion: { maxContextTokens: 2048 }, memory: { budget: 0.2
 function longPython(): { text: string; line: number } {
   const parts: string[] = [];
   for (let i = 0; i < 60; i++) {
-    parts.push(`# helper ${i}: scales the values by ${i} and drops the negative ones`, `def helper_${i}(values):`, `    out = []`, `    for v in values:`, `        if v * ${i} >= 0:`, `            out.append(v * ${i})`, `    return out`, '');
+    parts.push(
+      `# helper ${i}: scales the values by ${i} and drops the negative ones`,
+      `def helper_${i}(values):`,
+      `    out = []`,
+      `    for v in values:`,
+      `        if v * ${i} >= 0:`,
+      `            out.append(v * ${i})`,
+      `    return out`,
+      '',
+    );
   }
   parts.push('def total(values):', '    result = 0', '    for v in values:', '');
   return { text: parts.join('\n') + '\n    return result\n', line: parts.length - 1 };
@@ -48,7 +57,10 @@ async function completeLong(modelsDir: string) {
   const { text, line } = longPython();
   await server.open(uri, 'python', text);
   const position = { line, character: 8 };
-  const items = await withTimeout(server.request<unknown[]>('textDocument/inlineCompletion', { textDocument: { uri }, position, context: { triggerKind: 1 } }), 120_000);
+  const items = await withTimeout(
+    server.request<unknown[]>('textDocument/inlineCompletion', { textDocument: { uri }, position, context: { triggerKind: 1 } }),
+    120_000,
+  );
   return { server, uri, items, position };
 }
 
@@ -72,11 +84,15 @@ describe('memory brain over the protocol (shipped models)', () => {
       const above = await server.request<MemoryReport>('nanomind/memoryMap', { uri, position: { line: position.line - 1, character: 0 } });
       assert.equal(above.line, 'kept', 'the nearest lines are always kept');
       const hover = await server.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 0 } });
-      const m = /kept (\d+) of (\d+) context tokens \((\d+\.\d)% saved\) · dropped (\d+) comment, (\d+) whitespace, (\d+) code tokens · last completion (\d+) ms/.exec(hover.contents.value);
+      const m =
+        /kept (\d+) of (\d+) context tokens \((\d+\.\d)% saved\) · dropped (\d+) comment, (\d+) whitespace, (\d+) code tokens · last completion (\d+) ms/.exec(
+          hover.contents.value,
+        );
       assert.ok(m, hover.contents.value);
       assert.deepEqual(m.slice(1, 3).map(Number), [map.tokensKept, map.tokensRead]);
       assert.deepEqual(m.slice(4, 7).map(Number), [map.dropped.comment, map.dropped.whitespace, map.dropped.code]);
-      assert.match(hover.contents.value, /Memory brain on: budget 25% of the context/);
+      assert.match(hover.contents.value, / · budget 25% of the context\.$/);
+      assert.equal(hover.contents.value.split('\n').length, 1, 'one line');
       for (const r of map.droppedRanges) assert.ok(r.start.line <= r.end.line && r.end.line <= position.line + 3);
     } finally {
       await server.stop();

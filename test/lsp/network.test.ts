@@ -42,7 +42,11 @@ describe('privacy: no network, no stray files', () => {
     await server.open('file:///net/m.maze', 'maze', MAZE);
     for (const character of [8, 8]) {
       await withTimeout(
-        server.request('textDocument/inlineCompletion', { textDocument: { uri: 'file:///net/a.py' }, position: { line: 3, character }, context: { triggerKind: 1 } }),
+        server.request('textDocument/inlineCompletion', {
+          textDocument: { uri: 'file:///net/a.py' },
+          position: { line: 3, character },
+          context: { triggerKind: 1 },
+        }),
         60_000,
       );
     }
@@ -59,12 +63,15 @@ describe('privacy: no network, no stray files', () => {
 
   it('traced the session', () => {
     assert.ok(calls.length > 0, 'strace wrote nothing');
-    assert.ok(calls.some((c) => /openat\(.*models\/manifest\.json/.test(c)), 'the trace does not show the server reading its models');
+    assert.ok(
+      calls.some((c) => /openat\(.*models\/manifest\.json/.test(c)),
+      'the trace does not show the server reading its models',
+    );
   });
 
   it('opens no internet socket and connects nowhere', () => {
     const sockets = calls.filter((c) => /\bsocket\((AF_INET|AF_INET6|AF_NETLINK|AF_PACKET)/.test(c));
-    const connects = calls.filter((c) => /\bconnect\(/.test(c) && !/ENOENT|= -1/.test(c));
+    const connects = calls.filter((c) => /\bconnect\(/.test(c)); // a refused or failed attempt counts too
     const dns = calls.filter((c) => /sendto\(|sendmmsg\(/.test(c) && /htons\(53\)/.test(c));
     assert.deepEqual(sockets, [], 'internet sockets');
     assert.deepEqual(connects, [], 'connections');

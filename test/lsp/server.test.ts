@@ -86,14 +86,15 @@ describe('server with no models installed', () => {
     assert.equal(status.completionEnabled, true);
   });
 
-  it('answers a hover with the memory report and the reason the brain is off', async () => {
+  it('answers a hover with the memory report and, in one line, why nothing was dropped', async () => {
     const hover = await server.request<{ contents: { kind: string; value: string } }>('textDocument/hover', {
       textDocument: { uri },
       position: { line: 1, character: 4 },
     });
     assert.equal(hover.contents.kind, 'markdown');
     assert.match(hover.contents.value, /nanomind memory/);
-    assert.match(hover.contents.value, /model not installed/);
+    assert.match(hover.contents.value, /the memory model is not trained yet/);
+    assert.equal(hover.contents.value.split('\n').length, 1, `one short line: ${hover.contents.value}`);
   });
 
   it('gives no inline completion (rather than a made-up one) without a model', async () => {
@@ -109,10 +110,10 @@ describe('server with no models installed', () => {
     const sudoku = 'file:///work/p.sudoku';
     await server.open(sudoku, 'sudoku', SUDOKU);
     const solve = (args: object) =>
-      server.request<{ outcome: string; solver: string; unavailable?: string; answerText: string | null; problems: unknown[] }>(
-        'workspace/executeCommand',
-        { command: 'nanomind.server.solvePuzzle', arguments: [{ uri: sudoku, ...args }] },
-      );
+      server.request<{ outcome: string; solver: string; unavailable?: string; answerText: string | null; problems: unknown[] }>('workspace/executeCommand', {
+        command: 'nanomind.server.solvePuzzle',
+        arguments: [{ uri: sudoku, ...args }],
+      });
     const network = await solve({});
     assert.equal(network.outcome, 'unavailable');
     assert.match(network.unavailable ?? '', /model not installed/);
@@ -127,17 +128,15 @@ describe('server with no models installed', () => {
   it('rejects a bad puzzle with its line and column, and keeps serving', async () => {
     const bad = 'file:///work/bad.sudoku';
     await server.open(bad, 'sudoku', SUDOKU.replace('6 . . | 1 9 5', '6 . . | 1 x 5'));
-    const err = await server
-      .request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [{ uri: bad }] })
-      .then(() => assert.fail('expected an error'), (e: { message: string; data: { line: number; column: number } }) => e);
+    const err = await server.request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [{ uri: bad }] }).then(
+      () => assert.fail('expected an error'),
+      (e: { message: string; data: { line: number; column: number } }) => e,
+    );
     assert.match(err.message, /line 2, column 11/);
     assert.deepEqual(err.data, { line: 2, column: 11 });
     const clash = 'file:///work/clash.sudoku';
     await server.open(clash, 'sudoku', SUDOKU.replace('5 3 .', '5 3 5'));
-    await assert.rejects(
-      server.request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [{ uri: clash }] }),
-      /line 1, column/,
-    );
+    await assert.rejects(server.request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [{ uri: clash }] }), /line 1, column/);
     assert.equal(await errorCode(server.request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [] })), InvalidParams);
     assert.equal(
       await errorCode(server.request('workspace/executeCommand', { command: 'nanomind.server.solvePuzzle', arguments: [{ uri: bad, range: { start: 1 } }] })),
@@ -150,7 +149,10 @@ describe('server with no models installed', () => {
     assert.equal(await errorCode(server.request('textDocument/hover', {})), InvalidParams);
     assert.equal(await errorCode(server.request('textDocument/hover', { textDocument: { uri }, position: { line: -1, character: 'x' } })), InvalidParams);
     assert.equal(await errorCode(server.request('textDocument/inlineCompletion', null)), InvalidParams);
-    assert.equal(await errorCode(server.request('textDocument/hover', { textDocument: { uri: 'file:///not/open.ts' }, position: { line: 0, character: 0 } })), InvalidParams);
+    assert.equal(
+      await errorCode(server.request('textDocument/hover', { textDocument: { uri: 'file:///not/open.ts' }, position: { line: 0, character: 0 } })),
+      InvalidParams,
+    );
     assert.equal(await errorCode(server.request('workspace/executeCommand', { command: 'nanomind.nope' })), InvalidParams);
     assert.equal(await errorCode(server.request('nanomind/noSuchMethod', {})), MethodNotFound);
     const status = await server.request<Status>('nanomind/status');
@@ -168,7 +170,11 @@ describe('server with no models installed', () => {
 
   it('settles a cancelled request and keeps serving', async () => {
     const source = new CancellationTokenSource();
-    const pending = server.request('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: 1, character: 9 }, context: { triggerKind: 1 } }, source);
+    const pending = server.request(
+      'textDocument/inlineCompletion',
+      { textDocument: { uri }, position: { line: 1, character: 9 }, context: { triggerKind: 1 } },
+      source,
+    );
     source.cancel();
     const outcome = await withTimeout(
       pending.then(
@@ -274,7 +280,10 @@ describe('server with a corrupt and a missing model file', () => {
       assert.equal(status.brains.completion.state, 'corrupt');
       assert.match(status.brains.completion.detail, /models\/manifest\.json is not valid/);
       await server.open('file:///a.py', 'python', 'x = 1\n');
-      const hover = await server.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: 'file:///a.py' }, position: { line: 0, character: 0 } });
+      const hover = await server.request<{ contents: { value: string } }>('textDocument/hover', {
+        textDocument: { uri: 'file:///a.py' },
+        position: { line: 0, character: 0 },
+      });
       assert.match(hover.contents.value, /nanomind memory/);
     } finally {
       await server.stop();
@@ -308,10 +317,11 @@ describe('server with the shipped models folder', () => {
       const text = 'export function total(items: number[]): number {\n  let sum = 0;\n  for (let i = 0; i < items.length; \n  return sum;\n}\n';
       await server.open(uri, 'typescript', text);
       const position = { line: 2, character: '  for (let i = 0; i < items.length; '.length };
-      const items = await server.request<{ insertText: string; range: { start: typeof position; end: typeof position } }[]>(
-        'textDocument/inlineCompletion',
-        { textDocument: { uri }, position, context: { triggerKind: 1 } },
-      );
+      const items = await server.request<{ insertText: string; range: { start: typeof position; end: typeof position } }[]>('textDocument/inlineCompletion', {
+        textDocument: { uri },
+        position,
+        context: { triggerKind: 1 },
+      });
       assert.equal(items.length, 1, 'one suggestion');
       assert.match(items[0].insertText, /^i\+\+\)/, `the loop header is finished: ${JSON.stringify(items[0].insertText)}`);
       assert.deepEqual(items[0].range, { start: position, end: position });
@@ -326,7 +336,10 @@ describe('server with the shipped models folder', () => {
     const server = startServer({ NANOMIND_MODELS_DIR: path.join(repoRoot, 'models') });
     type Item = { insertText: string };
     const ask = (uri: string, line: number, character: number) =>
-      withTimeout(server.request<Item[]>('textDocument/inlineCompletion', { textDocument: { uri }, position: { line, character }, context: { triggerKind: 1 } }), 30_000);
+      withTimeout(
+        server.request<Item[]>('textDocument/inlineCompletion', { textDocument: { uri }, position: { line, character }, context: { triggerKind: 1 } }),
+        30_000,
+      );
     try {
       await server.initialize();
       const huge = 'export const value = compute(alpha, beta, gamma);\n'.repeat(200_000);
@@ -363,10 +376,10 @@ describe('server with the shipped models folder', () => {
       assert.equal((await server.request<Status>('nanomind/status')).brains.reasoning.state, 'ready');
       const uri = 'file:///work/demo.sudoku';
       await server.open(uri, 'sudoku', readFileSync(path.join(repoRoot, 'demo', 'example.sudoku'), 'utf8'));
-      const r = await server.request<{ solver: string; outcome: string; steps: number; answerText: string; runId: string }>(
-        'workspace/executeCommand',
-        { command: 'nanomind.server.solvePuzzle', arguments: [{ uri, runId: 'lsp-1' }] },
-      );
+      const r = await server.request<{ solver: string; outcome: string; steps: number; answerText: string; runId: string }>('workspace/executeCommand', {
+        command: 'nanomind.server.solvePuzzle',
+        arguments: [{ uri, runId: 'lsp-1' }],
+      });
       assert.equal(r.solver, 'network');
       assert.equal(r.outcome, 'verified');
       assert.ok(r.steps >= 1);
@@ -405,7 +418,10 @@ describe('server with a (tiny, random-weight) completion model', () => {
         return withTimeout(Promise.all(pending), 60_000);
       };
       const first = await burst(0);
-      assert.ok(first.every((o) => o === 'answered' || o === 'cancelled'), JSON.stringify(first));
+      assert.ok(
+        first.every((o) => o === 'answered' || o === 'cancelled'),
+        JSON.stringify(first),
+      );
       const before = rssMb();
       for (let round = 1; round <= 3; round++) await burst(round);
       const after = rssMb();
@@ -434,7 +450,10 @@ describe('server with a (tiny, random-weight) completion model', () => {
       ]) {
         await server.notify('nanomind/cursor', params);
       }
-      await server.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: 'let typed = 1;\n' }] });
+      await server.notify('textDocument/didChange', {
+        textDocument: { uri, version: 2 },
+        contentChanges: [{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: 'let typed = 1;\n' }],
+      });
       const items = await withTimeout(
         server.request<unknown[]>('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: 4, character: 0 }, context: { triggerKind: 2 } }),
         10_000,

@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { onnxRuntime } from '../../server/src/runtime/onnxruntime';
-import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
-import { DiffusionModel, DocumentMemory, kvNames, type DiffusionSpec } from '../../server/src/completion/diffusion';
+import { DiffusionModel, DocumentMemory, kvNames } from '../../server/src/completion/diffusion';
 import { ModelRegistry } from '../../server/src/runtime/models';
+import { openDiffusionModel } from '../../server/src/completion/engine';
 
 const ort = onnxRuntime();
 
@@ -40,8 +40,7 @@ let model: DiffusionModel;
 let ar: Ort.InferenceSession;
 before(async () => {
   const registry = new ModelRegistry(path.join(root, 'models'));
-  const entry = await registry.brainEntry('completion');
-  model = new DiffusionModel(entry.spec as DiffusionSpec, await registry.session('completion', 'encode'), await registry.session('completion', 'denoise'), await openSoftmax(), ort.Tensor);
+  model = (await openDiffusionModel(registry)).model;
   ar = await registry.session('completion', 'ar');
 });
 
@@ -87,7 +86,11 @@ describe('shipped completion model vs PyTorch', () => {
     for (const [from, to] of [[0, prompt], ...ids.slice(prompt).map((_, i) => [prompt + i, prompt + i + 1])]) {
       const feeds: Record<string, Ort.Tensor> = {
         ids: new ort.Tensor('int64', BigInt64Array.from(ids.slice(from, to), BigInt), [1, to - from]),
-        pos: new ort.Tensor('int64', BigInt64Array.from({ length: to - from }, (_, i) => BigInt(from + i)), [1, to - from]),
+        pos: new ort.Tensor(
+          'int64',
+          BigInt64Array.from({ length: to - from }, (_, i) => BigInt(from + i)),
+          [1, to - from],
+        ),
       };
       kvNames('past', nLayer).forEach((name, i) => (feeds[name] = past[i]));
       const out = await ar.run(feeds);

@@ -7,11 +7,13 @@ import * as path from 'node:path';
 import { onnxRuntime } from '../../server/src/runtime/onnxruntime';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { changeEnd, CompletionBrain, editEnd } from '../../server/src/completion';
-import { AutoregressiveModel, PromptMemory } from '../../server/src/completion/autoregressive';
+import { AutoregressiveModel } from '../../server/src/completion/autoregressive';
+import { PromptMemory } from '../../server/src/memory/documentMemories';
 import { openSoftmax } from '../../server/src/runtime/softmaxGraph';
 import { DiffusionModel, DocumentMemory, type DiffusionSpec } from '../../server/src/completion/diffusion';
 import { defaultSettings } from '../../server/src/protocol';
 import { ModelRegistry } from '../../server/src/runtime/models';
+import { openDiffusionModel } from '../../server/src/completion/engine';
 
 const ort = onnxRuntime();
 
@@ -21,8 +23,7 @@ let model: DiffusionModel;
 
 before(async () => {
   registry = new ModelRegistry(fixture);
-  const entry = await registry.brainEntry('completion');
-  model = new DiffusionModel(entry.spec as DiffusionSpec, await registry.session('completion', 'encode'), await registry.session('completion', 'denoise'), await openSoftmax(), ort.Tensor);
+  model = (await openDiffusionModel(registry)).model;
 });
 
 const ids = (n: number, seed: number) => Array.from({ length: n }, (_, i) => 10 + ((i * 7919 + seed * 104729) % 12000));
@@ -37,10 +38,10 @@ describe('DiffusionModel', () => {
     assert.equal(memory.lastReused, 0);
     assert.equal(memory.chunks.length, 4 + 2, '200 prefix tokens = 4 chunks of 64, 70 suffix tokens = 2');
 
-    const edited = [...prefix.slice(0, 199), 4242];
-    const cached = await model.encodeContext(memory, edited, suffix, never);
-    assert.equal(memory.lastReused, 3, 'only the chunk holding the edit and the chunks after it are re-encoded');
-    const fresh = await model.encodeContext(new DocumentMemory(), edited, suffix, never);
+    const edited = [...suffix.slice(0, 69), 4242];
+    const cached = await model.encodeContext(memory, prefix, edited, never);
+    assert.equal(memory.lastReused, 4, 'only the group of four chunks holding the edit and the groups after it are re-encoded');
+    const fresh = await model.encodeContext(new DocumentMemory(), prefix, edited, never);
     assert.equal(cached!.tokens, 270);
     assert.equal(cached!.layers.length, 2 * model.spec.nLayer);
     let maxDiff = 0;
@@ -53,13 +54,22 @@ describe('DiffusionModel', () => {
 
   it('encodes several chunks in one call exactly as one call per chunk', async () => {
     // 9 prefix chunks + 1 suffix chunk: calls of 4, 4 and 2 chunks; then the same memory built one chunk per
-    // call by growing the prefix a chunk at a time (each step reuses every earlier chunk).
+    // call (this float model has no per-call activation scale, so only the block-causal mask could differ).
     const prefix = ids(9 * 64, 8);
     const suffix = ids(30, 9);
     const together = await model.encodeContext(new DocumentMemory(), prefix, suffix, never);
+    const entry = await registry.brainEntry('completion');
+    const onePerCall = new DiffusionModel(
+      entry.spec as DiffusionSpec,
+      await registry.session('completion', 'encode'),
+      await registry.session('completion', 'denoise'),
+      await openSoftmax(),
+      ort.Tensor,
+      1,
+    );
     const memory = new DocumentMemory();
-    for (let n = 64; n <= prefix.length; n += 64) await model.encodeContext(memory, prefix.slice(0, n), [], never);
-    const oneByOne = await model.encodeContext(memory, prefix, suffix, never);
+    for (let n = 64; n <= prefix.length; n += 64) await onePerCall.encodeContext(memory, prefix.slice(0, n), [], never);
+    const oneByOne = await onePerCall.encodeContext(memory, prefix, suffix, never);
     assert.equal(memory.lastReused, 9);
     let maxDiff = 0;
     together!.layers.forEach((layer, l) => {
@@ -174,7 +184,8 @@ describe('CompletionBrain on the tiny model', () => {
     const lines = Array.from({ length: 60 }, (_, i) => `const value${i} = compute(${i}, "item ${i}");`);
     // After Enter at the end of line 40 (an empty line 41), typing on the new line: the edit ends at the cursor.
     const typed = '  let fresh = ';
-    const version = (n: number, line: string) => TextDocument.create('file:///p.ts', 'typescript', n, [...lines.slice(0, 41), line, ...lines.slice(41)].join('\n') + '\n');
+    const version = (n: number, line: string) =>
+      TextDocument.create('file:///p.ts', 'typescript', n, [...lines.slice(0, 41), line, ...lines.slice(41)].join('\n') + '\n');
     const v1 = version(1, '');
     const v2 = version(2, typed);
     const cursor = { line: 41, character: typed.length };

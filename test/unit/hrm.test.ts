@@ -64,13 +64,19 @@ describe('runActLoop', () => {
     });
     assert.equal(result.status, 'halted');
     assert.equal(result.steps, 4); // logit 0 is probability 0.5, not above it
-    assert.deepEqual(reports.map((report) => report.step), [1, 2, 3, 4]);
+    assert.deepEqual(
+      reports.map((report) => report.step),
+      [1, 2, 3, 4],
+    );
     assert.ok(Math.abs(reports[2].haltProbability - 0.5) < 1e-9);
     assert.ok(reports.every((report) => report.ms >= 0));
     assert.ok(result.haltProbability > 0.5);
     // z_H and z_L start at zero and each step gets the previous step's state.
     assert.deepEqual(Array.from(calls[0]), new Array(N * D).fill(0));
-    assert.deepEqual(calls.map((zH) => zH[0]), [0, 1, 2, 3]);
+    assert.deepEqual(
+      calls.map((zH) => zH[0]),
+      [0, 1, 2, 3],
+    );
     // The grid refines: after 4 steps, 80 cells are right; the last one still decodes to digit 1.
     const answer = decodeSudoku(result.grid!);
     assert.equal(answer.slice(0, 80).join(''), INKALA_SOLUTION.slice(0, 80));
@@ -94,6 +100,31 @@ describe('runActLoop', () => {
     assert.equal(result.status, 'max-steps');
     assert.equal(result.steps, 6);
     assert.deepEqual(verifySudoku(digits(INKALA), decodeSudoku(result.grid!)), []);
+  });
+
+  it('stops a stalled answer: unchanged for stallSteps steps while the halt head does not rise', async () => {
+    // The fake's answer is complete at step 5 and never changes after; its halt logit stays at -10.
+    const { step } = fakeSudokuModel([]);
+    const result = await runActLoop({ step, tokens, positions: N, hiddenSize: D, classes: V, maxSteps: 16, stallSteps: 3 });
+    assert.equal(result.status, 'stalled');
+    assert.equal(result.steps, 8);
+    assert.deepEqual(verifySudoku(digits(INKALA), decodeSudoku(result.grid!)), []);
+  });
+
+  it('does not stop an unchanged answer while the halt head is still rising', async () => {
+    const { step } = fakeSudokuModel([-10, -10, -10, -10, -10, -8, -6, -4, -2, 1]);
+    const result = await runActLoop({ step, tokens, positions: N, hiddenSize: D, classes: V, maxSteps: 16, stallSteps: 3, haltWhenStable: true });
+    assert.equal(result.status, 'halted');
+    assert.equal(result.steps, 10);
+  });
+
+  it('runs the first step, then stops at the deadline', async () => {
+    const { step, calls } = fakeSudokuModel([]);
+    const result = await runActLoop({ step, tokens, positions: N, hiddenSize: D, classes: V, maxSteps: 16, deadline: performance.now() - 1 });
+    assert.equal(result.status, 'time-limit');
+    assert.equal(result.steps, 1);
+    assert.equal(calls.length, 1);
+    assert.notEqual(result.grid, null);
   });
 
   it('stops between steps when cancelled', async () => {
@@ -136,10 +167,7 @@ describe('runActLoop', () => {
 
   it('fails loudly when the model output does not match the declared shape', async () => {
     const { step } = fakeSudokuModel([1]);
-    await assert.rejects(
-      runActLoop({ step, tokens, positions: N, hiddenSize: D, classes: 10, maxSteps: 4 }),
-      /logits have 729 values, expected 810/,
-    );
+    await assert.rejects(runActLoop({ step, tokens, positions: N, hiddenSize: D, classes: 10, maxSteps: 4 }), /logits have 729 values, expected 810/);
   });
 });
 

@@ -4,26 +4,10 @@ import { describe, it } from 'node:test';
 import { MazePuzzle, formatMaze, mazePathSteps, parseMaze, pathMask, shortestPath, verifyMazePath } from '../../server/src/reasoning/maze';
 import { PuzzleError } from '../../server/src/reasoning/source';
 
-const FRAMED = [
-  '########',
-  '#S     #',
-  '#####  #',
-  '#      #',
-  '# ######',
-  '#     G#',
-  '########',
-].join('\n');
+const FRAMED = ['########', '#S     #', '#####  #', '#      #', '# ######', '#     G#', '########'].join('\n');
 
 // The same maze with its only shortest path drawn: 16 'o' cells, so 17 steps from S to G.
-const FRAMED_SOLVED = [
-  '########',
-  '#Soooo #',
-  '#####o #',
-  '#ooooo #',
-  '#o######',
-  '#oooooG#',
-  '########',
-].join('\n');
+const FRAMED_SOLVED = ['########', '#Soooo #', '#####o #', '#ooooo #', '#o######', '#oooooG#', '########'].join('\n');
 
 function parsed(text: string, origin = {}): MazePuzzle {
   const result = parseMaze(text, origin);
@@ -145,7 +129,10 @@ describe('verifyMazePath', () => {
     const path = drawn(maze, FRAMED_SOLVED);
     path[0] = true;
     const problems = verifyMazePath(maze, path);
-    assert.deepEqual(problems.map((problem) => problem.kind), ['wall']);
+    assert.deepEqual(
+      problems.map((problem) => problem.kind),
+      ['wall'],
+    );
     assert.deepEqual(problems[0].cells, [{ row: 0, column: 0 }]);
   });
 
@@ -174,7 +161,10 @@ describe('verifyMazePath', () => {
   it('reports marked cells off the path', () => {
     const open = parsed('S...\n....\n...G');
     const problems = verifyMazePath(open, drawn(open, 'S...\no..o\noooG'));
-    assert.deepEqual(problems.map((problem) => problem.kind), ['stray']);
+    assert.deepEqual(
+      problems.map((problem) => problem.kind),
+      ['stray'],
+    );
     assert.deepEqual(problems[0].cells, [{ row: 1, column: 3 }]);
   });
 
@@ -182,7 +172,10 @@ describe('verifyMazePath', () => {
     const loop = parsed('S...G\n.###.\n.....');
     assert.equal(loop.shortestLength, 4);
     const problems = verifyMazePath(loop, drawn(loop, 'S...G\no###o\nooooo'));
-    assert.deepEqual(problems.map((problem) => problem.kind), ['not-shortest']);
+    assert.deepEqual(
+      problems.map((problem) => problem.kind),
+      ['not-shortest'],
+    );
     assert.match(problems[0].message, /takes 8 steps; the shortest takes 4/);
   });
 

@@ -33,7 +33,10 @@ function replayFeatures(): Float64Array {
   const F = featureCount(L);
   const x = new Float64Array(fixture.tokens * F);
   states.forEach((f, t) => writeFeatures(f, fixture.positions[t], fixture.cursor, x, t * F));
-  assert.deepEqual(states.map((f) => Number(f.received.toFixed(9))), fixture.received.map((r) => Number(r.toFixed(9))));
+  assert.deepEqual(
+    states.map((f) => Number(f.received.toFixed(9))),
+    fixture.received.map((r) => Number(r.toFixed(9))),
+  );
   return x;
 }
 
@@ -44,7 +47,10 @@ describe('memory brain vs training/namm/namm.py', () => {
     let worst = 0;
     fixture.features.forEach((row, t) => row.forEach((v, f) => (worst = Math.max(worst, Math.abs(v - x[t * F + f])))));
     assert.ok(worst < 1e-12, `worst |diff| ${worst}`);
-    assert.ok(fixture.features.some((row) => row.some((v, f) => f < 3 * L && v > 0.05)), 'the fixture exercises the spectrum');
+    assert.ok(
+      fixture.features.some((row) => row.some((v, f) => f < 3 * L && v > 0.05)),
+      'the fixture exercises the spectrum',
+    );
   });
 
   it('scorer: backward attention and head give the reference scores', () => {
@@ -57,9 +63,17 @@ describe('memory brain vs training/namm/namm.py', () => {
     assert.deepEqual(Array.from(protect, Boolean), fixture.protected);
     const kept = keepTokens(fixture.scores, protect, fixture.cap);
     assert.deepEqual(Array.from(kept, Boolean), fixture.kept);
-    assert.equal(kept.reduce((a, b) => a + b, 0), fixture.cap, 'the fixture has more positive scores than room');
+    assert.equal(
+      kept.reduce((a, b) => a + b, 0),
+      fixture.cap,
+      'the fixture has more positive scores than room',
+    );
     // Every protected token stays even with a negative score and no room.
-    const none = keepTokens(fixture.scores.map(() => -1), protect, 0);
+    const none = keepTokens(
+      fixture.scores.map(() => -1),
+      protect,
+      0,
+    );
     assert.deepEqual(none, protect);
   });
 

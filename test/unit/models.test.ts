@@ -43,9 +43,12 @@ describe('ModelRegistry', () => {
   });
 
   it('creates one session per file, lazily, and reports a load failure naming the file', async () => {
-    const dir = modelsDir({ 'a.onnx': 'AAA', 'b.onnx': 'BBB' }, {
-      reasoning: { files: { sudoku: { file: 'a.onnx', sha256: sha('AAA') }, maze: { file: 'b.onnx', sha256: sha('BBB') } } },
-    });
+    const dir = modelsDir(
+      { 'a.onnx': 'AAA', 'b.onnx': 'BBB' },
+      {
+        reasoning: { files: { sudoku: { file: 'a.onnx', sha256: sha('AAA') }, maze: { file: 'b.onnx', sha256: sha('BBB') } } },
+      },
+    );
     let created = 0;
     const fake = { inputNames: [] } as unknown as InferenceSession;
     const reg = new ModelRegistry(dir, async (bytes) => {
@@ -103,5 +106,49 @@ describe('ModelRegistry', () => {
     const reg = new ModelRegistry(dir);
     await assert.rejects(reg.session('reasoning', 'sudoku'), /models\/g\.onnx could not be loaded/);
     t.diagnostic('onnxruntime-node loaded and rejected a non-model file');
+  });
+
+  it('keeps each puzzle family apart: a bad or missing family file turns off that family only', async () => {
+    const dir = modelsDir(
+      { 's.onnx': 'S', 'm.onnx': 'M' },
+      {
+        reasoning: { files: { sudoku: { file: 's.onnx', sha256: sha('S') }, maze: { file: 'm.onnx', sha256: sha('not M') } } },
+      },
+    );
+    const reg = new ModelRegistry(dir);
+    assert.equal((await reg.verify('reasoning')).state, 'corrupt');
+    assert.equal((await reg.status('reasoning', 'sudoku')).state, 'ready');
+    assert.equal((await reg.status('reasoning', 'maze')).state, 'corrupt');
+    assert.match((await reg.status('reasoning')).detail, /^maze off: models\/m\.onnx is corrupt: sha256 .*; sudoku works$/);
+    const missing = modelsDir(
+      { 's.onnx': 'S' },
+      {
+        reasoning: { files: { sudoku: { file: 's.onnx', sha256: sha('S') }, maze: { file: 'm.onnx', sha256: sha('M') } } },
+      },
+    );
+    const partial = new ModelRegistry(missing);
+    assert.equal((await partial.status('reasoning', 'sudoku')).state, 'ready');
+    assert.match((await partial.status('reasoning', 'maze')).detail, /models\/m\.onnx is missing/);
+  });
+
+  it('records a failure found outside the registry until a reset', async () => {
+    const dir = modelsDir(
+      { 't.json': 'T', 'e.onnx': 'E', 'd.onnx': 'D' },
+      {
+        completion: {
+          files: {
+            tokenizer: { file: 't.json', sha256: sha('T') },
+            encode: { file: 'e.onnx', sha256: sha('E') },
+            denoise: { file: 'd.onnx', sha256: sha('D') },
+          },
+        },
+      },
+    );
+    const reg = new ModelRegistry(dir);
+    assert.equal((await reg.status('completion')).state, 'ready');
+    reg.markFailed('completion', { state: 'corrupt', detail: 'tokenizer models/t.json: not valid JSON' }, 'tokenizer');
+    assert.deepEqual(await reg.status('completion'), { state: 'corrupt', detail: 'tokenizer models/t.json: not valid JSON' });
+    reg.reset();
+    assert.equal((await reg.status('completion')).state, 'ready');
   });
 });

@@ -22,7 +22,10 @@ describe('completionMode', () => {
 
 describe('trimSuggestion', () => {
   it('keeps one line in single-line mode and trims trailing space', () => {
-    assert.equal(trimSuggestion('map((x) => x * 2);  \nconsole.log(y)', { mode: 'single_line', linePrefix: 'const y = xs.', lineSuffix: '' }), 'map((x) => x * 2);');
+    assert.equal(
+      trimSuggestion('map((x) => x * 2);  \nconsole.log(y)', { mode: 'single_line', linePrefix: 'const y = xs.', lineSuffix: '' }),
+      'map((x) => x * 2);',
+    );
   });
 
   it('stops a block where the code dedents past the cursor block', () => {
@@ -57,6 +60,27 @@ describe('trimSuggestion', () => {
     const single = { mode: 'single_line' as const, linePrefix: '  if (', lineSuffix: '' };
     assert.equal(trimSuggestion('a && (b && (b && (b && (b && c)))) {', single), '');
     assert.equal(trimSuggestion('// ------------------------', { ...single, linePrefix: '  ' }), '// ------------------------', 'a rule is not a loop');
+  });
+
+  it('never repeats the line above or the line below', () => {
+    const line = {
+      mode: 'single_line' as const,
+      linePrefix: '    this.',
+      lineSuffix: '',
+      lineAbove: '    this.user = user;',
+      lineBelow: '    this.age = age;',
+    };
+    assert.equal(trimSuggestion('user = user;', line), '', 'the line above again');
+    assert.equal(trimSuggestion('age = age;', line), '', 'the line below again');
+    assert.equal(trimSuggestion('name = name;', line), 'name = name;');
+    // At a line start above code: the new line must not be the code it goes above, nor the line above.
+    const above = { mode: 'single_line' as const, linePrefix: '', lineSuffix: '  return total;', lineAbove: '  total += x;', lineBelow: '}' };
+    assert.equal(trimSuggestion('  return total;\n', above), '');
+    assert.equal(trimSuggestion('  total += x;\n', above), '');
+    assert.equal(trimSuggestion('  total *= 2;\n', above), '  total *= 2;\n');
+    // A block keeps its lines before one that repeats the line that follows it; closing brackets may repeat.
+    const block = { mode: 'multi_line' as const, linePrefix: '  ', lineSuffix: '', lineAbove: '  }', lineBelow: '  return total;' };
+    assert.equal(trimSuggestion('}\n  total += 1;\n  return total;\n', block), '}\n  total += 1;');
   });
 
   it('gives nothing for whitespace', () => {

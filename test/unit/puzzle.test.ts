@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import {
-  Puzzle,
-  detectFamily,
-  formatAnswer,
-  parsePuzzle,
-  solveExactly,
-  solverError,
-  verifyAnswer,
-} from '../../server/src/reasoning/puzzle';
+import { Puzzle, detectFamily, formatAnswer, parsePuzzle, solveExactly, solverError, verifyAnswer } from '../../server/src/reasoning/puzzle';
 
 const SUDOKU = `
 53..7....

@@ -44,7 +44,15 @@ describe('sampleInfill', () => {
     const calls: number[][] = [];
     const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed([1, 2], [0.99, 0.5], calls) });
     assert.deepEqual(r.ids, [1, 2]);
-    assert.deepEqual(calls, [[0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7], [2, 3, 4, 5, 6, 7]], 'pass 1: slot 0; pass 2: slot 1 (forced, under the threshold); pass 3: the <eos>');
+    assert.deepEqual(
+      calls,
+      [
+        [0, 1, 2, 3, 4, 5, 6, 7],
+        [1, 2, 3, 4, 5, 6, 7],
+        [2, 3, 4, 5, 6, 7],
+      ],
+      'pass 1: slot 0; pass 2: slot 1 (forced, under the threshold); pass 3: the <eos>',
+    );
   });
 
   it('commits one slot per pass in one-token mode, most confident first', async () => {
@@ -73,7 +81,15 @@ describe('sampleInfill', () => {
     const conf = [0.95, 0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99];
     const r = await sampleInfill({ ...base, threshold: 0.9, denoise: fixed(target, conf, calls) });
     assert.deepEqual(r.ids, [1, 2]);
-    assert.deepEqual(calls, [[0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7], [2, 3, 4, 5, 6, 7]], 'slot 1 (0.5) is forced in pass 2, so the <eos> waits');
+    assert.deepEqual(
+      calls,
+      [
+        [0, 1, 2, 3, 4, 5, 6, 7],
+        [1, 2, 3, 4, 5, 6, 7],
+        [2, 3, 4, 5, 6, 7],
+      ],
+      'slot 1 (0.5) is forced in pass 2, so the <eos> waits',
+    );
   });
 
   it('an <eos> in the first slot is an empty suggestion', async () => {
@@ -145,7 +161,8 @@ describe('sampleInfill', () => {
     const texts = ['ret', 'return', ' x', 'urn', '', ''];
     const tokenText = (id: number) => texts[id];
     /** A denoiser with a fixed probability row per slot (slots not listed want <eos>). */
-    const rows = (bySlot: Record<number, number[]>, calls: number[][], check: (canvas: Int32Array) => void = () => {}): Denoise =>
+    const rows =
+      (bySlot: Record<number, number[]>, calls: number[][], check: (canvas: Int32Array) => void = () => {}): Denoise =>
       async (canvas, masked) => {
         calls.push([...masked]);
         check(canvas);
@@ -171,7 +188,14 @@ describe('sampleInfill', () => {
       const denoise = rows({ 0: [0.6, 0.4, 0, 0, 0], 1: [0, 0, 0.2, 0.8, 0] }, calls);
       const r = await sampleInfill({ ...base, threshold: 0.9, denoise, rest: 'return', tokenText });
       assert.deepEqual(r.ids, [0, 3]);
-      assert.deepEqual(calls, [[0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7]], "pass 1 commits 'ret' alone; pass 2 'urn' and the <eos>");
+      assert.deepEqual(
+        calls,
+        [
+          [0, 1, 2, 3, 4, 5, 6, 7],
+          [1, 2, 3, 4, 5, 6, 7],
+        ],
+        "pass 1 commits 'ret' alone; pass 2 'urn' and the <eos>",
+      );
     });
 
     it('gives no suggestion when no token agrees with the typed text', async () => {

@@ -17,7 +17,11 @@ function reference(row: Float32Array): number[] {
 describe('softmax graph', () => {
   it('normalises each row over the last axis, as a float64 softmax does', async () => {
     const session = await openSoftmax();
-    for (const [rows, vocab] of [[1, 7], [3, 12288], [16, 50]]) {
+    for (const [rows, vocab] of [
+      [1, 7],
+      [3, 12288],
+      [16, 50],
+    ]) {
       const logits = Float32Array.from({ length: rows * vocab }, (_, i) => Math.sin(i * 12.9898) * 20);
       logits[vocab - 1] = -1e9; // a control token the graph masked out
       const probs = (await session.run({ logits: new ort.Tensor('float32', logits, [rows, vocab]) })).probs.data as Float32Array;

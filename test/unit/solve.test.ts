@@ -47,7 +47,10 @@ describe('PuzzleSolver', () => {
     assert.equal(r.solver, 'network');
     assert.equal(r.steps, 3);
     assert.equal(r.halted, true);
-    assert.deepEqual(steps.map((s) => s.step), [1, 2, 3]);
+    assert.deepEqual(
+      steps.map((s) => s.step),
+      [1, 2, 3],
+    );
     assert.ok(steps.every((s) => s.runId === 'r1'));
     assert.equal(r.answerRows!.join(''), SOLUTION);
     assert.equal(r.answerText!.replace(/\n/g, ''), SOLUTION);
@@ -60,7 +63,10 @@ describe('PuzzleSolver', () => {
     const solver = new PuzzleSolver(registryWithSudokuModel(), async () => fakeStep(wrong, 1));
     const r = await solver.solve(doc(PUZZLE), { uri: 'file:///p.sudoku' }, never, () => {});
     assert.equal(r.outcome, 'failed');
-    assert.ok(r.problems.some((p) => /column/.test(p.message)), JSON.stringify(r.problems));
+    assert.ok(
+      r.problems.some((p) => /column/.test(p.message)),
+      JSON.stringify(r.problems),
+    );
   });
 
   it('stops at the step limit when the model never halts', async () => {

@@ -195,7 +195,10 @@ describe('verifySudoku', () => {
     broken[80] = broken[79]; // r9c9 copies r9c8
     const conflicts = verifySudoku(new Array(81).fill(0), broken);
     const row = conflicts.find((conflict) => conflict.rule === 'row')!;
-    assert.deepEqual(row.cells, [{ row: 8, column: 7 }, { row: 8, column: 8 }]);
+    assert.deepEqual(row.cells, [
+      { row: 8, column: 7 },
+      { row: 8, column: 8 },
+    ]);
     assert.ok(conflicts.some((conflict) => conflict.rule === 'column'));
     assert.ok(conflicts.some((conflict) => conflict.rule === 'box'));
   });

@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SuggestionCache } from '../../server/src/completion/suggestionCache';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 const ins = (text: string) => ({ text, replace: 0 });
 
@@ -48,5 +53,23 @@ describe('SuggestionCache', () => {
     cache.store('a', text, offset, ins('x;'));
     const done = text.slice(0, offset) + 'x;' + text.slice(offset);
     assert.equal(cache.lookup('a', done, offset + 2), undefined);
+  });
+
+  it('does not keep the documents it saw alive (a 10 MB document, 20 versions)', () => {
+    const cache = new SuggestionCache(64);
+    // Large strings made from buffers live outside the JavaScript heap: count both.
+    const used = () => (gc(), process.memoryUsage().heapUsed + process.memoryUsage().external);
+    const before = used();
+    let doc = 'x'.repeat(10_000_000);
+    for (let v = 0; v < 20; v++) {
+      // A new version each round, as an edit makes: a flat string, not built from the previous one.
+      doc = `// version ${v}\n` + doc.slice(20);
+      doc = Buffer.from(doc, 'latin1').toString('latin1');
+      cache.store('big', doc, 5_000_000, ins('suggestion text'));
+    }
+    assert.deepEqual(cache.lookup('big', doc, 5_000_000), ins('suggestion text'));
+    doc = '';
+    const grownMb = (used() - before) / 2 ** 20;
+    assert.ok(grownMb < 60, `the cache holds ${grownMb.toFixed(0)} MB after 20 versions of a 10 MB document`);
   });
 });

@@ -43,8 +43,18 @@ describe('CodeTokenizer parity with Python tokenizers', () => {
 
   it('covers the edge cases the fixture promises', () => {
     const names = new Set(fixture.cases.map((c) => c.name));
-    for (const n of ['empty', 'tabs', 'crlf', 'unicode', 'emoji', 'long_line', 'literal_specials',
-      'heldout_file_python', 'heldout_file_javascript', 'heldout_file_typescript']) {
+    for (const n of [
+      'empty',
+      'tabs',
+      'crlf',
+      'unicode',
+      'emoji',
+      'long_line',
+      'literal_specials',
+      'heldout_file_python',
+      'heldout_file_javascript',
+      'heldout_file_typescript',
+    ]) {
       assert.ok(names.has(n), `fixture lacks ${n}`);
     }
     assert.ok(fixture.cases.length >= 30);
@@ -66,7 +76,10 @@ describe('CodeTokenizer round trip', () => {
   it('never turns literal control-token text into control ids', async () => {
     const tok = await load();
     const ids = tok.encode('x = "<mask><eos><pad><fim_middle><reserved_3>"\n');
-    assert.ok(ids.every((id) => !tok.isSpecial(id)), String(ids));
+    assert.ok(
+      ids.every((id) => !tok.isSpecial(id)),
+      String(ids),
+    );
   });
 
   it('gives the same ids for a long text asked again, as a copy the caller may change', async () => {
@@ -97,24 +110,45 @@ describe('CodeTokenizer round trip', () => {
   it('round-trips whitespace shapes byte-exactly', async () => {
     const tok = await load();
     const samples = [
-      '\r\n', '\r', '\n\n\n', ' ', '\t', '  \t  \r\n\t\r\n', 'a\r\nb\rc\nd', '\u00a0\u2028\u2029\ufeffx',
-      'if (x) {\n\t\treturn "tab\tinside";\n    }\n', 'line with trailing spaces   \n   \n',
-      'surrogates 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and combining é', 'x'.repeat(10000), ' '.repeat(257), '\t'.repeat(33),
+      '\r\n',
+      '\r',
+      '\n\n\n',
+      ' ',
+      '\t',
+      '  \t  \r\n\t\r\n',
+      'a\r\nb\rc\nd',
+      '\u00a0\u2028\u2029\ufeffx',
+      'if (x) {\n\t\treturn "tab\tinside";\n    }\n',
+      'line with trailing spaces   \n   \n',
+      'surrogates 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and combining é',
+      'x'.repeat(10000),
+      ' '.repeat(257),
+      '\t'.repeat(33),
     ];
     for (const s of samples) assert.equal(tok.decode(tok.encode(s)), s, JSON.stringify(s.slice(0, 40)));
   });
 
   it('round-trips the held-out corpus files when the corpus is present (.carry/corpus)', async (t) => {
     const dir = path.join(ROOT, '.carry', 'corpus');
-    const shard = existsSync(dir) ? readdirSync(dir).filter((f) => /^eval-\d+\.jsonl\.gz$/.test(f)).sort()[0] : undefined;
+    const shard = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => /^eval-\d+\.jsonl\.gz$/.test(f))
+          .sort()[0]
+      : undefined;
     if (!shard) {
       t.skip('no corpus here (built by training/data/build_corpus.py)');
       return;
     }
     const tok = await load();
-    const lines = gunzipSync(readFileSync(path.join(dir, shard))).toString('utf8').split('\n').filter(Boolean);
+    const lines = gunzipSync(readFileSync(path.join(dir, shard)))
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean);
     // Every 10th file, up to 150 of them: all three languages, a few seconds at most.
-    const docs = lines.filter((_, i) => i % 10 === 0).slice(0, 150).map((l) => JSON.parse(l) as { id: string; text: string });
+    const docs = lines
+      .filter((_, i) => i % 10 === 0)
+      .slice(0, 150)
+      .map((l) => JSON.parse(l) as { id: string; text: string });
     for (const d of docs) assert.equal(tok.decode(tok.encode(d.text)), d.text, d.id);
   });
 
@@ -151,8 +185,9 @@ describe('CodeTokenizer load errors', () => {
   });
 
   it('says what is wrong with a JSON file that is not this kind of tokenizer', async () => {
-    const real = JSON.parse(readFileSync(TOKENIZER, 'utf8')) as Record<string, any>;
-    const variants: [string, (t: Record<string, any>) => void, RegExp][] = [
+    type Tokenizer = { model: { type: string; vocab: Record<string, number>; [k: string]: unknown }; decoder: unknown; [k: string]: unknown };
+    const real = JSON.parse(readFileSync(TOKENIZER, 'utf8')) as Tokenizer;
+    const variants: [string, (t: Tokenizer) => void, RegExp][] = [
       ['array', (t) => Object.assign(t, { model: undefined }), /no "model" section/],
       ['wordpiece', (t) => (t.model.type = 'WordPiece'), /expected "BPE"/],
       ['no decoder', (t) => (t.decoder = null), /decoder is not ByteLevel/],

@@ -31,11 +31,23 @@ describe('squareViews', () => {
 
 const MAZE = ['#######', '#S    #', '# ### #', '#   # #', '### # #', '#    G#', '#######'].join('\n') + '\n';
 
-function mazeRegistry(views: number, stop: number, haltWhenStable = false, viewChoice = 'halt'): ModelRegistry {
+function mazeRegistry(views: number, stop: number, haltWhenStable = false, viewChoice = 'halt', timeBudgetMs = 0): ModelRegistry {
   const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-views-'));
   writeFileSync(path.join(dir, 'm.onnx'), 'fake');
   const sha256 = createHash('sha256').update('fake').digest('hex');
-  const maze = { file: 'm.onnx', sha256, positions: 900, hiddenSize: 2, classes: 2, maxSteps: 4, views, viewStopConfidence: stop, haltWhenStable, viewChoice };
+  const maze = {
+    file: 'm.onnx',
+    sha256,
+    positions: 900,
+    hiddenSize: 2,
+    classes: 2,
+    maxSteps: 4,
+    views,
+    viewStopConfidence: stop,
+    haltWhenStable,
+    viewChoice,
+    timeBudgetMs,
+  };
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ version: 1, brains: { reasoning: { files: { maze } } } }));
   return new ModelRegistry(dir);
 }
@@ -73,12 +85,26 @@ describe('PuzzleSolver with views', () => {
     assert.deepEqual([...new Set(seen)], [0, 1, 2]);
   });
 
-  it('follows the manifest\'s haltWhenStable: a sure first step is checked by a second one', async () => {
+  it("follows the manifest's haltWhenStable: a sure first step is checked by a second one", async () => {
     const plain = await new PuzzleSolver(mazeRegistry(8, 0.9), async () => fakeMazeStep(maze, 0, [])).solve(doc, { uri: doc.uri }, never, () => {});
     assert.equal(plain.steps, 1);
     const stable = await new PuzzleSolver(mazeRegistry(8, 0.9, true), async () => fakeMazeStep(maze, 0, [])).solve(doc, { uri: doc.uri }, never, () => {});
     assert.equal(stable.outcome, 'verified');
     assert.equal(stable.steps, 2, 'the answer of step 1 is repeated at step 2, which then halts');
+  });
+
+  it('starts no view once the time budget is spent; the first view runs to its end', async () => {
+    const seen: number[] = [];
+    const slow: ActStep = async (tokens, zH, zL) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return fakeMazeStep(maze, 8, seen)(tokens, zH, zL);
+    };
+    const r = await new PuzzleSolver(mazeRegistry(8, 0.9, false, 'halt', 50), async () => slow).solve(doc, { uri: doc.uri }, never, () => {});
+    assert.equal(r.outcome, 'failed');
+    assert.equal(r.views, 1, 'view 1 would start after 4 steps of 30 ms, past the 50 ms budget');
+    assert.equal(r.steps, 4);
+    const unlimited = await new PuzzleSolver(mazeRegistry(8, 0.9, false, 'halt', 0), async () => slow).solve(doc, { uri: doc.uri }, never, () => {});
+    assert.equal(unlimited.views, 8);
   });
 
   it('with one view, the first (wrong) answer is the answer', async () => {
@@ -113,14 +139,37 @@ describe('PuzzleSolver choosing views by the shape of their answers', () => {
   const doc = TextDocument.create('file:///two.maze', 'maze', 1, TWO_WAYS);
   const maze = parseMaze(TWO_WAYS) as MazePuzzle;
   const never = { isCancellationRequested: false };
-  const short: [number, number][] = [[1, 2], [1, 3], [1, 4]];
-  const long: [number, number][] = [[2, 1], [3, 1], [3, 2], [3, 3], [3, 4], [3, 5], [2, 5]];
-  const broken: [number, number][] = [[1, 2], [1, 3]];
+  const short: [number, number][] = [
+    [1, 2],
+    [1, 3],
+    [1, 4],
+  ];
+  const long: [number, number][] = [
+    [2, 1],
+    [3, 1],
+    [3, 2],
+    [3, 3],
+    [3, 4],
+    [3, 5],
+    [2, 5],
+  ];
+  const broken: [number, number][] = [
+    [1, 2],
+    [1, 3],
+  ];
   const solve = (choice: string, answers: { cells: [number, number][]; haltLogit: number }[], seen: number[] = []) =>
-    new PuzzleSolver(mazeRegistry(answers.length, 0.7, false, choice), async () => scriptedMazeStep(maze, answers, seen)).solve(doc, { uri: doc.uri }, never, () => {});
+    new PuzzleSolver(mazeRegistry(answers.length, 0.7, false, choice), async () => scriptedMazeStep(maze, answers, seen)).solve(
+      doc,
+      { uri: doc.uri },
+      never,
+      () => {},
+    );
 
   it('keeps the shorter of two well-formed paths, even when the halt head prefers the longer', async () => {
-    const answers = [{ cells: long, haltLogit: 0.5 }, { cells: short, haltLogit: 0.2 }]; // both below 0.7
+    const answers = [
+      { cells: long, haltLogit: 0.5 },
+      { cells: short, haltLogit: 0.2 },
+    ]; // both below 0.7
     const byHalt = await solve('halt', answers);
     assert.equal(byHalt.outcome, 'failed', 'the halt head alone keeps the 8-step path');
     const byCost = await solve('cost', answers);
@@ -130,7 +179,11 @@ describe('PuzzleSolver choosing views by the shape of their answers', () => {
 
   it('a sure but broken answer neither wins nor ends the search', async () => {
     const seen: number[] = [];
-    const answers = [{ cells: broken, haltLogit: 3 }, { cells: short, haltLogit: -1 }, { cells: long, haltLogit: -1 }];
+    const answers = [
+      { cells: broken, haltLogit: 3 },
+      { cells: short, haltLogit: -1 },
+      { cells: long, haltLogit: -1 },
+    ];
     const byHalt = await solve('halt', answers);
     assert.equal(byHalt.outcome, 'failed');
     assert.equal(byHalt.views, 1, 'the halt head is sure at once');
@@ -141,14 +194,21 @@ describe('PuzzleSolver choosing views by the shape of their answers', () => {
 
   it('stops at the first sure well-formed answer', async () => {
     const seen: number[] = [];
-    const answers = [{ cells: long, haltLogit: -1 }, { cells: short, haltLogit: 3 }, { cells: short, haltLogit: 3 }];
+    const answers = [
+      { cells: long, haltLogit: -1 },
+      { cells: short, haltLogit: 3 },
+      { cells: short, haltLogit: 3 },
+    ];
     const r = await solve('cost', answers, seen);
     assert.equal(r.outcome, 'verified');
     assert.deepEqual([...new Set(seen)], [0, 1]);
   });
 
   it('with no well-formed answer at all, the most confident one is kept and reported as failed', async () => {
-    const r = await solve('cost', [{ cells: broken, haltLogit: -2 }, { cells: [[3, 3]], haltLogit: 0 }]);
+    const r = await solve('cost', [
+      { cells: broken, haltLogit: -2 },
+      { cells: [[3, 3]], haltLogit: 0 },
+    ]);
     assert.equal(r.outcome, 'failed');
     assert.ok(r.problems.length > 0);
     assert.match(r.answerText ?? '', /o/);

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing as mp
+import os
 from pathlib import Path
 
 import numpy as np
@@ -50,9 +52,21 @@ ROLE_PAD, ROLE_CTX, ROLE_CANVAS = 0, 1, 2
 
 # ----------------------------------------------------------------------------------------------- corpus
 
+def shards_of(corpus: Path, split: str) -> list[Path]:
+    """A split's shards: {split}-NNNNN.jsonl.gz, or .jsonl.xz as training/data/transfer.sh carries them."""
+    return sorted([*Path(corpus).glob(f"{split}-*.jsonl.gz"), *Path(corpus).glob(f"{split}-*.jsonl.xz")])
+
+
+def open_shard(shard: Path):
+    if shard.suffix == ".xz":
+        import lzma
+        return lzma.open(shard, "rt", encoding="utf-8")
+    return gzip.open(shard, "rt", encoding="utf-8")
+
+
 def read_docs(corpus: Path, split: str):
-    for shard in sorted(Path(corpus).glob(f"{split}-*.jsonl.gz")):
-        with gzip.open(shard, "rt", encoding="utf-8") as f:
+    for shard in shards_of(corpus, split):
+        with open_shard(shard) as f:
             for line in f:
                 yield json.loads(line)
 
@@ -71,17 +85,62 @@ def vocab_tables(tok) -> dict:
     return {"ends_nl": ends_nl, "ws_only": ws_only, "blank": blank, "lead": lead}
 
 
-def tokenize_split(corpus: Path, split: str, tok, max_docs: int = 0) -> dict:
-    """-> ids uint16 [N], doc_start int64 [D+1], doc_lang int8 [D], and the line-start table."""
-    docs = [d for d in read_docs(corpus, split) if d["lang"] in LANGS]
-    if max_docs:
-        docs = docs[:max_docs]
-    enc = tok.encode_batch([d["text"] for d in docs], add_special_tokens=False)
-    lens = np.array([len(e.ids) for e in enc], np.int64)
-    ids = np.fromiter((i for e in enc for i in e.ids), np.uint16, count=int(lens.sum()))
+def _tokenize_shard(job) -> str:
+    """One shard -> its cache file of ids uint16 [N], doc_len int64 [D], doc_lang int8 [D] (a worker of cache_shards).
+    Encoded a few thousand documents at a time: an Encoding object holds far more than its ids (token strings,
+    offsets, masks), so a whole 600M-token corpus at once would not fit in memory."""
+    shard, tokenizer_path, out = job
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(tokenizer_path)
+    ids, lens, langs, batch = [], [], [], []
+
+    def flush():
+        for e in tok.encode_batch([d["text"] for d in batch], add_special_tokens=False):
+            ids.append(np.asarray(e.ids, np.uint16)); lens.append(len(e.ids))
+        langs.extend(LANGS.index(d["lang"]) for d in batch)
+        batch.clear()
+    with open_shard(shard) as f:
+        for line in f:
+            d = json.loads(line)
+            if d["lang"] in LANGS:
+                batch.append(d)
+                if len(batch) == 2000:
+                    flush()
+    flush()
+    r = {"ids": np.concatenate(ids) if ids else np.zeros(0, np.uint16), "doc_len": np.array(lens, np.int64),
+         "doc_lang": np.array(langs, np.int8)}
+    tmp = out.with_suffix(f".{os.getpid()}.tmp.npz")
+    np.savez(tmp, **r)
+    tmp.rename(out)
+    return str(out)
+
+
+def cache_shards(shards: list[Path], tokenizer_path: str, shard_cache: Path, workers: int = 0) -> list[Path]:
+    """Tokenize the shards not cached yet, in parallel processes; -> each shard's cache file (NAME-BYTES.npz)."""
+    shard_cache.mkdir(parents=True, exist_ok=True)
+    jobs = [(sh, tokenizer_path, shard_cache / f"{sh.name.split('.')[0]}-{sh.stat().st_size}.npz") for sh in shards]
+    todo = [j for j in jobs if not j[2].exists()]
+    if todo:
+        os.environ["TOKENIZERS_PARALLELISM"] = "false"   # one thread per worker process; the processes are the parallelism
+        with mp.get_context("fork").Pool(min(len(todo), workers or os.cpu_count() or 1)) as pool:
+            list(pool.imap_unordered(_tokenize_shard, todo))
+    return [j[2] for j in jobs]
+
+
+def tokenize_split(corpus: Path, split: str, tokenizer_path: str, shard_cache: Path, workers: int = 0) -> dict:
+    """-> ids uint16 [N], doc_start int64 [D+1], doc_lang int8 [D], and the line-start table.
+    Shards are tokenized in parallel processes, each cached as shard_cache/NAME-BYTES.npz (cache_shards), so
+    shards tokenized as they arrived on the GPU box (over several calls, `python3 data.py`) are not redone."""
+    shards = shards_of(corpus, split)
+    if not shards:
+        raise SystemExit(f"no {split}-*.jsonl.gz / .jsonl.xz shards in {corpus}")
+    parts = [np.load(p) for p in cache_shards(shards, tokenizer_path, shard_cache, workers)]
+    ids = np.concatenate([p["ids"] for p in parts])
+    lens = np.concatenate([p["doc_len"] for p in parts])
+    doc_lang = np.concatenate([p["doc_lang"] for p in parts])
     doc_start = np.concatenate([[0], np.cumsum(lens)])
-    doc_lang = np.array([LANGS.index(d["lang"]) for d in docs], np.int8)
-    vt = vocab_tables(tok)
+    from tokenizers import Tokenizer
+    vt = vocab_tables(Tokenizer.from_file(tokenizer_path))
     # Line start: first token of a doc, or the token after one that ends with a line break.
     is_ls = np.zeros(len(ids), bool)
     is_ls[1:] = vt["ends_nl"][ids[:-1]]
@@ -99,12 +158,11 @@ def tokenize_split(corpus: Path, split: str, tok, max_docs: int = 0) -> dict:
 
 
 def load_or_tokenize(corpus: Path, split: str, tokenizer_path: str, cache: Path) -> dict:
+    """The tokenized split, from `cache` (an .npz) when it exists; per-shard caches sit beside it."""
     if cache.exists():
         z = np.load(cache)
         return {k: z[k] for k in z.files}
-    from tokenizers import Tokenizer
-    tok = Tokenizer.from_file(tokenizer_path)
-    d = tokenize_split(corpus, split, tok)
+    d = tokenize_split(corpus, split, tokenizer_path, cache.parent / f"{split}-shards")
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez(cache, **d)
     return d
@@ -267,3 +325,15 @@ class Batches(torch.utils.data.IterableDataset if torch is not None else object)
                     exs[m].append(diffusion_example(p, mid, sfx, noise) if m == "diffusion" else ar_example(p, mid, sfx))
             yield {m: {k: torch.from_numpy(np.stack([x[k] for x in xs])) for k in xs[0] if k not in ("C", "L")}
                    for m, xs in exs.items()}
+
+
+if __name__ == "__main__":
+    # python3 training/completion/data.py CACHE_DIR TOKENIZER SHARD...: tokenize these shards into CACHE_DIR/{split}-shards
+    # (what load_or_tokenize reads), e.g. as each part of the corpus lands on the GPU box.
+    import sys
+    cache_dir, tokenizer_path, shard_paths = Path(sys.argv[1]), sys.argv[2], [Path(p) for p in sys.argv[3:]]
+    for split in ("train", "eval"):
+        mine = [p for p in shard_paths if p.name.startswith(split + "-")]
+        if mine:
+            cache_shards(mine, tokenizer_path, cache_dir / f"{split}-shards")
+            print(f"cached {len(mine)} {split} shards in {cache_dir / (split + '-shards')}", flush=True)

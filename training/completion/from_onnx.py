@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from model import Config, Transformer  # noqa: E402
 
 
-def weights_from_graph(path: Path) -> tuple[Config, dict[str, torch.Tensor]]:
+def weights_from_graph(path: Path, norm_eps: float = 1e-5) -> tuple[Config, dict[str, torch.Tensor]]:
     g = onnx.load(str(path)).graph
     arr = {i.name: numpy_helper.to_array(i) for i in g.initializer}
     emb = (arr["m.embed.weight_rows_q"].astype(np.float32) * arr["m.embed.weight_rows_scale"]).astype(np.float32)
@@ -51,7 +51,7 @@ def weights_from_graph(path: Path) -> tuple[Config, dict[str, torch.Tensor]]:
         raise SystemExit(f"{path}: expected {4 * n_layer + 1} weight MatMuls for {n_layer} blocks, found {len(mats)}")
     d_ff = mats[2].shape[1]
     # Head count: the graph reshapes to [.., 3*H, Dh]; the shipped shapes all use Dh = 64.
-    cfg = Config(vocab_size=V, d_model=Dm, n_layer=n_layer, n_head=Dm // 64, d_ff=d_ff)
+    cfg = Config(vocab_size=V, d_model=Dm, n_layer=n_layer, n_head=Dm // 64, d_ff=d_ff, norm_eps=norm_eps)
     sd = {"embed.weight": torch.tensor(emb), "ln_f.weight": torch.tensor(arr["m.ln_f.weight"])}
     names = ("attn.qkv", "attn.proj", "mlp.fc", "mlp.out")
     for b in range(n_layer):
@@ -95,8 +95,11 @@ def main():
     ap.add_argument("--kind", default="diffusion", choices=["diffusion", "ar"])
     ap.add_argument("--check", default="", help="parity fixture written by export.py from the original weights")
     ap.add_argument("--bound", type=float, default=1.5)
+    ap.add_argument("--norm-eps", type=float, default=1e-5,
+                    help="RMSNorm epsilon of the exported model (not recoverable from the graph's weights): 1e-5 "
+                         "unless it was widened by grow.py, which scales it by d_old / d_new (d384 from d256: 6.6667e-6)")
     a = ap.parse_args()
-    cfg, sd = weights_from_graph(Path(a.graph))
+    cfg, sd = weights_from_graph(Path(a.graph), a.norm_eps)
     m = Transformer(cfg)
     m.load_state_dict(sd)
     m.eval()

@@ -45,9 +45,13 @@ class Config:
 
 SHAPES = {  # candidate shapes measured for CPU latency (README.md, "Shape")
     "d256l8": Config(d_model=256, n_layer=8, n_head=4, d_ff=1024),
+    "d256l10": Config(d_model=256, n_layer=10, n_head=4, d_ff=1024),
+    "d256l12": Config(d_model=256, n_layer=12, n_head=4, d_ff=1024),
     "d320l8": Config(d_model=320, n_layer=8, n_head=5, d_ff=1280),
     "d384l6": Config(d_model=384, n_layer=6, n_head=6, d_ff=1536),
     "d384l8": Config(d_model=384, n_layer=8, n_head=6, d_ff=1536),
+    "d384l10": Config(d_model=384, n_layer=10, n_head=6, d_ff=1536),
+    "d512l8": Config(d_model=512, n_layer=8, n_head=8, d_ff=2048),
     # Not a product shape: random weights of this size are the server's test fixture (test/fixtures/tiny-completion).
     "tiny": Config(d_model=8, n_layer=1, n_head=2, d_ff=16),
 }

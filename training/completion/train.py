@@ -171,6 +171,11 @@ def main():
     dev = torch.device("cuda")
     modes = args.modes.split(",")
     cfg = Config(**{**SHAPES[args.shape].to_dict(), "vocab_size": V})
+    if args.init:  # a grown checkpoint (grow.py) carries its own RMSNorm epsilon; the shape must be the same
+        init_cfg = Config(**torch.load(args.init, map_location="cpu", weights_only=False)["config"])
+        if {**init_cfg.to_dict(), "norm_eps": 0} != {**cfg.to_dict(), "norm_eps": 0}:
+            raise SystemExit(f"--init {args.init} is {init_cfg}, not the shape {args.shape} ({cfg})")
+        cfg = init_cfg
     runs = {m: Run(m, cfg, args, dev, log) for m in modes}
     log(f"{modes} {args.shape}: {runs[modes[0]].model.n_params() / 1e6:.2f}M params each ({cfg}); args {vars(args)}")
 

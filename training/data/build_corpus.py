@@ -323,44 +323,50 @@ _token_cache: dict[str, int] = {}
 
 def classify(path_str: str) -> tuple[str, str | None, np.ndarray | None]:
     """(reason, text, minhash) for one file; reason is 'ok' or why it is skipped."""
+    reason, text = check_file(path_str)
+    return (reason, text, minhash(text)) if reason == "ok" else (reason, None, None)
+
+
+def check_file(path_str: str) -> tuple[str, str | None]:
+    """(reason, text) for one file: the cleaning checks of classify() without the MinHash."""
     path = Path(path_str)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return "oversized", None, None
+            return "oversized", None
         if size < MIN_FILE_BYTES:
-            return "too_small", None, None
+            return "too_small", None
         raw = path.read_bytes()
     except OSError:
-        return "unreadable", None, None
+        return "unreadable", None
     if b"\x00" in raw:
-        return "binary", None, None
+        return "binary", None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return "not_utf8", None, None
+        return "not_utf8", None
     if text.startswith("\ufeff"):
         text = text[1:]  # a BOM is an encoding artifact, not code
     if BUNDLE_NAME.search(path.name):
-        return "bundle_or_minified_name", None, None
+        return "bundle_or_minified_name", None
     lines = text.split("\n")
     lengths = [len(l) for l in lines]
     # Minified or data-heavy files: one huge line, long average lines, or most text on very long lines.
     if max(lengths) > MAX_LINE_CHARS:
-        return "long_lines", None, None
+        return "long_lines", None
     if len(text) / max(1, len(lines)) > MAX_MEAN_LINE_CHARS:
-        return "long_lines", None, None
+        return "long_lines", None
     if sum(n for n in lengths if n > 400) > MAX_LONG_LINE_SHARE * len(text):
-        return "long_lines", None, None
+        return "long_lines", None
     ws = sum(text.count(c) for c in " \t\n")
     if ws < MIN_WHITESPACE_RATIO * len(text):
-        return "low_whitespace", None, None
+        return "low_whitespace", None
     if any(m in text for m in BUNDLE_MARKERS):
-        return "bundle", None, None
+        return "bundle", None
     head = text[:2000].lower()
     if any(m in head for m in GENERATED_MARKERS):
-        return "generated", None, None
-    return "ok", text, minhash(text)
+        return "generated", None
+    return "ok", text
 
 
 def minhash(text: str) -> np.ndarray:

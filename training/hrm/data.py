@@ -23,6 +23,7 @@ Maze (30x30)
 Run as a script to build pools:
   python -m training.hrm.data sudoku --n 20000 --seed 1 --out .carry/hrm/sudoku_train.npz
   python -m training.hrm.data maze   --n 20000 --seed 1 --out .carry/hrm/maze_train.npz
+  (--wide: the generators of training/hrm/wide.py, easy to hardest Sudoku, any maze up to 30x30)
 """
 from __future__ import annotations
 
@@ -177,6 +178,14 @@ def _bfs(open_mask, src):
     return dist
 
 
+def union_find_root(parent: list, x: int) -> int:
+    """Root of x in a union-find forest, halving the path on the way."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
 def _perfect_maze(rng: random.Random):
     """Open mask of a perfect maze (a spanning tree of corridors): cells at odd
     (row, col) in 1..27, walls between them knocked down by a randomised
@@ -205,10 +214,7 @@ def _perfect_maze(rng: random.Random):
         parent = list(range(K * K))
 
         def find(x):
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
+            return union_find_root(parent, x)
 
         edges = [(i, j, i + 1, j) for i in range(K - 1) for j in range(K)]
         edges += [(i, j, i, j + 1) for i in range(K) for j in range(K - 1)]
@@ -283,7 +289,21 @@ def maze_pad(rows: list[str]):
 # ----------------------------------------------------------------------------- pools
 
 
-def build(kind, n, seed, workers, min_len=100, chunk=50):
+def _wide_worker(args):
+    """Chunks of the wide generators (training/hrm/wide.py); a maze try that finds no unique path is redrawn."""
+    from .wide import maze_wide, sudoku_wide
+
+    kind, seed, n = args
+    rng = random.Random(seed)
+    out = []
+    while len(out) < n:
+        item = sudoku_wide(rng) if kind == "sudoku" else maze_wide(rng)
+        if item is not None:
+            out.append(item)
+    return out
+
+
+def build(kind, n, seed, workers, min_len=100, chunk=50, wide=False):
     jobs = []
     per = chunk
     k = 0
@@ -291,6 +311,8 @@ def build(kind, n, seed, workers, min_len=100, chunk=50):
         jobs.append((seed * 1_000_003 + k, per) if kind == "sudoku" else (seed * 1_000_003 + k, per, min_len))
         k += 1
     fn = _sudoku_worker if kind == "sudoku" else _maze_worker
+    if wide:
+        jobs, fn = [(kind, j[0], j[1]) for j in jobs], _wide_worker
     res = []
     t0 = time.time()
     with Pool(workers) as pool:
@@ -319,9 +341,10 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--min-len", type=int, default=100)
+    ap.add_argument("--wide", action="store_true", help="the wide generators of training/hrm/wide.py")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
-    d = build(a.kind, a.n, a.seed, a.workers, a.min_len)
+    d = build(a.kind, a.n, a.seed, a.workers, a.min_len, wide=a.wide)
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     tmp = a.out + ".part"  # write then rename, so a trainer never reads half a file
     with open(tmp, "wb") as f:

@@ -123,6 +123,49 @@ class PuzzlePool:
         return p.gather(1, idx), s.gather(1, idx) - 1  # targets: class k = digit k+1
 
 
+class FreshPool(PuzzlePool):
+    """Fresh puzzles all the time (--fresh WORKERS): worker processes run the wide generators
+    (training/hrm/wide.py) and each finished chunk overwrites the oldest puzzles of a ring of
+    `capacity`, so a puzzle is drawn only a few times before it is replaced (no epochs over a pool)."""
+
+    def __init__(self, family, workers, device, capacity=20000, seed=0, chunk=50, min_fill=256):
+        from multiprocessing import get_context
+
+        from .data import _wide_worker
+
+        self.worker_fn, self.chunk, self.capacity = _wide_worker, chunk, capacity
+        self.procs = get_context("spawn").Pool(workers)
+        self.pending, self.job, self.seed, self.filled, self.slot = [], 0, 7_000_003 * (seed + 1), 0, 0
+        self.buf_tok = self.buf_tgt = None
+        self.want = 2 * workers
+        super().__init__(family, "", device)
+        while self.filled < min_fill:  # wait for a first batch's worth
+            time.sleep(1)
+            self.refresh()
+
+    def refresh(self):
+        while len(self.pending) < self.want:
+            self.pending.append(self.procs.apply_async(self.worker_fn, ((self.family, self.seed + self.job, self.chunk),)))
+            self.job += 1
+        done = [r for r in self.pending if r.ready()]
+        self.pending = [r for r in self.pending if not r.ready()]
+        for r in done:
+            items = r.get()  # a worker's exception surfaces here, not silently
+            # (puzzle, solution digits, rating) or (grid, path label, length): inputs and targets alike
+            tok = np.array([i[0] for i in items], np.int64)
+            tgt = np.array([i[1] for i in items], np.int64)
+            if self.buf_tok is None:
+                self.buf_tok = torch.zeros(self.capacity, tok.shape[1], dtype=torch.long, device=self.device)
+                self.buf_tgt = torch.zeros_like(self.buf_tok)
+            for t, y in zip(torch.from_numpy(tok), torch.from_numpy(tgt)):
+                self.buf_tok[self.slot], self.buf_tgt[self.slot] = t, y
+                self.slot = (self.slot + 1) % self.capacity
+                self.filled = min(self.capacity, self.filled + 1)
+        if self.buf_tok is not None:
+            self.tok, self.tgt = self.buf_tok[: self.filled], self.buf_tgt[: self.filled]
+            self.hard_idx = torch.zeros(0, dtype=torch.long, device=self.device)
+
+
 # ----------------------------------------------------------------------------- train
 
 
@@ -149,15 +192,25 @@ def main():
     ap.add_argument("--eval-n", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init-from", help="start from this checkpoint's EMA weights (fresh optimizer and schedule); "
-                    "d may be a multiple of the checkpoint's (widened) and the cycle counts may differ")
+                    "d may be a multiple of the checkpoint's (widened) and the cycle counts may differ; a shipped "
+                    "models/hrm-*.onnx also works (weights read back from the graph, config from models/manifest.json)")
+    ap.add_argument("--fresh", type=int, default=0, metavar="WORKERS",
+                    help="train on fresh puzzles from the wide generators (training/hrm/wide.py), made by this many "
+                         "worker processes while training runs, instead of --data pools")
+    ap.add_argument("--fresh-capacity", type=int, default=20000)
     a = ap.parse_args()
+    init = None
+    if a.init_from and a.init_from.endswith(".onnx"):
+        from .onnx_weights import checkpoint_from_onnx
+
+        init = checkpoint_from_onnx(a.init_from)
 
     torch.manual_seed(a.seed)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
     base = SUDOKU if a.family == "sudoku" else MAZE
-    cfg = HRMConfig(**{**base, **json.loads(a.cfg)})
+    cfg = HRMConfig(**{**base, **(init["cfg"] if init else {}), **json.loads(a.cfg)})
     os.makedirs(a.out, exist_ok=True)
     ckpt_path = os.path.join(a.out, "ckpt.pt")
 
@@ -173,7 +226,7 @@ def main():
     it, elapsed0 = 0, 0.0
     if a.init_from and not os.path.exists(ckpt_path):
         # continue from another run's EMA weights with a fresh optimizer and a new schedule
-        ck = torch.load(a.init_from, map_location=dev, weights_only=False)
+        ck = init or torch.load(a.init_from, map_location=dev, weights_only=False)
         same = {"max_steps": cfg.max_steps, "h_cycles": cfg.h_cycles, "l_cycles": cfg.l_cycles, "d": cfg.d}
         assert {**ck["cfg"], **same} == cfg.to_dict(), "layers or family differ from the --init-from checkpoint"
         state, k = ck["ema"], cfg.d // ck["cfg"]["d"]
@@ -195,8 +248,11 @@ def main():
 
     test_path = a.test or f".carry/hrm/{a.family}_test.npz"
     all_test, _ = load_test(test_path, a.family)
-    pool = PuzzlePool(a.family, a.data or f".carry/hrm/{a.family}_train*.npz", dev, a.hard_min_guesses, a.hard_frac,
-                      exclude=all_test)
+    if a.fresh:
+        pool = FreshPool(a.family, a.fresh, dev, a.fresh_capacity, a.seed, min_fill=a.batch)
+    else:
+        pool = PuzzlePool(a.family, a.data or f".carry/hrm/{a.family}_train*.npz", dev, a.hard_min_guesses, a.hard_frac,
+                          exclude=all_test)
     test_tok, test_tgt = load_test(test_path, a.family, a.hard_min_guesses, a.eval_n)
     test_tok = torch.from_numpy(test_tok).to(dev)
     test_tgt = torch.from_numpy(test_tgt).to(dev)
@@ -291,7 +347,7 @@ def main():
             evaluate(ema, test_tok, test_tgt, cfg, it)
             model.train()
             t_ev = now
-        if now - t_pool >= 60:
+        if now - t_pool >= (1 if a.fresh else 60):
             pool.refresh()
             t_pool = now
         if now - t_ck >= a.ckpt_every:

@@ -5,26 +5,12 @@ import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { SPECIAL_TOKEN_NAMES, type SpecialTokenIds } from '../runtime/tokenizer';
 import { kvNames, type DiffusionSpec } from './diffusion';
 import { healStep } from './sampler';
+import { PromptMemory } from '../memory/documentMemories';
 
 type TensorCtor = new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => OrtTensor;
 
 /** Ids below this are control tokens; only <eos> among them may be generated. */
 const controlTokens = SPECIAL_TOKEN_NAMES.length;
-
-/**
- * A document's last prompt and its K/V after prefill, so the next request re-runs only the tokens after
- * the longest common prefix of the two prompts (typing on the cursor line changes none of the prompt; a
- * new line changes the prompt from the end of the prefix on). The AR counterpart of DocumentMemory.
- */
-export class PromptMemory {
-  ids: number[] = [];
-  /** Per layer and kind (k0, v0, k1, …): [H, ids.length, Dh] each. */
-  layers: Float32Array[] = [];
-  /** Logits after the last prompt token. */
-  logits: Float32Array = new Float32Array(0);
-  /** Prompt tokens reused by the last request (checked by tests). */
-  lastReused = 0;
-}
 
 export interface ArResult {
   ids: number[];
@@ -87,7 +73,11 @@ export class AutoregressiveModel {
       } else {
         const feeds: Record<string, OrtTensor> = {
           ids: new this.Tensor('int64', BigInt64Array.from(feed, BigInt), [1, feed.length]),
-          pos: new this.Tensor('int64', BigInt64Array.from(feed, (_, i) => BigInt(position + i)), [1, feed.length]),
+          pos: new this.Tensor(
+            'int64',
+            BigInt64Array.from(feed, (_, i) => BigInt(position + i)),
+            [1, feed.length],
+          ),
         };
         this.pastNames.forEach((name, i) => (feeds[name] = past[i]));
         const out = await this.session.run(feeds);

@@ -27,6 +27,9 @@ export interface DiffusionSpec {
 
 type TensorCtor = new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => OrtTensor;
 
+/** Context chunks encoded in one call (a 256-token call costs ~30% less per token than four of 64). */
+const defaultChunksPerCall = 4;
+
 export type { KV } from '../memory/kv';
 export { DocumentMemory } from '../memory/documentMemory';
 
@@ -43,6 +46,8 @@ export class DiffusionModel implements ChunkEncoder {
     /** Softmax over the vocabulary (runtime/softmaxGraph.ts): ~0.4 ms per pass vs ~5 ms in JavaScript. */
     private readonly softmaxSession: InferenceSession,
     private readonly Tensor: TensorCtor,
+    /** Chunks per encode call: each call encodes one fixed group (chunks 0 to n-1, n to 2n-1, …). */
+    readonly chunksPerCall = defaultChunksPerCall,
   ) {
     this.memNames = kvNames('mem', spec.nLayer);
     this.newNames = kvNames('new', spec.nLayer);
@@ -51,10 +56,16 @@ export class DiffusionModel implements ChunkEncoder {
 
   /**
    * Brings `memory` up to date with the context (prefix then suffix, positions as in training) and returns the
-   * K/V to attend to: memory/documentMemory.ts reuses unchanged chunks, encodes the others up to 4 per call
-   * through `encode`, and, given a policy (the memory brain), evicts after each call.
+   * K/V to attend to: memory/documentMemory.ts reuses unchanged groups of chunks, encodes the others a group per
+   * call through `encode`, and, given a policy (the memory brain), evicts after each call.
    */
-  encodeContext(memory: DocumentMemory, prefixIds: number[], suffixIds: number[], cancelled: () => boolean, policy: EvictionPolicy | null = null): Promise<KV | null> {
+  encodeContext(
+    memory: DocumentMemory,
+    prefixIds: number[],
+    suffixIds: number[],
+    cancelled: () => boolean,
+    policy: EvictionPolicy | null = null,
+  ): Promise<KV | null> {
     return memory.update(this, prefixIds, suffixIds, policy, cancelled);
   }
 

@@ -7,17 +7,15 @@ import type { CancellationToken, InlineCompletionItem, Position } from 'vscode-l
 import type { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import type { NanomindSettings } from '../protocol';
 import { ModelError, type ModelRegistry } from '../runtime/models';
-import { sharedTokenizer } from '../runtime/sharedTokenizer';
-import { openSoftmax } from '../runtime/softmaxGraph';
-import { onnxRuntime } from '../runtime/onnxruntime';
-import { SPECIAL_TOKEN_NAMES, type CodeTokenizer } from '../runtime/tokenizer';
 import { contextWindow } from './context';
-import { AutoregressiveModel, PromptMemory } from './autoregressive';
-import { DiffusionModel, DocumentMemory, type DiffusionSpec } from './diffusion';
+import { firstLine, openEngine, type Engine } from './engine';
+import { DocumentMemories } from '../memory/documentMemories';
+import type { CompletionMemory } from '../memory';
+import type { DocumentMemory } from '../memory/documentMemory';
 import { blockEnded, completionMode, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
 import { sampleGrowing } from './sampler';
+import { SyntaxGate } from './syntax';
 import { SuggestionCache } from './suggestionCache';
-import type { CompletionMemory } from '../memory';
 
 export interface CompletionOutcome {
   items: InlineCompletionItem[];
@@ -29,10 +27,12 @@ export interface CompletionOutcome {
   tokens: number;
   /** Context chunks this request encoded (0 when the memory already held them all). */
   encoded: number;
+  /** The suggestion before the syntax gate cut or withheld it (text '' for none; the benchmark compares the two). */
+  unchecked: Suggestion;
 }
 
 /** What a request that ran no model (or was stopped) answers. */
-const none = (): CompletionOutcome => ({ items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0 });
+const none = (): CompletionOutcome => ({ items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0, unchecked: { text: '', replace: 0 } });
 
 /** Below this confidence in any committed token, say nothing rather than suggest a guess (both decoders). */
 const minConfidence = 0.2;
@@ -72,6 +72,18 @@ export function changeEnd(updated: TextDocument, changes: readonly TextDocumentC
   return Math.min(updated.getText().length, updated.offsetAt(last.range.start) + last.text.length);
 }
 
+/** The lines above and below the cursor's line ('' past the document's edges). */
+function neighbourLines(text: string, offset: number): { lineAbove: string; lineBelow: string } {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const end = text.indexOf('\n', offset);
+  const aboveStart = start === 0 ? 0 : text.lastIndexOf('\n', start - 2) + 1;
+  const belowEnd = end < 0 ? -1 : text.indexOf('\n', end + 1);
+  return {
+    lineAbove: start === 0 ? '' : text.slice(aboveStart, start - 1).replace(/\r$/, ''),
+    lineBelow: end < 0 ? '' : text.slice(end + 1, belowEnd < 0 ? text.length : belowEnd).replace(/\r$/, ''),
+  };
+}
+
 /** Options a caller other than the editor may set (the benchmark knows each case's kind). */
 export interface CompleteOptions {
   /** Force single- or multi-line mode instead of deciding from the cursor line. */
@@ -82,24 +94,15 @@ export interface CompleteOptions {
   multiLineCanvas?: number;
 }
 
-interface Engine {
-  tokenizer: CodeTokenizer;
-  /** Text of every token id ('' for control tokens): for healing the typed line's last token. */
-  tokenText: (id: number) => string;
-  model: DiffusionModel;
-  /**
-   * The benchmark's baseline, null when the manifest does not list the 'ar' file. Its session is opened on
-   * first use (and then shared by the registry), so a user of the default diffusion decoder never holds the
-   * twin's weights in memory.
-   */
-  autoregressive: () => Promise<AutoregressiveModel | null>;
-}
-
 export class CompletionBrain {
   private engine: Promise<Engine> | undefined;
-  /** Per document: the diffusion model's context memory and the AR twin's prompt K/V. */
-  private readonly memories = new Map<string, DocumentMemory>();
-  private readonly prompts = new Map<string, PromptMemory>();
+  /**
+   * Per document: the diffusion model's context memory and the AR twin's prompt K/V, under one byte budget
+   * (the memory brain's when there is one: it reads them for the hover and the memory map).
+   */
+  readonly memories: DocumentMemories;
+  /** The memory brain: what each document's memory evicts (nothing without it). */
+  private readonly memoryBrain: CompletionMemory | null;
   private readonly inFlight = new Map<string, { superseded: boolean; done: Promise<void> }>();
   private readonly cache = new SuggestionCache(64);
   /** Background encodes that ran to the end (checked by tests). */
@@ -107,24 +110,22 @@ export class CompletionBrain {
   /** Each open document's text as of its last change (to find where the next edit ends). */
   private readonly texts = new Map<string, string>();
 
+  private readonly log: (message: string) => void;
+  /** Parses each suggestion in its document; a grammar that fails to load is logged and lets suggestions through. */
+  private readonly syntax: SyntaxGate;
+
   constructor(
     private readonly registry: ModelRegistry,
-    /** The memory brain: what each document's memory evicts (nothing without it). */
-    private readonly memoryBrain: CompletionMemory | null = null,
-  ) {}
-
-  /** The document's memory, made on first use. */
-  private memoryOf(uri: string, engine: Engine): DocumentMemory {
-    let memory = this.memories.get(uri);
-    if (!memory) {
-      const endsLine = (id: number) => engine.tokenText(id).includes('\n');
-      memory = this.memoryBrain?.newDocumentMemory(endsLine) ?? new DocumentMemory(endsLine);
-      this.memories.set(uri, memory);
-    }
-    return memory;
+    /** `memoryBudgetBytes` applies without a memory brain (the brain's memories have their own budget). */
+    options: { memory?: CompletionMemory; memoryBudgetBytes?: number; log?: (message: string) => void } = {},
+  ) {
+    this.memoryBrain = options.memory ?? null;
+    this.memories = options.memory?.memories ?? new DocumentMemories(options.memoryBudgetBytes);
+    this.log = options.log ?? ((m) => console.error(m));
+    this.syntax = new SyntaxGate(this.log);
   }
 
-  /** Context tokens the model reads at `position` (the memory report before any completion). */
+  /** Context tokens the model reads at `position` (the memory report before any completion); null without a model. */
   async contextTokens(doc: TextDocument, position: Position, maxContextTokens: number): Promise<number | null> {
     try {
       const { tokenizer, model } = await this.loadEngine();
@@ -134,6 +135,11 @@ export class CompletionBrain {
       if (e instanceof ModelError) return null; // the registry has recorded why; the report says tokens were not counted
       throw e;
     }
+  }
+
+  /** The document's context memory (line ends protect the lines nearest the cursor from eviction). */
+  private contextMemory(uri: string, engine: Engine): DocumentMemory {
+    return this.memories.context(uri, (id) => engine.tokenText(id).includes('\n'));
   }
 
   async complete(
@@ -191,8 +197,11 @@ export class CompletionBrain {
       const { tokenizer, model } = engine;
       const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
       const policy = (await this.memoryBrain?.policy(model)) ?? null;
-      if (await model.encodeContext(this.memoryOf(uri, engine), w.prefixIds, w.suffixIds, cancelled, policy)) this.prepared++;
-    }).catch(() => {}); // best effort: a failing model is reported by the registry, and the request will say so
+      if (await model.encodeContext(this.contextMemory(uri, engine), w.prefixIds, w.suffixIds, cancelled, policy)) this.prepared++;
+    }).catch((e) => {
+      // Best effort: a model failure is in the status already (loadEngine); anything else is a bug to log.
+      if (!(e instanceof ModelError)) this.log(`completion: encoding ahead failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    });
   }
 
   /** Runs `job` once every earlier job for the document has stopped; a newer job supersedes this one. */
@@ -210,21 +219,22 @@ export class CompletionBrain {
       return await job(cancelled);
     } finally {
       finish();
+      this.memories.trim(uri); // the job may have grown the document's memory
       if (this.inFlight.get(uri) === mine) this.inFlight.delete(uri);
     }
   }
 
   /** Load the tokenizer and create the ONNX sessions now (at start-up), not on the first keystroke. */
   async warmUp(): Promise<void> {
+    this.syntax.preload();
     if ((await this.registry.status('completion')).state !== 'ready') return;
-    await this.loadEngine().catch(() => {}); // a failure is recorded by the registry and shown in the status
+    await this.loadEngine().catch(() => undefined); // recorded in the status and logged by loadEngine
   }
 
   /** Forget a closed document's memory and suggestions. */
   forget(uri: string): void {
     this.texts.delete(uri);
-    this.memories.delete(uri);
-    this.prompts.delete(uri);
+    this.memories.forget(uri);
     this.cache.forget(uri);
   }
 
@@ -253,7 +263,8 @@ export class CompletionBrain {
     });
 
     const cached = this.cache.lookup(doc.uri, text, offset);
-    if (cached !== undefined) return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0, encoded: 0 };
+    if (cached !== undefined)
+      return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0, encoded: 0, unchecked: cached };
 
     const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
     const mode = options.mode ?? completionMode(w.linePrefix, w.lineSuffix);
@@ -262,23 +273,42 @@ export class CompletionBrain {
     const heal = { fixed, rest: w.typedIds.length ? tokenText(w.typedIds[w.typedIds.length - 1]) : '', tokenText };
     // `show` is false when the model was not confident enough: nothing is suggested (and remembered).
     let encoded = 0;
-    const finish = (ids: number[], forwards: number, show = true): CompletionOutcome => {
+    const finish = async (ids: number[], forwards: number, show = true): Promise<CompletionOutcome> => {
       const raw = tokenizer.decode(ids);
       const ok = show && raw.startsWith(w.typed);
-      const suggestion = ok ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix }) : { text: '', replace: 0 };
+      const { lineAbove, lineBelow } = neighbourLines(text, offset);
+      const unchecked = ok
+        ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix, lineAbove, lineBelow })
+        : { text: '', replace: 0 };
+      const suggestion = await this.syntax.check(doc.languageId, text, offset, unchecked);
       this.cache.store(doc.uri, text, offset, suggestion);
-      return { items: suggestion.text ? [item(suggestion)] : [], modelMs: performance.now() - started, forwards, tokens: Math.max(0, ids.length - fixed.length), encoded };
+      return {
+        items: suggestion.text ? [item(suggestion)] : [],
+        modelMs: performance.now() - started,
+        forwards,
+        tokens: Math.max(0, ids.length - fixed.length),
+        encoded,
+        unchecked,
+      };
     };
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
     const endsLine = (id: number) => tokenText(id).includes('\n');
     const twin = settings.decoder === 'autoregressive' ? await autoregressive() : null;
     if (twin) {
-      let prompt = this.prompts.get(doc.uri);
-      if (!prompt) this.prompts.set(doc.uri, (prompt = new PromptMemory()));
-      const r = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, (id) => mode === 'single_line' && endsLine(id), cancelled, heal, prompt);
+      const prompt = this.memories.prompt(doc.uri);
+      const r = await twin.infill(
+        w.prefixIds,
+        w.suffixIds,
+        tokenizer.special,
+        settings.maxTokens,
+        (id) => mode === 'single_line' && endsLine(id),
+        cancelled,
+        heal,
+        prompt,
+      );
       return r.cancelled ? none() : finish(r.ids, r.forwards, r.minConfidence >= minConfidence);
     }
-    const memory = this.memoryOf(doc.uri, engine);
+    const memory = this.contextMemory(doc.uri, engine);
     const policy = (await this.memoryBrain?.policy(model)) ?? null;
     const kv = await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled, policy);
     if (!kv) return none();
@@ -289,7 +319,7 @@ export class CompletionBrain {
     // to fill the room it is given, ends spans nearer their true length (bench/results: 16 slots for a
     // single line, 32 for a block, against 32 and 64 before).
     const limit = Math.min(model.spec.canvasMax, fixed.length + settings.maxTokens + 1);
-    const first = mode === 'single_line' ? options.singleLineCanvas ?? model.spec.canvasSingleLine : options.multiLineCanvas ?? model.spec.canvasMultiLine;
+    const first = mode === 'single_line' ? (options.singleLineCanvas ?? model.spec.canvasSingleLine) : (options.multiLineCanvas ?? model.spec.canvasMultiLine);
     const sample = await sampleGrowing({
       // With evictions the kept tokens are renumbered: the canvas follows the kept prefix (memory/documentMemory.ts).
       denoise: (canvas, masked) => model.denoise(kv, canvas, memory.canvasStart, masked),
@@ -300,14 +330,23 @@ export class CompletionBrain {
       eosId: tokenizer.special.eos,
       threshold: mode === 'single_line' ? settings.singleLineThreshold : settings.threshold,
       minConfidence,
-      cancellation: { get isCancellationRequested() { return cancelled(); } },
+      cancellation: {
+        get isCancellationRequested() {
+          return cancelled();
+        },
+      },
       endsSpan: mode === 'single_line' ? endsLine : undefined,
       finished: mode === 'multi_line' ? (ids) => blockEnded(tokenizer.decode(ids).slice(w.typed.length), w.linePrefix) : undefined,
       ...heal,
     });
     if (sample.status === 'cancelled') return none();
-    const outcome = finish(sample.ids, sample.forwards, sample.status === 'done');
-    this.memoryBrain?.completed(doc.uri, { text, languageId: doc.languageId, prefixStart: w.prefixStart, suffixStart: w.suffixStart, prefixIds: w.prefixIds, suffixIds: w.suffixIds, memory }, outcome.modelMs ?? 0);
+    const outcome = await finish(sample.ids, sample.forwards, sample.status === 'done');
+    this.memoryBrain?.completed(
+      doc.uri,
+      { text, languageId: doc.languageId, prefixStart: w.prefixStart, suffixStart: w.suffixStart },
+      memory,
+      outcome.modelMs ?? 0,
+    );
     return outcome;
   }
 
@@ -316,33 +355,21 @@ export class CompletionBrain {
     return this.loadEngine();
   }
 
+  /** The engine, opened once; a failure is recorded in the registry (the status says why) and logged. */
   private loadEngine(): Promise<Engine> {
     if (!this.engine) {
-      this.engine = (async () => {
-        const entry = await this.registry.brainEntry('completion');
-        const spec = entry.spec as DiffusionSpec | undefined;
-        const sizes = spec && [spec.nLayer, spec.chunk, spec.canvasSingleLine, spec.canvasMultiLine, spec.canvasMax];
-        if (!sizes || !sizes.every((n) => Number.isInteger(n) && n > 0)) {
-          throw new ModelError('completion', { state: 'corrupt', detail: 'models/manifest.json: the completion entry has no valid "spec"' });
-        }
-        const [tokenizer, encode, denoise, softmax, ort] = await Promise.all([
-          sharedTokenizer(this.registry),
-          this.registry.session('completion', 'encode'),
-          this.registry.session('completion', 'denoise'),
-          openSoftmax(),
-          onnxRuntime(),
-        ]);
-        const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < SPECIAL_TOKEN_NAMES.length ? '' : tokenizer.decode([id])));
-        return {
-          tokenizer,
-          tokenText: (id: number) => texts[id] ?? '',
-          model: new DiffusionModel({ ...spec, ropeTheta: (entry.config as { rope_theta?: number } | undefined)?.rope_theta }, encode, denoise, softmax, ort.Tensor),
-          autoregressive: async () =>
-            (await this.registry.hasFile('completion', 'ar')) ? new AutoregressiveModel(spec, await this.registry.session('completion', 'ar'), ort.Tensor) : null,
-        };
-      })();
-      this.engine.catch(() => (this.engine = undefined));
+      this.engine = openEngine(this.registry).catch((e: unknown) => {
+        this.engine = undefined;
+        throw this.engineFailed(e);
+      });
     }
     return this.engine;
+  }
+
+  /** Makes the status say the brain cannot run, and why; logs what is not a model problem. */
+  private engineFailed(e: unknown): ModelError {
+    if (e instanceof ModelError) return this.registry.markFailed('completion', e.status);
+    this.log(`completion: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return this.registry.markFailed('completion', { state: 'error', detail: `the completion model cannot run: ${firstLine(e)}` });
   }
 }

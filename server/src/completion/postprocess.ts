@@ -19,6 +19,9 @@ export interface TrimContext {
   linePrefix: string;
   /** The cursor line's text after the cursor. */
   lineSuffix: string;
+  /** The lines above and below the cursor line ('' at the document's edges): a suggestion must not repeat them. */
+  lineAbove?: string;
+  lineBelow?: string;
 }
 
 /** What to show: `text` replaces the next `replace` characters after the cursor ('' = no suggestion). */
@@ -35,6 +38,7 @@ export function trimSuggestion(raw: string, ctx: TrimContext): Suggestion {
   kept = cutAtRepetition(kept.map((l) => l.replace(/\s+$/, '')));
   while (kept.length > 1 && kept[kept.length - 1] === '') kept.pop();
   // The model finished its last kept line when a line break follows it in the raw output.
+  kept = cutAtNeighbourRepeat(kept, ctx, kept.length < lines.length);
   const endsLine = kept.length < lines.length;
   const text = kept.join(eol);
   if (text.trim() === '') return { text: '', replace: 0 };
@@ -49,6 +53,27 @@ export function trimSuggestion(raw: string, ctx: TrimContext): Suggestion {
   if (isSubsequence(rest, first)) return { text: first, replace: rest.length };
   const dropped = dropSuffixOverlap(first, rest);
   return { text: dropped.trim() === '' ? '' : dropped, replace: 0 };
+}
+
+/**
+ * A small model often writes the line above the cursor again, or the line that already follows: keep the
+ * suggested lines before the first one that, completed with the text around it, equals the line above or
+ * the line that would follow it. Lines without a letter or digit (`}`, `});`) may repeat.
+ */
+function cutAtNeighbourRepeat(lines: string[], ctx: TrimContext, endsLine: boolean): string[] {
+  const same = (a: string, b: string | undefined) => b !== undefined && /[A-Za-z0-9]/.test(a) && a.trim() === b.trim();
+  const cursorLine = ctx.linePrefix + ctx.lineSuffix;
+  for (let i = 0; i < lines.length; i++) {
+    const last = i === lines.length - 1;
+    // The line as it will read: the first joins the typed text; the last joins what follows the cursor
+    // unless the model ended it (then that text moves to the line below it), or the line replaces it.
+    const line = (i === 0 ? ctx.linePrefix : '') + lines[i];
+    const forms = last && !endsLine ? [line, line + ctx.lineSuffix] : [line];
+    const above = i === 0 ? ctx.lineAbove : lines[i - 1];
+    const below = !last ? undefined : endsLine && cursorLine.trim() !== '' ? cursorLine : ctx.lineBelow;
+    if (forms.some((full) => same(full, above) || same(full, below))) return lines.slice(0, i);
+  }
+  return lines;
 }
 
 /** Whether the characters of `small` appear in `big` in order. */

@@ -156,7 +156,13 @@ export function agreesWith(t: string, rest: string): boolean {
  * (probabilities or logits) that agrees with `rest`, and the text still to spell after it; null when no
  * token agrees. Control tokens have no text, so they never agree.
  */
-export function healStep(scores: Float32Array, base: number, vocab: number, rest: string, tokenText: (id: number) => string): { id: number; rest: string } | null {
+export function healStep(
+  scores: Float32Array,
+  base: number,
+  vocab: number,
+  rest: string,
+  tokenText: (id: number) => string,
+): { id: number; rest: string } | null {
   let best = -1;
   for (let v = 0; v < vocab; v++) {
     if ((best < 0 || scores[base + v] > scores[base + best]) && agreesWith(tokenText(v), rest)) best = v;

@@ -1,10 +1,13 @@
 // Recent suggestions, so typing the characters of the ghost text (or asking again at the same
 // place) reuses the answer instead of running the model: the user sees the rest of it at once.
+// Entries keep digests of the text around the cursor, never slices of it: a slice would keep the whole
+// document version it came from in memory (runtime/textKey.ts), ~10 MB per entry for a 10 MB file.
+import { textKey } from '../runtime/textKey';
 import type { Suggestion } from './postprocess';
 
 interface Entry {
   uri: string;
-  /** Text just before the cursor when the suggestion was made, and just after it. */
+  /** Digests of the text just before the cursor when the suggestion was made, and just after it. */
   before: string;
   after: string;
   suggestion: string;
@@ -22,7 +25,7 @@ export class SuggestionCache {
 
   /** The suggestion still valid at `offset` (its untyped rest; text '' = known to have none), or undefined. */
   lookup(uri: string, text: string, offset: number): Suggestion | undefined {
-    const after = text.slice(offset, offset + afterChars);
+    const after = textKey(text.slice(offset, offset + afterChars));
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const e = this.entries[i];
       if (e.uri !== uri || e.after !== after) continue;
@@ -30,7 +33,7 @@ export class SuggestionCache {
       for (let typed = 0; typed <= e.suggestion.length && typed <= offset; typed++) {
         const start = offset - typed;
         if (text.slice(start, offset) !== e.suggestion.slice(0, typed)) continue;
-        if (text.slice(Math.max(0, start - beforeChars), start) === e.before) {
+        if (textKey(text.slice(Math.max(0, start - beforeChars), start)) === e.before) {
           this.entries.push(...this.entries.splice(i, 1)); // most recently used last
           return typed === e.suggestion.length && typed > 0 ? undefined : { text: e.suggestion.slice(typed), replace: e.replace };
         }
@@ -42,8 +45,8 @@ export class SuggestionCache {
   store(uri: string, text: string, offset: number, suggestion: Suggestion): void {
     this.entries.push({
       uri,
-      before: text.slice(Math.max(0, offset - beforeChars), offset),
-      after: text.slice(offset, offset + afterChars),
+      before: textKey(text.slice(Math.max(0, offset - beforeChars), offset)),
+      after: textKey(text.slice(offset, offset + afterChars)),
       suggestion: suggestion.text,
       replace: suggestion.replace,
     });

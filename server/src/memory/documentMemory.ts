@@ -1,5 +1,11 @@
 // The memory of one document: the context encoded chunk by chunk into K/V, and which tokens are kept.
-// Chunks are encoded up to `chunksPerCall` at a time; a chunk attends to the kept memory before it and to itself.
+// Chunks are encoded in fixed groups of the encoder's `chunksPerCall` (chunks 0-3, 4-7, …), whatever the edit
+// history: the int8 graphs quantize a call's activations with one scale taken from all its tokens, so a chunk
+// encoded with other company differs in the last bits, and near-ties in the answer tip (bench/completion.ts
+// measured 11-31% of answers after an edit differing from a cold request's before this). So only whole groups
+// of unchanged chunks are reused (a shorter last group is re-encoded once a chunk joins or leaves it), and the
+// memory after any edits equals a cold encode of the same context (test/unit/encodeDeterminism.test.ts).
+// A chunk attends to the kept memory before it and to itself.
 // With an eviction policy (the NAMM scorer, or a benchmark baseline), after each call every kept token and the
 // call's new ones are scored and the keep rules evict (keep.ts); the kept tokens are then renumbered in order
 // (prefix 0..P'-1, suffix from P' + suffixGap: positions closed up, keys re-rotated by kv.ts `moveKeys`), so the
@@ -26,6 +32,8 @@ export interface ChunkEncoder {
   readonly spec: EncoderSpec;
   /** Whether the graph returns `attention_received` (the memory brain is off without it). */
   readonly summarizesAttention: boolean;
+  /** Context chunks encoded in one call at most: each call encodes one fixed group (chunks 0 to n-1, n to 2n-1, …). */
+  readonly chunksPerCall: number;
   encode(ids: number[], pos: number[], block: number[], memory: KV, wantReceived: boolean): Promise<{ kv: KV; received: Float32Array | null }>;
 }
 
@@ -74,13 +82,12 @@ interface Snapshot {
   features: (TokenFeatures | null)[][];
 }
 
-/** Context chunks encoded in one call at most (a 256-token call costs ~30% less per token than four of 64). */
-export const chunksPerCall = 4;
-
 export class DocumentMemory {
   chunks: StoredChunk[] = [];
   /** Chunks reused by the last `update` (what the cache saved; checked by tests). */
   lastReused = 0;
+  /** Counts the updates that changed the memory: a report made from one state names it (memory/index.ts). */
+  generation = 0;
   /** Context tokens of the last update, kept ones, and the canvas start position (kept prefix tokens). */
   tokensRead = 0;
   tokensKept = 0;
@@ -92,6 +99,7 @@ export class DocumentMemory {
   private shape = { nHead: 0, headDim: 0 };
   private theta = 10000;
   private gap = 0;
+  private groupSize = 4;
 
   /** `endsLine(id)`: whether a token's text holds a line break (the keep rules protect the nearest lines). */
   constructor(private readonly endsLine: (id: number) => boolean = () => false) {}
@@ -113,6 +121,10 @@ export class DocumentMemory {
       this.lastReused = same;
       return this.joined;
     }
+    const chunksPerCall = encoder.chunksPerCall;
+    this.groupSize = chunksPerCall;
+    this.generation++;
+    same -= same % chunksPerCall; // fixed groups (see the top of this file); snapshots are taken at group starts
     const start = policy ? this.restore(same) : same;
     this.chunks.length = start;
     this.lastReused = start;
@@ -160,6 +172,19 @@ export class DocumentMemory {
     return this.joined;
   }
 
+  /** Bytes this memory holds: K/V of every chunk and of the joined copy, and the attention features kept. */
+  bytes(): number {
+    let n = 0;
+    const arrays = new Set<Float32Array>();
+    for (const c of this.chunks) for (const a of c.kv.layers) arrays.add(a);
+    for (const a of this.joined?.layers ?? []) arrays.add(a);
+    for (const a of arrays) n += a.byteLength;
+    const featureBytes = (f: TokenFeatures | null) => (f ? f.ring.byteLength + f.ema.byteLength : 0);
+    for (const c of this.chunks) for (const f of c.features) n += featureBytes(f);
+    for (const s of this.snapshots) for (const fs of s.features) for (const f of fs) n += featureBytes(f);
+    return n;
+  }
+
   /** Kept tokens as [chunk, token], in position order. */
   liveTokens(): [number, number][] {
     const out: [number, number][] = [];
@@ -171,7 +196,13 @@ export class DocumentMemory {
   dropped(): { ids: number[]; positions: number[] } {
     const ids: number[] = [];
     const positions: number[] = [];
-    for (const c of this.chunks) c.kept.forEach((k, t) => k || (ids.push(c.ids[t]), positions.push(c.pos[t])));
+    for (const c of this.chunks) {
+      c.kept.forEach((k, t) => {
+        if (k) return;
+        ids.push(c.ids[t]);
+        positions.push(c.pos[t]);
+      });
+    }
     return { ids, positions };
   }
 
@@ -205,7 +236,10 @@ export class DocumentMemory {
     if (!closeUp) return group.map((c) => c.pos);
     let prefix = 0;
     let suffix = 0;
-    for (const [c] of this.liveTokens()) this.chunks[c].suffix ? suffix++ : prefix++;
+    for (const [c] of this.liveTokens()) {
+      if (this.chunks[c].suffix) suffix++;
+      else prefix++;
+    }
     const suffixBase = prefix + group.filter((c) => !c.suffix).reduce((n, c) => n + c.ids.length, 0) + gap;
     return group.map((c) => c.ids.map(() => (c.suffix ? suffixBase + suffix++ : prefix++)));
   }
@@ -250,7 +284,11 @@ export class DocumentMemory {
       ids: live.map(([c, t]) => this.chunks[c].ids[t]),
       anchor,
     });
-    const protect = protectedTokens(positions, live.map(([c, t]) => this.endsLine(this.chunks[c].ids[t])), anchor);
+    const protect = protectedTokens(
+      positions,
+      live.map(([c, t]) => this.endsLine(this.chunks[c].ids[t])),
+      anchor,
+    );
     const cap = policy.budget < 1 ? Math.max(1, Math.floor(policy.budget * read)) : n;
     const keep = keepTokens(scores, protect, cap);
     live.forEach(([c, t], i) => (this.chunks[c].kept[t] = keep[i]));
@@ -298,7 +336,7 @@ export class DocumentMemory {
 
   /** Keep snapshots from the last two prefix calls on (where typing re-encodes); free K/V no state can reach. */
   private dropSnapshots(prefixChunks: number): void {
-    const from = prefixChunks - 2 * chunksPerCall;
+    const from = prefixChunks - 2 * this.groupSize;
     this.snapshots = this.snapshots.filter((s) => s.chunk >= from);
     this.chunks.forEach((c, i) => {
       const retain = c.kept.slice();

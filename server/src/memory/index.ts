@@ -1,13 +1,16 @@
-// The memory brain's entry point. It gives the completion brain the eviction policy for each document's memory
-// (the NAMM scorer from models/memory-scorer.json, with the `nanomind.memory.budget` cap), keeps what the last
-// completion in each document read and kept, and turns that into the hover report and the memory map.
+// The memory brain's entry point. It owns every open document's model memory (documentMemories.ts: encoded K/V
+// and which tokens are kept, under one byte budget), gives the completion brain the eviction policy for it (the
+// NAMM scorer from models/memory-scorer.json, with the `nanomind.memory.budget` cap), notes where the last
+// completion in each document read, and turns the memory's state into the hover report and the memory map.
 // It never imports completion/: main.ts hands it a way to count the context tokens of a position.
 import type { Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { MemoryReport, TextRange } from '../protocol';
 import { ModelError, type ModelRegistry } from '../runtime/models';
 import { sharedTokenizer } from '../runtime/sharedTokenizer';
-import { DocumentMemory, type ChunkEncoder, type EvictionPolicy } from './documentMemory';
+import { textKey } from '../runtime/textKey';
+import type { ChunkEncoder, DocumentMemory, EvictionPolicy } from './documentMemory';
+import { DocumentMemories } from './documentMemories';
 import { CharClass, classifyChars, tokenClass } from './lexer';
 import { nammPolicy } from './policy';
 import { Scorer } from './scorer';
@@ -18,24 +21,29 @@ export interface ReadWindow {
   languageId: string;
   prefixStart: number;
   suffixStart: number;
-  prefixIds: number[];
-  suffixIds: number[];
-  memory: DocumentMemory;
 }
 
+/**
+ * Where the last completion in a document read. Neither the text nor the memory is kept (a digest of the text,
+ * the memory's generation): a document whose memory was given back under the byte budget holds nothing here.
+ */
 interface DocumentRecord {
-  window: ReadWindow;
+  textKey: string;
+  languageId: string;
+  prefixStart: number;
+  suffixStart: number;
+  generation: number;
   lastMs: number;
 }
 
 /** The part of the memory brain the completion brain uses (completion/index.ts). */
 export interface CompletionMemory {
-  /** The per-document memory to encode into (line ends protect the nearest lines). */
-  newDocumentMemory(endsLine: (id: number) => boolean): DocumentMemory;
+  /** Every document's memory, to encode into. */
+  readonly memories: DocumentMemories;
   /** The eviction policy for this encoder, or null when the memory brain is off (everything is kept). */
   policy(encoder: ChunkEncoder): Promise<EvictionPolicy | null>;
-  /** A completion finished in `uri` after reading `window`, taking `ms`. */
-  completed(uri: string, window: ReadWindow, ms: number): void;
+  /** A completion finished in `uri` after reading `window` into `memory`, taking `ms`. */
+  completed(uri: string, window: ReadWindow, memory: DocumentMemory, ms: number): void;
 }
 
 export class MemoryBrain implements CompletionMemory {
@@ -49,20 +57,17 @@ export class MemoryBrain implements CompletionMemory {
     private readonly registry: ModelRegistry,
     /** Context tokens the completion model would read at a position (null without a tokenizer). */
     private readonly countContext: (doc: TextDocument, position: Position) => Promise<number | null> = async () => null,
+    readonly memories = new DocumentMemories(),
   ) {}
 
   configure(settings: { budget: number }): void {
     this.budget = settings.budget;
   }
 
-  newDocumentMemory(endsLine: (id: number) => boolean): DocumentMemory {
-    return new DocumentMemory(endsLine);
-  }
-
   async policy(encoder: ChunkEncoder): Promise<EvictionPolicy | null> {
     if ((await this.registry.status('memory')).state !== 'ready') return null;
     if (!encoder.summarizesAttention) {
-      this.offReason = 'the completion model\'s encode graph has no attention_received output (re-export it with training/completion/export.py)';
+      this.offReason = "the completion model's encode graph has no attention_received output (re-export it with training/completion/export.py)";
       return null;
     }
     this.offReason = null;
@@ -74,8 +79,9 @@ export class MemoryBrain implements CompletionMemory {
     }
   }
 
-  completed(uri: string, window: ReadWindow, ms: number): void {
-    this.documents.set(uri, { window, lastMs: ms });
+  completed(uri: string, window: ReadWindow, memory: DocumentMemory, ms: number): void {
+    const { languageId, prefixStart, suffixStart } = window;
+    this.documents.set(uri, { textKey: textKey(window.text), languageId, prefixStart, suffixStart, generation: memory.generation, lastMs: ms });
   }
 
   forget(uri: string): void {
@@ -90,7 +96,7 @@ export class MemoryBrain implements CompletionMemory {
         try {
           return Scorer.fromJson(new TextDecoder().decode(bytes), nLayer);
         } catch (e) {
-          throw this.registry.reportFailure('memory', { state: 'corrupt', detail: `models/${file}: ${(e as Error).message}` });
+          throw this.registry.markFailed('memory', { state: 'corrupt', detail: `models/${file}: ${(e as Error).message}` });
         }
       })();
       this.scorer.catch(() => (this.scorer = undefined));
@@ -101,10 +107,14 @@ export class MemoryBrain implements CompletionMemory {
   /** The report for `doc` at `position`: the last completion's memory when the text is unchanged since. */
   async report(doc: TextDocument, position: Position): Promise<MemoryReport> {
     const status = await this.registry.status('memory');
-    const unavailable = status.state !== 'ready' ? status.detail : this.offReason ?? undefined;
+    let unavailable: string | undefined;
+    if (status.state === 'ready') unavailable = this.offReason ?? undefined;
+    else unavailable = (await this.noModelListed()) ? 'the memory model is not trained yet' : status.detail;
     const record = this.documents.get(doc.uri);
+    const memory = this.memories.peek(doc.uri);
     const text = doc.getText();
-    if (!record || record.window.text !== text) {
+    // The last completion's memory, if it is still held, unchanged since, and of this text.
+    if (!record || !memory || memory.generation !== record.generation || record.textKey !== textKey(text)) {
       const tokensRead = await this.countContext(doc, position);
       return {
         uri: doc.uri,
@@ -120,8 +130,8 @@ export class MemoryBrain implements CompletionMemory {
         unavailable,
       };
     }
-    const tokens = await this.tokenSpans(record.window);
-    const classes = classifyChars(text, record.window.languageId);
+    const tokens = await this.tokenSpans(text, record, memory);
+    const classes = classifyChars(text, record.languageId);
     const dropped = { comment: 0, whitespace: 0, code: 0 };
     const ranges: TextRange[] = [];
     let lineRead = false;
@@ -142,7 +152,6 @@ export class MemoryBrain implements CompletionMemory {
       if (last && doc.offsetAt(last.end) === t.from) last.end = doc.positionAt(t.to);
       else ranges.push({ start: doc.positionAt(t.from), end: doc.positionAt(t.to) });
     }
-    const memory = record.window.memory;
     return {
       uri: doc.uri,
       tokensRead: memory.tokensRead,
@@ -158,48 +167,62 @@ export class MemoryBrain implements CompletionMemory {
     };
   }
 
-  /** Each context token's characters in the document, and whether it is kept. */
-  private async tokenSpans(w: ReadWindow): Promise<{ from: number; to: number; kept: boolean }[]> {
+  /** True when the manifest lists no memory model at all (none trained yet), rather than a broken one. */
+  private async noModelListed(): Promise<boolean> {
+    return this.registry.brainEntry('memory').then(
+      () => false,
+      (e: unknown) => e instanceof ModelError && e.status.state === 'not-installed' && /no memory model in/.test(e.status.detail),
+    );
+  }
+
+  /**
+   * Each context token's characters in the document, and whether it is kept: the prefix's tokens are read from
+   * `prefixStart` on, the suffix's from `suffixStart` on, in the memory's chunk order.
+   */
+  private async tokenSpans(text: string, record: DocumentRecord, memory: DocumentMemory): Promise<{ from: number; to: number; kept: boolean }[]> {
     const tokenizer = await sharedTokenizer(this.registry);
-    const offsets = (ids: number[], start: number) => {
-      const out = [start];
-      for (const id of ids) out.push(Math.min(w.text.length, out[out.length - 1] + tokenizer.decode([id]).length));
-      return out;
-    };
-    const pre = offsets(w.prefixIds, w.prefixStart);
-    const suf = offsets(w.suffixIds, w.suffixStart);
-    const firstSuffix = w.memory.chunks.find((c) => c.suffix)?.pos[0] ?? 0;
+    const at = { prefix: record.prefixStart, suffix: record.suffixStart };
     const spans: { from: number; to: number; kept: boolean }[] = [];
-    for (const c of w.memory.chunks) {
-      c.ids.forEach((_, t) => {
-        const i = c.suffix ? c.pos[t] - firstSuffix : c.pos[t];
-        const [from, to] = c.suffix ? [suf[i], suf[i + 1]] : [pre[i], pre[i + 1]];
-        if (from !== undefined && to !== undefined && to > from) spans.push({ from, to, kept: c.kept[t] === 1 });
+    for (const c of memory.chunks) {
+      const side = c.suffix ? 'suffix' : 'prefix';
+      c.ids.forEach((id, t) => {
+        const from = at[side];
+        const to = Math.min(text.length, from + tokenizer.decode([id]).length);
+        at[side] = to;
+        if (to > from) spans.push({ from, to, kept: c.kept[t] === 1 });
       });
     }
     return spans;
   }
 }
 
-/** Markdown for the hover: the numbers of the report, or the reason there are none. */
+/**
+ * Markdown for the hover, one line: what the memory kept and dropped, the last completion's time, whether the
+ * hovered line is in memory, and the budget; or why the memory brain is off (then every token is kept).
+ */
 export function memoryHoverMarkdown(report: MemoryReport): string {
-  const lines: string[] = [];
-  if (report.tokensRead === null) {
-    lines.push('**nanomind memory**: context tokens not counted (no tokenizer loaded).');
-  } else {
-    const kept = report.tokensKept ?? report.tokensRead;
-    const saved = report.tokensRead === 0 ? 0 : (100 * (report.tokensRead - kept)) / report.tokensRead;
-    const d = report.dropped;
-    const last = report.lastCompletionMs === null ? 'no completion since the last edit' : `last completion ${report.lastCompletionMs.toFixed(0)} ms`;
-    const full = report.fullContextMs === null ? 'full context not timed' : `${report.fullContextMs.toFixed(0)} ms with the full context`;
-    lines.push(
-      `**nanomind memory**: kept ${kept} of ${report.tokensRead} context tokens (${saved.toFixed(1)}% saved) · ` +
-        `dropped ${d.comment} comment, ${d.whitespace} whitespace, ${d.code} code tokens · ${last} (${full})`,
-    );
-    const where = { kept: 'This line is in memory.', dropped: 'This line was dropped from memory.', 'not-read': 'This line is outside the context read.', 'not-measured': '' }[report.line];
-    if (where) lines.push('', where);
+  const title = '**nanomind memory** — ';
+  const why = report.unavailable ? `: ${report.unavailable}` : '';
+  if (report.tokensRead === null) return `${title}context tokens not counted (no tokenizer loaded)${why}.`;
+  const kept = report.tokensKept ?? report.tokensRead;
+  if (report.unavailable && kept === report.tokensRead) return `${title}${report.tokensRead} context tokens read here, all kept${why}.`;
+  const saved = report.tokensRead === 0 ? 0 : (100 * (report.tokensRead - kept)) / report.tokensRead;
+  const d = report.dropped;
+  const parts = [
+    `kept ${kept} of ${report.tokensRead} context tokens (${saved.toFixed(1)}% saved)`,
+    `dropped ${d.comment} comment, ${d.whitespace} whitespace, ${d.code} code tokens`,
+  ];
+  if (report.lastCompletionMs === null) parts.push('no completion since the last edit');
+  else {
+    const full = report.fullContextMs === null ? '' : ` (${report.fullContextMs.toFixed(0)} ms with the full context)`;
+    parts.push(`last completion ${report.lastCompletionMs.toFixed(0)} ms${full}`);
   }
-  if (report.unavailable) lines.push('', `Memory brain off: ${report.unavailable}.`);
-  else lines.push('', `Memory brain on: budget ${report.budget < 1 ? `${Math.round(report.budget * 100)}% of the context` : 'scores only'}.`);
-  return lines.join('\n');
+  const where = { kept: 'this line is in memory', dropped: 'this line was dropped', 'not-read': 'this line is outside the context read', 'not-measured': '' }[
+    report.line
+  ];
+  if (where) parts.push(where);
+  parts.push(
+    report.unavailable ? `memory brain off${why}` : `budget ${report.budget < 1 ? `${Math.round(report.budget * 100)}% of the context` : 'scores only'}`,
+  );
+  return `${title}${parts.join(' · ')}.`;
 }

@@ -64,7 +64,8 @@ export class Scorer {
       throw new Error(`the scorer file is not JSON (${(e as Error).message})`);
     }
     if (file?.format !== 'nanomind-namm-scorer-1') throw new Error('the scorer file has no format "nanomind-namm-scorer-1"');
-    if (file.hidden !== hidden || file.window !== window) throw new Error(`the scorer file is for hidden ${file.hidden}, window ${file.window}; this server runs ${hidden}, ${window}`);
+    if (file.hidden !== hidden || file.window !== window)
+      throw new Error(`the scorer file is for hidden ${file.hidden}, window ${file.window}; this server runs ${hidden}, ${window}`);
     if (file.nLayer !== nLayer) throw new Error(`the scorer file is for ${file.nLayer} layers; the completion model has ${nLayer}`);
     if (!Array.isArray(file.theta)) throw new Error('the scorer file has no "theta" array');
     return new Scorer(nLayer, file.theta);

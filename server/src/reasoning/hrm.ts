@@ -146,6 +146,14 @@ export interface ActLoopOptions {
    * one step early otherwise returns an answer the very next step would have finished (measured on mazes).
    */
   haltWhenStable?: boolean;
+  /**
+   * Stop as 'stalled' once the answer has not changed for this many steps while the halt probability did
+   * not rise over them: a network that stopped improving would otherwise run to maxSteps and make the
+   * user wait for an answer that is not going to change. 0 or absent: never.
+   */
+  stallSteps?: number;
+  /** performance.now() after which no further step starts ('time-limit'); the first step always runs. */
+  deadline?: number;
   /** Positions in z_H/z_L when the graph keeps extra (e.g. puzzle-embedding) positions; defaults to N. */
   statePositions?: number;
   /** Awaited, so a caller can stream each step before the next one starts. */
@@ -153,7 +161,7 @@ export interface ActLoopOptions {
   cancellation?: CancellationToken;
 }
 
-export type ActStatus = 'halted' | 'max-steps' | 'cancelled';
+export type ActStatus = 'halted' | 'stalled' | 'time-limit' | 'max-steps' | 'cancelled';
 
 export interface ActResult {
   status: ActStatus;
@@ -168,8 +176,8 @@ export interface ActResult {
 
 /**
  * Run ACT steps from z_H = z_L = 0 until the halt head says stop (halt logit > 0, i.e. probability > 0.5;
- * with haltWhenStable also the answer unchanged since the previous step) or maxSteps; the cancellation
- * token is checked before every step.
+ * with haltWhenStable also the answer unchanged since the previous step), the answer stalls (stallSteps),
+ * the deadline passes, or maxSteps; the cancellation token and the deadline are checked before every step.
  */
 export async function runActLoop(options: ActLoopOptions): Promise<ActResult> {
   const { step, tokens, positions, hiddenSize, classes, maxSteps, onStep, cancellation } = options;
@@ -179,11 +187,21 @@ export async function runActLoop(options: ActLoopOptions): Promise<ActResult> {
   let zL: Float32Array = new Float32Array(stateSize);
   let grid: Int32Array | null = null;
   let lastHaltProbability = 0;
+  // Steps the current answer has stayed the same, and the halt probability when it first appeared.
+  let unchangedSteps = 0;
+  let haltWhenAnswerAppeared = 0;
+  const stallSteps = options.stallSteps ?? 0;
+  const stop = (status: ActStatus, steps: number): ActResult => ({
+    status,
+    steps,
+    grid,
+    haltProbability: lastHaltProbability,
+    ms: performance.now() - started,
+  });
 
   for (let stepNumber = 1; stepNumber <= maxSteps; stepNumber++) {
-    if (cancellation?.isCancellationRequested) {
-      return { status: 'cancelled', steps: stepNumber - 1, grid, haltProbability: lastHaltProbability, ms: performance.now() - started };
-    }
+    if (cancellation?.isCancellationRequested) return stop('cancelled', stepNumber - 1);
+    if (stepNumber > 1 && options.deadline !== undefined && performance.now() >= options.deadline) return stop('time-limit', stepNumber - 1);
     const stepStarted = performance.now();
     const output = await step(tokens, zH, zL);
     checkStepOutput(output, stateSize, positions * classes);
@@ -193,12 +211,18 @@ export async function runActLoop(options: ActLoopOptions): Promise<ActResult> {
     grid = argmaxClasses(output.logits, positions, classes);
     lastHaltProbability = haltProbability(output.haltLogit);
     await onStep?.({ step: stepNumber, grid, haltProbability: lastHaltProbability, ms: performance.now() - stepStarted });
-    const settled = !options.haltWhenStable || (previous !== null && sameClasses(previous, grid));
-    if (output.haltLogit > 0 && settled) {
-      return { status: 'halted', steps: stepNumber, grid, haltProbability: lastHaltProbability, ms: performance.now() - started };
+    const unchanged = previous !== null && sameClasses(previous, grid);
+    const settled = !options.haltWhenStable || unchanged;
+    if (output.haltLogit > 0 && settled) return stop('halted', stepNumber);
+    if (unchanged) {
+      unchangedSteps++;
+    } else {
+      unchangedSteps = 0;
+      haltWhenAnswerAppeared = lastHaltProbability;
     }
+    if (stallSteps > 0 && unchangedSteps >= stallSteps && lastHaltProbability <= haltWhenAnswerAppeared) return stop('stalled', stepNumber);
   }
-  return { status: 'max-steps', steps: Math.max(0, maxSteps), grid, haltProbability: lastHaltProbability, ms: performance.now() - started };
+  return stop('max-steps', Math.max(0, maxSteps));
 }
 
 function sameClasses(a: Int32Array, b: Int32Array): boolean {

@@ -3,16 +3,7 @@
 import type { ModelRegistry } from '../runtime/models';
 import { ModelError } from '../runtime/models';
 import { onnxRuntime } from '../runtime/onnxruntime';
-import {
-  decodeMazePath,
-  decodeSudoku,
-  encodeMaze,
-  encodeSudoku,
-  MAZE_VOCABULARY,
-  SUDOKU_VOCABULARY,
-  toInt64,
-  type ActStep,
-} from './hrm';
+import { decodeMazePath, decodeSudoku, encodeMaze, encodeSudoku, MAZE_VOCABULARY, SUDOKU_VOCABULARY, toInt64, type ActStep } from './hrm';
 import { mazePathSteps } from './maze';
 import type { Puzzle, PuzzleAnswer, PuzzleFamily } from './puzzle';
 
@@ -40,6 +31,13 @@ export interface FamilyModel {
   answerCost(puzzle: Puzzle, answer: PuzzleAnswer): number | null;
   /** Halt only once the answer stopped changing (see ActLoopOptions.haltWhenStable). */
   haltWhenStable: boolean;
+  /** Stop a view whose answer stalled for this many steps (ActLoopOptions.stallSteps); 0 = never. */
+  stallSteps: number;
+  /**
+   * Wall-clock budget of one solve over all views, in ms (0 = none): no view starts after it, and views
+   * after the first stop at it; the first view always runs to its own end so it keeps its one-view accuracy.
+   */
+  timeBudgetMs: number;
   /** Grid side of the model's canvas, when its cells form a square grid that views may rotate. */
   side: number | null;
   encode(puzzle: Puzzle): BigInt64Array;
@@ -57,6 +55,8 @@ interface HrmManifestEntry {
   viewStopConfidence?: number;
   viewChoice?: string;
   haltWhenStable?: boolean;
+  stallSteps?: number;
+  timeBudgetMs?: number;
 }
 
 export async function familyModel(registry: ModelRegistry, family: PuzzleFamily): Promise<FamilyModel> {
@@ -79,6 +79,8 @@ export async function familyModel(registry: ModelRegistry, family: PuzzleFamily)
     views: Math.max(1, Math.min(8, entry.views ?? 1)),
     viewStopConfidence: entry.viewStopConfidence ?? 1,
     haltWhenStable: entry.haltWhenStable === true,
+    stallSteps: nonNegativeInteger(entry.stallSteps),
+    timeBudgetMs: nonNegativeInteger(entry.timeBudgetMs),
     viewChoice: entry.viewChoice === 'cost' ? ('cost' as const) : ('halt' as const),
   };
   if (family === 'sudoku') {
@@ -100,6 +102,10 @@ export async function familyModel(registry: ModelRegistry, family: PuzzleFamily)
     decode: (p, classes) => ({ kind: 'maze', path: p.kind === 'maze' ? decodeMazePath(p, classes, MAZE_VOCABULARY) : [] }),
     answerCost: (p, answer) => (p.kind === 'maze' && answer.kind === 'maze' ? mazePathSteps(p, answer.path) : null),
   };
+}
+
+function nonNegativeInteger(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
 }
 
 /** One ACT step through onnxruntime: (tokens, z_H, z_L) → (z_H', z_L', logits, halt logit). */

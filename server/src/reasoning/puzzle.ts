@@ -39,7 +39,10 @@ export function parsePuzzle(text: string, options: ParseOptions = {}): Puzzle | 
   if (family === 'sudoku') return parseSudoku(text, options);
   if (family === 'maze') return parseMaze(text, options);
   const layout = splitLayout(text, options);
-  const lineIndex = Math.max(0, layout.lines.findIndex((line) => line.trim() !== ''));
+  const lineIndex = Math.max(
+    0,
+    layout.lines.findIndex((line) => line.trim() !== ''),
+  );
   const charIndex = Math.max(0, layout.lines[lineIndex].search(/\S/));
   const looksLikeArc = /^\s*[[{]/.test(text);
   return puzzleError(

@@ -21,7 +21,7 @@ export class PuzzleInputError extends Error {
 export type StepSink = (step: PuzzleStep) => void;
 
 /** What a caller may change about how a family's views are searched (the benchmark compares rules). */
-export type ViewSearch = Partial<Pick<FamilyModel, 'views' | 'viewStopConfidence' | 'viewChoice'>>;
+export type ViewSearch = Partial<Pick<FamilyModel, 'views' | 'viewStopConfidence' | 'viewChoice' | 'stallSteps' | 'timeBudgetMs'>>;
 
 export class PuzzleSolver {
   constructor(
@@ -54,27 +54,42 @@ export class PuzzleSolver {
     let model: FamilyModel;
     let step: ActStep;
     try {
-      const brain = await this.registry.status('reasoning');
+      const brain = await this.registry.status('reasoning', puzzle.kind);
       if (brain.state !== 'ready') throw new ModelError('reasoning', brain);
       model = { ...(await familyModel(this.registry, puzzle.kind)), ...this.viewSearch[puzzle.kind] };
       step = await this.createStep(this.registry, model);
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
-      return { ...base, solver: 'network', outcome: 'unavailable', unavailable: e.message, steps: 0, halted: false, ms: 0, answerRows: null, answerText: null, problems: [] };
+      return {
+        ...base,
+        solver: 'network',
+        outcome: 'unavailable',
+        unavailable: e.message,
+        steps: 0,
+        halted: false,
+        ms: 0,
+        answerRows: null,
+        answerText: null,
+        problems: [],
+      };
     }
 
     // One ACT loop per view of the grid (one view unless the manifest asks for more). Which view's answer
-    // is kept: see `betterView`. The search stops early at a well-formed answer whose halt head is sure.
+    // is kept: see `betterView`. The search stops early at a well-formed answer whose halt head is sure,
+    // and when the time budget is spent (a failing answer must not keep the user waiting: the view then
+    // offers the exact solver at once).
     const tokens = model.encode(puzzle);
+    const deadline = model.timeBudgetMs > 0 ? performance.now() + model.timeBudgetMs : undefined;
     const perms = model.side ? squareViews(model.side).slice(0, model.views) : [null];
     let best: ViewAnswer | null = null;
     let steps = 0;
     let ms = 0;
     let views = 0;
     for (const perm of perms) {
+      if (views > 0 && deadline !== undefined && performance.now() >= deadline) break;
       views++;
       const stepsBefore = steps;
-      const { result, grid } = await runView(model, step, tokens, perm, token, (r, shown) =>
+      const { result, grid } = await runView(model, step, tokens, perm, token, views > 1 ? deadline : undefined, (r, shown) =>
         onStep({ runId, step: stepsBefore + r.step, rows: displayRows(puzzle, model.decode(puzzle, shown)), haltProbability: r.haltProbability, ms: r.ms }),
       );
       steps += result.steps;
@@ -102,6 +117,7 @@ export async function runView(
   tokens: BigInt64Array,
   perm: ViewPermutation | null,
   cancellation: CancellationToken,
+  deadline?: number,
   onStep?: (report: ActStepReport, grid: Int32Array) => void,
 ): Promise<{ result: ActResult; grid: Int32Array | null }> {
   const back = (grid: Int32Array) => (perm ? fromView(grid, perm) : grid);
@@ -114,6 +130,8 @@ export async function runView(
     statePositions: model.statePositions,
     maxSteps: model.maxSteps,
     haltWhenStable: model.haltWhenStable,
+    stallSteps: model.stallSteps,
+    deadline,
     cancellation,
     onStep: onStep && ((r) => onStep(r, back(r.grid))),
   });

@@ -64,13 +64,7 @@ export function documentPosition(layout: TextLayout, lineIndex: number, charInde
   };
 }
 
-export function puzzleError(
-  layout: TextLayout,
-  lineIndex: number,
-  charIndex: number,
-  message: string,
-  related?: SourcePosition[],
-): PuzzleError {
+export function puzzleError(layout: TextLayout, lineIndex: number, charIndex: number, message: string, related?: SourcePosition[]): PuzzleError {
   const error: PuzzleError = { kind: 'error', message, ...documentPosition(layout, lineIndex, charIndex) };
   if (related) error.related = related;
   return error;

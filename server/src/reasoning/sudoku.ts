@@ -112,12 +112,7 @@ function shapeRows(layout: TextLayout, rows: RowText[]): RowText[] | PuzzleError
       return puzzleError(layout, lineIndex, charIndexes[0], `Too many rows: a Sudoku has 9 rows, this is row ${r + 1}`);
     }
     if (charIndexes.length > SUDOKU_SIZE) {
-      return puzzleError(
-        layout,
-        lineIndex,
-        charIndexes[SUDOKU_SIZE],
-        `Row ${r + 1} has ${charIndexes.length} cells; a Sudoku row has 9`,
-      );
+      return puzzleError(layout, lineIndex, charIndexes[SUDOKU_SIZE], `Row ${r + 1} has ${charIndexes.length} cells; a Sudoku row has 9`);
     }
     if (charIndexes.length < SUDOKU_SIZE) {
       const lineEnd = layout.lines[lineIndex].trimEnd().length;
@@ -127,12 +122,7 @@ function shapeRows(layout: TextLayout, rows: RowText[]): RowText[] | PuzzleError
   if (rows.length < SUDOKU_SIZE) {
     // Point just past the last row: that is where the missing rows belong.
     const last = rows[rows.length - 1];
-    return puzzleError(
-      layout,
-      last.lineIndex,
-      layout.lines[last.lineIndex].length,
-      `Only ${rows.length} rows; a Sudoku has 9 rows of 9 cells`,
-    );
+    return puzzleError(layout, last.lineIndex, layout.lines[last.lineIndex].length, `Only ${rows.length} rows; a Sudoku has 9 rows of 9 cells`);
   }
   return rows;
 }

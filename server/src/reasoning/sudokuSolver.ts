@@ -2,7 +2,6 @@
 // singles) and otherwise branches on the cell with the fewest candidates (MRV). It counts solutions up to a limit, so one call tells unique / multiple /
 // unsolvable, and the number of guesses it had to take back rates how hard the puzzle is.
 
-
 export type SudokuSolveStatus = 'unique' | 'multiple' | 'unsolvable';
 
 export interface SudokuSolveResult {
@@ -189,8 +188,7 @@ export function solveSudoku(givens: ArrayLike<number>, maxSolutions = 2): Sudoku
   const started = performance.now();
   const search = new Search(Math.max(1, maxSolutions));
   const finish = (): SudokuSolveResult => {
-    const status: SudokuSolveStatus =
-      search.solutions === 0 ? 'unsolvable' : search.solutions === 1 ? 'unique' : 'multiple';
+    const status: SudokuSolveStatus = search.solutions === 0 ? 'unsolvable' : search.solutions === 1 ? 'unique' : 'multiple';
     return { status, solution: search.firstSolution, nodes: search.nodes, backtracks: search.backtracks, ms: performance.now() - started };
   };
   if (givens.length !== SUDOKU_CELLS) return finish();

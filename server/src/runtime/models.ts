@@ -1,6 +1,7 @@
 // The model registry: reads models/manifest.json, checks each file's sha256 the first time it is
 // used, and opens ONNX sessions lazily. A missing or corrupt file disables only the brain that needs
-// it, with a message naming the file and the reason; the other brains keep working.
+// it, with a message naming the file and the reason; the other brains keep working. Reasoning has one
+// model per puzzle family: a bad family file turns off that family only, and the status names it.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -57,9 +58,10 @@ export class ModelRegistry {
   /** Files whose sha256 has been checked; their bytes are not kept (sessions hold the weights). */
   private readonly verified = new Set<string>();
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
-  private readonly failures = new Map<BrainName, BrainStatus>();
-  /** Status per brain, asked on every keystroke and hover: computed once until something changes. */
-  private readonly statuses = new Map<BrainName, Promise<BrainStatus>>();
+  /** Why a brain (key: the brain) or one of its files (key: brain/file key) cannot be used. */
+  private readonly failures = new Map<string, BrainStatus>();
+  /** Which files of a brain are on disk, asked on every keystroke and hover: checked once until a reset. */
+  private readonly presence = new Map<BrainName, Promise<Map<string, BrainStatus | null>>>();
 
   constructor(
     readonly modelsDir: string,
@@ -67,37 +69,75 @@ export class ModelRegistry {
     private readonly onChange: () => void = () => {},
   ) {}
 
-  /** Where a brain stands without loading anything heavy: manifest entry present and files exist. */
-  status(brain: BrainName): Promise<BrainStatus> {
-    const failure = this.failures.get(brain);
-    if (failure) return Promise.resolve(failure);
-    let pending = this.statuses.get(brain);
-    if (!pending) {
-      pending = this.computeStatus(brain);
-      this.statuses.set(brain, pending);
-    }
-    return pending;
-  }
-
-  private async computeStatus(brain: BrainName): Promise<BrainStatus> {
+  /**
+   * Where a brain stands without loading anything heavy: manifest entry present, files on disk, and no
+   * failure recorded since (a bad sha256, a session or tokenizer that would not load, a model that would not
+   * run). With `part` (a file key, e.g. a puzzle family): whether that part can be used.
+   */
+  async status(brain: BrainName, part?: string): Promise<BrainStatus> {
+    const wide = this.failures.get(brain);
+    if (wide) return wide;
+    let entry: ManifestBrain;
     try {
-      const entry = await this.brainEntry(brain);
-      const missing = missingRequired(brain, entry);
-      if (missing) return notInstalled(`${relative('manifest.json')} lists no ${missing} file for ${brain}`);
-      for (const f of Object.values(entry.files)) {
-        if (f.optional) continue;
-        const full = path.resolve(this.modelsDir, f.file);
-        try {
-          await fs.access(full);
-        } catch {
-          return notInstalled(`${relative(f.file)} is missing`);
-        }
-      }
-      return { state: 'ready', detail: `${Object.keys(entry.files).length} file(s) in ${relative('')}` };
+      entry = await this.brainEntry(brain);
     } catch (e) {
       if (e instanceof ModelError) return e.status;
       return { state: 'error', detail: String(e) };
     }
+    const missing = missingRequired(brain, entry);
+    if (missing) return notInstalled(`${relative('manifest.json')} lists no ${missing} file for ${brain}`);
+    const files = await this.fileStates(brain, entry);
+    if (part !== undefined) {
+      if (!entry.files[part]) return notInstalled(`${relative('manifest.json')} lists no '${part}' file for ${brain}`);
+      const own = files.get(part);
+      if (own) return own;
+      // A brain that needs all its files can use none of them while one is bad.
+      return requiredFiles[brain].anyOf ? readyStatus(entry) : this.status(brain);
+    }
+    const bad = [...files].filter((f): f is [string, BrainStatus] => f[1] !== null);
+    if (bad.length === 0) return readyStatus(entry);
+    if (!requiredFiles[brain].anyOf) {
+      const required = bad.find(([key]) => !entry.files[key].optional);
+      if (required) return required[1];
+      // An optional file (the AR twin) that cannot be used leaves the brain working without it.
+      return { state: 'ready', detail: `${readyStatus(entry).detail}; ${bad.map(([key, f]) => `'${key}' off: ${f.detail}`).join('; ')}` };
+    }
+    // One model per part (puzzle family): each works or fails alone; the status names the ones that are off.
+    const good = [...files.keys()].filter((key) => files.get(key) === null);
+    const off = bad.map(([key, f]) => `${key} off: ${f.detail}`).join('; ');
+    return { state: bad[0][1].state, detail: good.length ? `${off}; ${good.join(', ')} works` : off };
+  }
+
+  /** Per file of a brain: the failure recorded for it, a missing file, or null when nothing is known wrong. */
+  private async fileStates(brain: BrainName, entry: ManifestBrain): Promise<Map<string, BrainStatus | null>> {
+    let pending = this.presence.get(brain);
+    if (!pending) {
+      pending = (async () => {
+        const present = new Map<string, BrainStatus | null>();
+        for (const [key, f] of Object.entries(entry.files)) {
+          try {
+            await fs.access(path.resolve(this.modelsDir, f.file));
+            present.set(key, null);
+          } catch {
+            if (!f.optional) present.set(key, notInstalled(`${relative(f.file)} is missing`));
+          }
+        }
+        return present;
+      })();
+      this.presence.set(brain, pending);
+    }
+    const states = new Map(await pending);
+    for (const key of states.keys()) states.set(key, this.failures.get(`${brain}/${key}`) ?? states.get(key)!);
+    return states;
+  }
+
+  /**
+   * Records that a brain (or one file of it, `part`) cannot be used, with the reason: for failures found
+   * outside the registry (a tokenizer that does not parse, a model that does not run). The status says so
+   * until a reset.
+   */
+  markFailed(brain: BrainName, status: BrainStatus, part?: string): ModelError {
+    return this.fail(brain, status, part);
   }
 
   /** The manifest entry of a brain, or a ModelError saying why there is none. */
@@ -126,8 +166,8 @@ export class ModelRegistry {
   async fileBytes(brain: BrainName, key: string): Promise<Uint8Array> {
     const entry = await this.brainEntry(brain);
     const spec = entry.files[key];
-    if (!spec) throw this.fail(brain, notInstalled(`${relative('manifest.json')} lists no '${key}' file for ${brain}`));
-    const bytes = await this.readVerified(brain, spec);
+    if (!spec) throw this.fail(brain, notInstalled(`${relative('manifest.json')} lists no '${key}' file for ${brain}`), key);
+    const bytes = await this.readVerified(brain, key, spec);
     this.verified.add(`${brain}/${key}`);
     return bytes;
   }
@@ -140,7 +180,10 @@ export class ModelRegistry {
       for (const [key, spec] of Object.entries(entry.files)) {
         if (this.verified.has(`${brain}/${key}`)) continue;
         if (spec.optional && !(await this.hasFile(brain, key))) continue;
-        await this.fileBytes(brain, key);
+        // Every file is checked, so one bad file does not hide another (each family of reasoning stands alone).
+        await this.fileBytes(brain, key).catch((e) => {
+          if (!(e instanceof ModelError)) throw e;
+        });
       }
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
@@ -159,7 +202,7 @@ export class ModelRegistry {
         try {
           return await this.createSession(bytes);
         } catch (e) {
-          throw this.fail(brain, { state: 'corrupt', detail: `${relative(file)} could not be loaded: ${firstLine(e)}` });
+          throw this.fail(brain, { state: 'corrupt', detail: `${relative(file)} could not be loaded: ${firstLine(e)}` }, key);
         }
       })();
       this.sessions.set(cacheKey, pending);
@@ -174,25 +217,35 @@ export class ModelRegistry {
     this.verified.clear();
     this.sessions.clear();
     this.failures.clear();
-    this.statuses.clear();
+    this.presence.clear();
     this.onChange();
   }
 
-  private async readVerified(brain: BrainName, spec: ManifestFile): Promise<Uint8Array> {
+  private async readVerified(brain: BrainName, key: string, spec: ManifestFile): Promise<Uint8Array> {
     const full = path.resolve(this.modelsDir, spec.file);
     let bytes: Buffer;
     try {
       bytes = await fs.readFile(full);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw this.fail(brain, code === 'ENOENT' ? notInstalled(`${relative(spec.file)} is missing`) : { state: 'error', detail: `${relative(spec.file)} cannot be read: ${firstLine(e)}` });
+      throw this.fail(
+        brain,
+        code === 'ENOENT'
+          ? notInstalled(`${relative(spec.file)} is missing`)
+          : { state: 'error', detail: `${relative(spec.file)} cannot be read: ${firstLine(e)}` },
+        key,
+      );
     }
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== spec.sha256) {
-      throw this.fail(brain, {
-        state: 'corrupt',
-        detail: `${relative(spec.file)} is corrupt: sha256 ${actual.slice(0, 12)}… does not match the manifest's ${String(spec.sha256).slice(0, 12)}…`,
-      });
+      throw this.fail(
+        brain,
+        {
+          state: 'corrupt',
+          detail: `${relative(spec.file)} is corrupt: sha256 ${actual.slice(0, 12)}… does not match the manifest's ${String(spec.sha256).slice(0, 12)}…`,
+        },
+        key,
+      );
     }
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -207,13 +260,9 @@ export class ModelRegistry {
     });
   }
 
-  /** A brain found a verified file unusable (bad content): turn the brain off with this status. */
-  reportFailure(brain: BrainName, status: BrainStatus): ModelError {
-    return this.fail(brain, status);
-  }
-
-  private fail(brain: BrainName, status: BrainStatus): ModelError {
-    this.failures.set(brain, status);
+  /** Records a failure of the brain, or of one of its files (`part`), and announces it. */
+  private fail(brain: BrainName, status: BrainStatus, part?: string): ModelError {
+    this.failures.set(part === undefined ? brain : `${brain}/${part}`, status);
     this.onChange();
     return new ModelError(brain, status);
   }
@@ -255,6 +304,10 @@ function missingRequired(brain: BrainName, entry: ManifestBrain): string | undef
   if (absent.length > 0) return absent.map((k) => `'${k}'`).join(', ');
   if (anyOf.length > 0 && !anyOf.some((key) => entry.files[key])) return anyOf.map((k) => `'${k}'`).join(' or ');
   return undefined;
+}
+
+function readyStatus(entry: ManifestBrain): BrainStatus {
+  return { state: 'ready', detail: `${Object.keys(entry.files).length} file(s) in ${relative('')}` };
 }
 
 function notInstalled(why: string): BrainStatus {

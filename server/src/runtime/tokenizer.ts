@@ -12,6 +12,7 @@
 //    encodes as ordinary text. Model code inserts control tokens by id (see `special`).
 import { promises as fs } from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { textKey } from './textKey';
 
 /** Control token names, in id order, as written by train_tokenizer.py. */
 export const SPECIAL_TOKEN_NAMES = [
@@ -126,14 +127,16 @@ export class CodeTokenizer {
     if (text.length < memoMinLength) return this.inner.encode(text, { add_special_tokens: false }).ids;
     // While the user types on one line, the context before that line and after the cursor is the same text
     // request after request: remember the last few long encodings (a copy goes out, so callers may edit it).
-    let ids = this.memo.get(text);
+    // Keyed by digest: the text is usually a slice of a document, which would keep the whole document alive.
+    const key = textKey(text);
+    let ids = this.memo.get(key);
     if (ids) {
-      this.memo.delete(text); // most recently used last
+      this.memo.delete(key); // most recently used last
     } else {
       ids = this.inner.encode(text, { add_special_tokens: false }).ids;
       if (this.memo.size >= memoSize) this.memo.delete(this.memo.keys().next().value!);
     }
-    this.memo.set(text, ids);
+    this.memo.set(key, ids);
     return ids.slice();
   }
 
@@ -158,8 +161,7 @@ export class CodeTokenizer {
   /** True for pad, eos, mask, FIM and reserved ids. */
   isSpecial(id: number): boolean {
     const s = this.special;
-    return id === s.pad || id === s.eos || id === s.mask || id === s.fimPrefix || id === s.fimSuffix ||
-      id === s.fimMiddle || s.reserved.includes(id);
+    return id === s.pad || id === s.eos || id === s.mask || id === s.fimPrefix || id === s.fimSuffix || id === s.fimMiddle || s.reserved.includes(id);
   }
 }
 

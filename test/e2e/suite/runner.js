@@ -36,8 +36,9 @@ function createSuite() {
     for (const t of tests) {
       const started = Date.now();
       try {
-        await withTimeout(Promise.resolve().then(t.fn), t.timeout, t.name);
-        results.push({ name: t.name, ok: true, ms: Date.now() - started });
+        // A test may return an object of measurements; it is reported with the result.
+        const info = await withTimeout(Promise.resolve().then(t.fn), t.timeout, t.name);
+        results.push({ name: t.name, ok: true, ms: Date.now() - started, info: info && typeof info === 'object' ? info : undefined });
         log(`ok   ${t.name} (${Date.now() - started} ms)`);
       } catch (err) {
         const message = (err && err.stack) || String(err);
