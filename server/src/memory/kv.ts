@@ -15,19 +15,30 @@ export interface KVShape {
 export function gatherKV(parts: { kv: KV; rows: ArrayLike<number> }[], shape: KVShape, nArrays: number): KV {
   const { nHead, headDim } = shape;
   const tokens = parts.reduce((n, p) => n + p.rows.length, 0);
+  // Consecutive rows are copied as one block per head: kept tokens mostly come in runs (all of them when nothing
+  // was evicted), and one `set` per row was most of the cost of encoding a long context (bench/memory.ts contexts).
+  const runs = parts.map(({ rows }) => {
+    const out: [number, number, number][] = []; // [first source row, first destination row, length]
+    for (let r = 0; r < rows.length; r++) {
+      const last = out[out.length - 1];
+      if (last && rows[r] === last[0] + last[2]) last[2]++;
+      else out.push([rows[r], r, 1]);
+    }
+    return out;
+  });
   const layers = Array.from({ length: nArrays }, (_, i) => {
     const out = new Float32Array(nHead * tokens * headDim);
     let offset = 0;
-    for (const { kv, rows } of parts) {
+    parts.forEach(({ kv, rows }, p) => {
       const src = kv.layers[i];
       for (let h = 0; h < nHead; h++) {
-        for (let r = 0; r < rows.length; r++) {
-          const from = (h * kv.tokens + rows[r]) * headDim;
-          out.set(src.subarray(from, from + headDim), (h * tokens + offset + r) * headDim);
+        for (const [from, to, n] of runs[p]) {
+          const at = (h * kv.tokens + from) * headDim;
+          out.set(src.subarray(at, at + n * headDim), (h * tokens + offset + to) * headDim);
         }
       }
       offset += rows.length;
-    }
+    });
     return out;
   });
   return { layers, tokens };
