@@ -32,6 +32,7 @@ import { onnxActStep } from './reasoning/models';
 import { PuzzleInputError, PuzzleSolver } from './reasoning/solve';
 import { ModelError, ModelRegistry } from './runtime/models';
 import { sharedTokenizer } from './runtime/sharedTokenizer';
+import { startupTimings } from './runtime/startupTimings';
 import { parseSettings } from './settings';
 import { StatusReporter } from './status';
 import { onNotification, onRequest, sendNotification } from './typed';
@@ -67,6 +68,7 @@ const memory = new MemoryBrain(registry);
 const puzzles = new PuzzleSolver(registry, onnxActStep);
 
 connection.onInitialize((params) => {
+  startupTimings.record('initialize', performance.now(), performance.now());
   const init = (params.initializationOptions ?? {}) as { settings?: unknown };
   applySettings(init.settings);
   return {
@@ -106,6 +108,8 @@ connection.languages.inlineCompletion.on(async (params, token) => {
   try {
     const outcome = await completion.complete(doc, position, settings.completion, token);
     if (outcome.modelMs !== null) status.recordCompletion(performance.now() - started);
+    if (outcome.items.length > 0 && startupTimings.finish(started))
+      connection.console.info(`nanomind: start-up to the first suggestion: ${startupTimings.describe()}`);
     return outcome.items satisfies InlineCompletionItem[];
   } catch (e) {
     // A model that fails to load is reported once in the status (the registry records it);

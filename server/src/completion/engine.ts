@@ -8,6 +8,7 @@ import { ModelError, type ModelRegistry } from '../runtime/models';
 import { onnxRuntime } from '../runtime/onnxruntime';
 import { sharedTokenizer } from '../runtime/sharedTokenizer';
 import { openSoftmax } from '../runtime/softmaxGraph';
+import { startupTimings } from '../runtime/startupTimings';
 import { SPECIAL_TOKEN_NAMES, type CodeTokenizer } from '../runtime/tokenizer';
 
 export interface Engine {
@@ -43,8 +44,10 @@ export async function openEngine(registry: ModelRegistry): Promise<Engine> {
       detail: `models/tokenizer.json has ${tokenizer.vocabSize} tokens; the model knows ${spec.vocabSize} (models/manifest.json)`,
     });
   }
-  const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < SPECIAL_TOKEN_NAMES.length ? '' : tokenizer.decode([id])));
-  await selfTest(model, tokenizer);
+  const texts = await startupTimings.time('tokenizer', () =>
+    Array.from({ length: spec.vocabSize }, (_, id) => (id < SPECIAL_TOKEN_NAMES.length ? '' : tokenizer.decode([id]))),
+  );
+  await startupTimings.time('selfTest', () => selfTest(model, tokenizer));
   return {
     tokenizer,
     tokenText: (id: number) => texts[id] ?? '',

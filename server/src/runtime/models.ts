@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { BrainName, BrainStatus } from '../protocol';
 import { onnxRuntime } from './onnxruntime';
+import { startupTimings } from './startupTimings';
 
 /** One file of a brain, as written in the manifest. Shapes and names are for the parity tests. */
 export interface ManifestFile {
@@ -200,7 +201,7 @@ export class ModelRegistry {
         const bytes = await this.fileBytes(brain, key);
         const file = (await this.brainEntry(brain)).files[key].file;
         try {
-          return await this.createSession(bytes);
+          return await startupTimings.time('sessions', () => this.createSession(bytes));
         } catch (e) {
           throw this.fail(brain, { state: 'corrupt', detail: `${relative(file)} could not be loaded: ${firstLine(e)}` }, key);
         }
@@ -236,7 +237,9 @@ export class ModelRegistry {
         key,
       );
     }
+    const hashed = performance.now();
     const actual = createHash('sha256').update(bytes).digest('hex');
+    startupTimings.record('verify', hashed, performance.now());
     if (actual !== spec.sha256) {
       throw this.fail(
         brain,
