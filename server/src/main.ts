@@ -71,6 +71,7 @@ connection.onInitialize((params) => {
   startupTimings.record('initialize', performance.now(), performance.now());
   const init = (params.initializationOptions ?? {}) as { settings?: unknown };
   applySettings(init.settings);
+  void startUp();
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -82,16 +83,23 @@ connection.onInitialize((params) => {
   };
 });
 
-connection.onInitialized(() => {
-  // Hash the model files off the request path so a corrupt one is reported before it is needed.
-  // Then read the tokenizer (the memory brain's hover needs it too) and open the completion sessions, so
-  // the first suggestion does not pay for loading them. Failures are recorded in the status and logged.
-  void Promise.all((['completion', 'memory', 'reasoning'] as const).map((b) => registry.verify(b)))
-    .then(() => sharedTokenizer(registry).catch(() => undefined))
-    .then(() => status.changed())
-    .then(() => (settings.completion.enabled ? completion.warmUp() : undefined))
-    .catch((e: unknown) => connection.console.error(`nanomind: start-up checks failed: ${String(e)}`));
-});
+/**
+ * Loading starts at `initialize` (the client sends `initialized` and the first request only after its answer),
+ * the first suggestion's needs first: the syntax gate's grammars, the tokenizer and the completion sessions
+ * (each file sha256-checked as it is read). Then every other model file is hashed off the request path, so a
+ * corrupt one is reported before it is needed, and the tokenizer is read for the memory hover if completion is
+ * off. Failures are recorded in the status and logged.
+ */
+async function startUp(): Promise<void> {
+  try {
+    if (settings.completion.enabled) await completion.warmUp();
+    await Promise.all((['completion', 'memory', 'reasoning'] as const).map((b) => registry.verify(b)));
+    await sharedTokenizer(registry).catch(() => undefined);
+    status.changed();
+  } catch (e) {
+    connection.console.error(`nanomind: start-up checks failed: ${String(e)}`);
+  }
+}
 
 connection.onDidChangeConfiguration((change) => {
   const raw = (change?.settings as { nanomind?: unknown } | null | undefined)?.nanomind;

@@ -237,9 +237,7 @@ export class ModelRegistry {
         key,
       );
     }
-    const hashed = performance.now();
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    startupTimings.record('verify', hashed, performance.now());
+    const actual = await startupTimings.time('verify', () => createHash('sha256').update(bytes).digest('hex'));
     if (actual !== spec.sha256) {
       throw this.fail(
         brain,
