@@ -5,10 +5,14 @@
 // `startup` field of nanomind/status: sha256 checks, tokenizer, ONNX sessions, self-test, the first encode,
 // the syntax gate). Each run is a fresh process; the table shows medians.
 // Goal (issue 14): the first suggestion <= 500 ms after activation on this CPU.
-// Usage: npm run bench:first-suggestion [-- --runs N] [--models DIR] [--servers a/server.js,b/server.js] [--out NAME]
+// Usage: npm run bench:first-suggestion [-- --runs N] [--models DIR] [--servers a/server.js,b/server.js] [--storage kept|none] [--out NAME]
 // With --servers, the builds run in turns (A, B, A, B, ...) on the same document, for side-by-side numbers.
+// Each build gets a storage folder (initializationOptions.storagePath, as the extension passes its globalStorage),
+// empty before its first run and kept for the others: run 1 is the first start after installing, the
+// others are every later start (optimized graphs cached). --storage none passes no folder.
 // Writes bench/results/first-suggestion.json (or NAME.json) and prints a table.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startupSteps, type ServerStatus, type StartupBreakdown } from '../server/src/protocol';
 import { startServer } from '../test/lsp/client';
@@ -23,6 +27,7 @@ const runs = Number(arg('--runs') ?? 7);
 const modelsDir = path.resolve(arg('--models') ?? path.join(root, 'models'));
 const servers = (arg('--servers') ?? path.join(root, 'dist', 'server.js')).split(',').map((s) => path.resolve(s));
 const outName = arg('--out') ?? 'first-suggestion';
+const useStorage = (arg('--storage') ?? 'kept') !== 'none';
 /** How long one run may take before it counts as failed. */
 const runTimeoutMs = 60_000;
 
@@ -41,6 +46,8 @@ interface Run {
   /** Requests sent until one answered with a suggestion. */
   requests: number;
   suggestion: string;
+  /** Files in the storage folder when the run started (0: the first start after installing). */
+  storedFiles: number | null;
   /** The server's breakdown, ms since its process started. */
   startup: StartupBreakdown;
 }
@@ -53,14 +60,15 @@ function firstText(answer: InlineItems): string {
   return typeof t === 'string' ? t : (t?.value ?? '');
 }
 
-async function oneRun(script: string): Promise<Run> {
+async function oneRun(script: string, storagePath: string | undefined): Promise<Run> {
   const uri = 'file:///bench/example.ts';
+  const storedFiles = storagePath ? readdirSync(storagePath, { recursive: true }).length : null;
   const spawned = performance.now();
   const server = startServer({ NANOMIND_MODELS_DIR: modelsDir }, [], script);
   try {
     // Everything at once: the server reads the messages in order; nothing waits for an answer.
     const initialized = server.connection
-      .sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: {} })
+      .sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { storagePath } })
       .then(() => performance.now() - spawned);
     void server.notify('initialized', {});
     void server.open(uri, 'typescript', documentText);
@@ -79,7 +87,7 @@ async function oneRun(script: string): Promise<Run> {
     }
     const firstSuggestionMs = performance.now() - spawned;
     const status = await server.request<ServerStatus>('nanomind/status');
-    return { server: script, firstSuggestionMs, initializeMs: await initialized, requests, suggestion, startup: status.startup ?? {} };
+    return { server: script, firstSuggestionMs, initializeMs: await initialized, requests, suggestion, storedFiles, startup: status.startup ?? {} };
   } finally {
     await server.stop();
   }
@@ -94,6 +102,9 @@ interface Summary {
   firstSuggestionMedianMs: number | null;
   firstSuggestionMinMs: number | null;
   firstSuggestionMaxMs: number | null;
+  /** Run 1 (an empty storage folder: the first start after installing) and the median of the others. */
+  firstStartMs: number | null;
+  laterStartsMedianMs: number | null;
   initializeMedianMs: number | null;
   /** Per start-up step: median start and end (ms since the server process started) and median duration. */
   steps: Record<string, { startMs: number | null; endMs: number | null; ms: number | null; count: number | null }>;
@@ -117,6 +128,8 @@ function summarize(script: string, rows: Run[]): Summary {
     firstSuggestionMedianMs: median(times),
     firstSuggestionMinMs: times.length ? round(Math.min(...times)) : null,
     firstSuggestionMaxMs: times.length ? round(Math.max(...times)) : null,
+    firstStartMs: times.length ? round(times[0]) : null,
+    laterStartsMedianMs: median(times.slice(1)),
     initializeMedianMs: median(rows.map((r) => r.initializeMs)),
     steps,
   };
@@ -124,15 +137,17 @@ function summarize(script: string, rows: Run[]): Summary {
 
 async function main(): Promise<void> {
   const rows: Run[] = [];
+  const storage = new Map(servers.map((s) => [s, useStorage ? mkdtempSync(path.join(tmpdir(), 'nanomind-storage-')) : undefined]));
   for (let i = 0; i < runs; i++) {
     for (const script of servers) {
-      const r = await oneRun(script);
+      const r = await oneRun(script, storage.get(script));
       rows.push(r);
       console.log(
         `run ${i + 1}/${runs} ${path.relative(root, script)}: ${round(r.firstSuggestionMs)} ms, ${r.requests} request(s), ${JSON.stringify(r.suggestion)}`,
       );
     }
   }
+  for (const dir of storage.values()) if (dir) rmSync(dir, { recursive: true, force: true });
   const summaries = servers.map((s) =>
     summarize(
       s,
@@ -142,7 +157,8 @@ async function main(): Promise<void> {
   const fmt = (n: number | null) => (n === null ? '-' : String(n));
   for (const s of summaries) {
     console.log(
-      `\n${s.server}: first suggestion ${fmt(s.firstSuggestionMedianMs)} ms median (${fmt(s.firstSuggestionMinMs)}-${fmt(s.firstSuggestionMaxMs)}) over ${s.runs} runs, spawn -> initialize answered ${fmt(s.initializeMedianMs)} ms`,
+      `\n${s.server}: first suggestion ${fmt(s.firstSuggestionMedianMs)} ms median (${fmt(s.firstSuggestionMinMs)}-${fmt(s.firstSuggestionMaxMs)}) over ${s.runs} runs; ` +
+        `first start ${fmt(s.firstStartMs)} ms, later starts ${fmt(s.laterStartsMedianMs)} ms median; spawn -> initialize answered ${fmt(s.initializeMedianMs)} ms`,
     );
     console.table(
       Object.fromEntries(

@@ -8,6 +8,9 @@ import { startupSteps, type StartupBreakdown, type StartupSpan, type StartupStep
 export class StartupTimings {
   private readonly spans = new Map<StartupStep, StartupSpan>();
   private done = false;
+  private answered = () => {};
+  /** Resolves when the first suggestion has been answered: work that can wait, waits for it. */
+  readonly firstAnswer = new Promise<void>((resolve) => (this.answered = resolve));
 
   /** Runs `work` and records its time as a piece of `step` (until the first suggestion was answered). */
   async time<T>(step: StartupStep, work: () => Promise<T> | T): Promise<T> {
@@ -33,6 +36,7 @@ export class StartupTimings {
     if (this.done) return false;
     this.record('firstRequest', startMs, performance.now());
     this.done = true;
+    this.answered();
     return true;
   }
 
