@@ -98,10 +98,9 @@ connection.onInitialize((params) => {
 /**
  * Loading starts at `initialize` (the client sends `initialized` and the first request only after its answer),
  * the first suggestion's needs first: the syntax gate's grammars, the tokenizer and the completion sessions
- * (each file sha256-checked as it is read). Then, once the first suggestion is out (or after 1.5 s), every other
- * model file is hashed off the request path, so a
- * corrupt one is reported before it is needed, and the tokenizer is read for the memory hover if completion is
- * off. Failures are recorded in the status and logged.
+ * (each file sha256-checked as it is read). Then, once the first suggestion is out (or after 1.5 s), every
+ * other model file is hashed off the request path, so a corrupt one is reported before it is needed, and the
+ * tokenizer is read for the memory hover if completion is off. Failures are recorded in the status and logged.
  */
 async function startUp(): Promise<void> {
   try {
