@@ -82,7 +82,8 @@ export class Ctx implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       // vscode-languageclient registers its inline completion provider only for a client with a document selector.
       documentSelector: [...this.config.languages.map((language) => ({ language })), { language: 'sudoku' }, { language: 'maze' }],
-      initializationOptions: { settings: this.config.serverSettings },
+      // The server keeps its optimized model graphs there (server/src/runtime/optimizedModels.ts).
+      initializationOptions: { settings: this.config.serverSettings, storagePath: this.extension.globalStorageUri.fsPath },
       outputChannel: this.output,
       errorHandler: this.errorHandler(),
       middleware: {

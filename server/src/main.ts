@@ -30,8 +30,10 @@ import {
 } from './protocol';
 import { onnxActStep } from './reasoning/models';
 import { PuzzleInputError, PuzzleSolver } from './reasoning/solve';
-import { ModelError, ModelRegistry } from './runtime/models';
+import { createCpuSession, ModelError, ModelRegistry } from './runtime/models';
+import { OptimizedModelCache } from './runtime/optimizedModels';
 import { sharedTokenizer } from './runtime/sharedTokenizer';
+import { startupTimings } from './runtime/startupTimings';
 import { parseSettings } from './settings';
 import { StatusReporter } from './status';
 import { onNotification, onRequest, sendNotification } from './typed';
@@ -55,7 +57,13 @@ const documents = new TextDocuments<TextDocument>({
 });
 let settings: NanomindSettings = parseSettings(undefined);
 
-const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'), undefined, () => status.changed());
+/** Set at initialize when the client names a folder the server may write to (the extension's globalStorage). */
+let optimizedModels: OptimizedModelCache | undefined;
+const registry = new ModelRegistry(
+  process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'),
+  (bytes, sha256) => (optimizedModels ? optimizedModels.session(bytes, sha256) : createCpuSession(bytes)),
+  () => status.changed(),
+);
 const status = new StatusReporter(
   version,
   registry,
@@ -69,8 +77,15 @@ const completion: CompletionBrain = new CompletionBrain(registry, { memory, log:
 const puzzles = new PuzzleSolver(registry, onnxActStep);
 
 connection.onInitialize((params) => {
-  const init = (params.initializationOptions ?? {}) as { settings?: unknown };
+  startupTimings.record('initialize', performance.now(), performance.now());
+  const init = (params.initializationOptions ?? {}) as { settings?: unknown; storagePath?: unknown };
   applySettings(init.settings);
+  if (typeof init.storagePath === 'string' && path.isAbsolute(init.storagePath)) {
+    optimizedModels = new OptimizedModelCache(path.join(init.storagePath, 'optimized-models'), (m) => connection.console.warn(`nanomind: ${m}`));
+  } else if (init.storagePath !== undefined) {
+    connection.console.warn(`nanomind: initializationOptions.storagePath is not an absolute path; nothing is cached`);
+  }
+  void startUp();
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -82,16 +97,29 @@ connection.onInitialize((params) => {
   };
 });
 
-connection.onInitialized(() => {
-  // Hash the model files off the request path so a corrupt one is reported before it is needed.
-  // Then read the tokenizer (the memory brain's hover needs it too) and open the completion sessions, so
-  // the first suggestion does not pay for loading them. Failures are recorded in the status and logged.
-  void Promise.all((['completion', 'memory', 'reasoning'] as const).map((b) => registry.verify(b)))
-    .then(() => sharedTokenizer(registry).catch(() => undefined))
-    .then(() => status.changed())
-    .then(() => (settings.completion.enabled ? completion.warmUp() : undefined))
-    .catch((e: unknown) => connection.console.error(`nanomind: start-up checks failed: ${String(e)}`));
-});
+/**
+ * Loading starts at `initialize` (the client sends `initialized` and the first request only after its answer),
+ * the first suggestion's needs first: the syntax gate's grammars, the tokenizer and the completion sessions
+ * (each file sha256-checked as it is read). Then, once the first suggestion is out (or after 1.5 s), every
+ * other model file is hashed off the request path, so a corrupt one is reported before it is needed, and the
+ * tokenizer is read for the memory hover if completion is off. Failures are recorded in the status and logged.
+ */
+async function startUp(): Promise<void> {
+  try {
+    if (settings.completion.enabled) {
+      await completion.warmUp();
+      // The other files' hashing and reading would hold up the first request's model passes.
+      if ((await registry.status('completion')).state === 'ready') {
+        await Promise.race([startupTimings.firstAnswer, new Promise((resolve) => setTimeout(resolve, 1500))]);
+      }
+    }
+    await Promise.all((['completion', 'memory', 'reasoning'] as const).map((b) => registry.verify(b)));
+    await sharedTokenizer(registry).catch(() => undefined);
+    status.changed();
+  } catch (e) {
+    connection.console.error(`nanomind: start-up checks failed: ${String(e)}`);
+  }
+}
 
 connection.onDidChangeConfiguration((change) => {
   const raw = (change?.settings as { nanomind?: unknown } | null | undefined)?.nanomind;
@@ -108,6 +136,8 @@ connection.languages.inlineCompletion.on(async (params, token) => {
   try {
     const outcome = await completion.complete(doc, position, settings.completion, token);
     if (outcome.modelMs !== null) status.recordCompletion(performance.now() - started);
+    if (outcome.items.length > 0 && startupTimings.finish(started))
+      connection.console.info(`nanomind: start-up to the first suggestion: ${startupTimings.describe()}`);
     return outcome.items satisfies InlineCompletionItem[];
   } catch (e) {
     // A model that fails to load is reported once in the status (the registry records it);

@@ -40,7 +40,23 @@ export interface ServerStatus {
   /** Wall time of the last inline-completion request, measured in the server; null before the first. */
   lastCompletionMs: number | null;
   completionEnabled: boolean;
+  /** What start-up took, step by step, until the first suggestion (ms since the server process started). */
+  startup: StartupBreakdown;
 }
+
+/** The steps of the server's start-up, in the order they usually begin (server/src/runtime/startupTimings.ts records them). */
+export const startupSteps = ['initialize', 'verify', 'tokenizer', 'sessions', 'selfTest', 'firstEncode', 'syntax', 'firstRequest'] as const;
+export type StartupStep = (typeof startupSteps)[number];
+
+/** One step: from the start of its first piece of work to the end of its last, in ms since the server process started. */
+export interface StartupSpan {
+  startMs: number;
+  endMs: number;
+  /** Pieces of work in the span (files hashed, sessions created). */
+  count: number;
+}
+
+export type StartupBreakdown = Partial<Record<StartupStep, StartupSpan>>;
 
 /** Client → server: the whole status, on demand (also used by tests and the status bar at start). */
 export const StatusRequest = request<void, ServerStatus>('nanomind/status');

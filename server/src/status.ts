@@ -2,6 +2,7 @@
 // change of a brain's state is also written to the log, with the reason when the brain cannot run.
 import type { BrainName, ServerStatus } from './protocol';
 import type { ModelRegistry } from './runtime/models';
+import { startupTimings } from './runtime/startupTimings';
 
 const brains: BrainName[] = ['completion', 'memory', 'reasoning'];
 
@@ -27,6 +28,7 @@ export class StatusReporter {
       brains: Object.fromEntries(entries) as ServerStatus['brains'],
       lastCompletionMs: this.lastCompletionMs,
       completionEnabled: this.completionEnabled,
+      startup: startupTimings.snapshot(),
     };
   }
 

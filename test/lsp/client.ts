@@ -26,9 +26,12 @@ export interface InitializeResultShape {
   serverInfo?: { name: string; version?: string };
 }
 
-/** Starts dist/server.js over stdio; `wrapper` runs it under another program (e.g. strace and its flags). */
-export function startServer(env: Record<string, string> = {}, wrapper: string[] = []): TestServer {
-  const command = [...wrapper, process.execPath, path.join(repoRoot, 'dist', 'server.js'), '--stdio'];
+/**
+ * Starts dist/server.js (or another build of it, `script`) over stdio; `wrapper` runs it under another program
+ * (e.g. strace and its flags).
+ */
+export function startServer(env: Record<string, string> = {}, wrapper: string[] = [], script = path.join(repoRoot, 'dist', 'server.js')): TestServer {
+  const command = [...wrapper, process.execPath, script, '--stdio'];
   const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,4 +1,5 @@
-// Nothing the server does reaches the network or writes outside its own folders: a whole session
+// Nothing the server does reaches the network or writes outside the storage folder its client gives it (the
+// extension's globalStorage, where it keeps optimized model graphs): a whole session
 // (completions, hover, both puzzle families, then two minutes idle, when background telemetry would flush)
 // runs under strace, and every network-related system call and every file the process creates is checked.
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +28,7 @@ describe('privacy: no network, no stray files', () => {
   const scratch = mkdtempSync(path.join(tmpdir(), 'nanomind-net-'));
   const home = path.join(scratch, 'home');
   const trace = path.join(scratch, 'strace.log');
+  const storage = path.join(scratch, 'storage');
   let server: TestServer;
   let calls: string[] = [];
 
@@ -36,7 +38,7 @@ describe('privacy: no network, no stray files', () => {
     // The child's environment is scrubbed of the flag, so the server itself must turn telemetry off.
     const env: Record<string, string> = { HOME: home, XDG_CACHE_HOME: path.join(home, '.cache'), ORT_DISABLE_TELEMETRY: '' };
     server = startServer(env, ['strace', '-f', '-qq', '-o', trace, '-e', 'trace=%network,openat,creat,mkdir,mkdirat,rename,renameat,renameat2']);
-    await server.initialize();
+    await server.initialize({ storagePath: storage });
     await server.open('file:///net/a.py', 'python', CODE);
     await server.open('file:///net/p.sudoku', 'sudoku', SUDOKU);
     await server.open('file:///net/m.maze', 'maze', MAZE);
@@ -78,13 +80,22 @@ describe('privacy: no network, no stray files', () => {
     assert.deepEqual(dns, [], 'DNS queries');
   });
 
-  it('creates no file or folder outside the process itself', () => {
+  it('creates no file or folder outside the process itself and its storage folder', () => {
     const writes = calls.filter(
       (c) =>
         (/\b(openat|creat)\(/.test(c) && /O_CREAT|O_WRONLY|O_RDWR/.test(c) && !/= -1/.test(c) && !/"\/dev\/|"\/proc\//.test(c)) ||
         (/\b(mkdir|mkdirat|rename|renameat2?)\(/.test(c) && !/= -1/.test(c)),
     );
-    assert.deepEqual(writes, [], 'files written');
+    const inStorage = (c: string) => [...c.matchAll(/"([^"]*)"/g)].every((m) => m[1] === storage || m[1].startsWith(`${storage}/`));
+    assert.deepEqual(
+      writes.filter((c) => !inStorage(c)),
+      [],
+      'files written outside the storage folder',
+    );
+    assert.ok(
+      writes.some((c) => /\.onnx"/.test(c)),
+      'the optimized graphs were saved in the storage folder (this test would not see a write there otherwise)',
+    );
     assert.deepEqual(readdirSync(home), [], `files under HOME: ${readdirSync(home).join(', ')}`);
   });
 });

@@ -8,6 +8,7 @@ import { ModelError, type ModelRegistry } from '../runtime/models';
 import { onnxRuntime } from '../runtime/onnxruntime';
 import { sharedTokenizer } from '../runtime/sharedTokenizer';
 import { openSoftmax } from '../runtime/softmaxGraph';
+import { startupTimings } from '../runtime/startupTimings';
 import { SPECIAL_TOKEN_NAMES, type CodeTokenizer } from '../runtime/tokenizer';
 
 export interface Engine {
@@ -45,11 +46,18 @@ export async function openEngine(registry: ModelRegistry): Promise<Engine> {
       detail: `models/tokenizer.json has ${tokenizer.vocabSize} tokens; the model knows ${spec.vocabSize} (models/manifest.json)`,
     });
   }
-  const texts = Array.from({ length: spec.vocabSize }, (_, id) => (id < SPECIAL_TOKEN_NAMES.length ? '' : tokenizer.decode([id])));
-  await selfTest(model, tokenizer);
+  // Each token's text is decoded the first time it is asked for: decoding all 12288 up front took ~110 ms
+  // of start-up (bench/first-suggestion.ts), and a request asks for a few hundred at most.
+  // Control tokens and the model's rows past the tokenizer's vocabulary have no text.
+  const texts: (string | undefined)[] = new Array(tokenizer.vocabSize);
+  const tokenText = (id: number): string => {
+    if (!Number.isInteger(id) || id < SPECIAL_TOKEN_NAMES.length || id >= tokenizer.vocabSize) return '';
+    return (texts[id] ??= tokenizer.decode([id]));
+  };
+  await startupTimings.time('selfTest', () => selfTest(model, tokenizer));
   return {
     tokenizer,
-    tokenText: (id: number) => texts[id] ?? '',
+    tokenText,
     model,
     autoregressive: async () =>
       (await registry.hasFile('completion', 'ar')) ? new AutoregressiveModel(spec, await registry.session('completion', 'ar'), onnxRuntime().Tensor) : null,

@@ -7,6 +7,7 @@ import type { CancellationToken, InlineCompletionItem, Position } from 'vscode-l
 import type { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import type { NanomindSettings } from '../protocol';
 import { ModelError, type ModelRegistry } from '../runtime/models';
+import { startupTimings } from '../runtime/startupTimings';
 import { contextWindow } from './context';
 import { firstLine, openEngine, type Engine } from './engine';
 import { DocumentMemories } from '../memory/documentMemories';
@@ -280,7 +281,7 @@ export class CompletionBrain {
       const unchecked = ok
         ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix, lineAbove, lineBelow })
         : { text: '', replace: 0 };
-      const suggestion = await this.syntax.check(doc.languageId, text, offset, unchecked);
+      const suggestion = await startupTimings.time('syntax', () => this.syntax.check(doc.languageId, text, offset, unchecked));
       this.cache.store(doc.uri, text, offset, suggestion);
       return {
         items: suggestion.text ? [item(suggestion)] : [],
@@ -310,7 +311,7 @@ export class CompletionBrain {
     }
     const memory = this.contextMemory(doc.uri, engine);
     const policy = (await this.memoryBrain?.policy(model)) ?? null;
-    const kv = await model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled, policy);
+    const kv = await startupTimings.time('firstEncode', () => model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled, policy));
     if (!kv) return none();
     encoded = memory.chunks.length - memory.lastReused;
     // The canvas starts at the mode's size and grows (up to canvasMax) while the span fills it without

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { BrainName, BrainStatus } from '../protocol';
 import { onnxRuntime } from './onnxruntime';
+import { startupTimings } from './startupTimings';
 
 /** One file of a brain, as written in the manifest. Shapes and names are for the parity tests. */
 export interface ManifestFile {
@@ -41,7 +42,8 @@ export class ModelError extends Error {
   }
 }
 
-type SessionFactory = (bytes: Uint8Array) => Promise<InferenceSession>;
+/** Creates a session from a model's bytes, already checked against `sha256` (the manifest's). */
+export type SessionFactory = (bytes: Uint8Array, sha256: string) => Promise<InferenceSession>;
 
 /**
  * The files each brain cannot work without; a brain whose manifest entry lacks one is not installed.
@@ -198,9 +200,10 @@ export class ModelRegistry {
     if (!pending) {
       pending = (async () => {
         const bytes = await this.fileBytes(brain, key);
-        const file = (await this.brainEntry(brain)).files[key].file;
+        const spec = (await this.brainEntry(brain)).files[key];
+        const file = spec.file;
         try {
-          return await this.createSession(bytes);
+          return await startupTimings.time('sessions', () => this.createSession(bytes, spec.sha256));
         } catch (e) {
           throw this.fail(brain, { state: 'corrupt', detail: `${relative(file)} could not be loaded: ${firstLine(e)}` }, key);
         }
@@ -225,7 +228,7 @@ export class ModelRegistry {
     const full = path.resolve(this.modelsDir, spec.file);
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(full);
+      bytes = await readWhole(full);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw this.fail(
@@ -236,7 +239,7 @@ export class ModelRegistry {
         key,
       );
     }
-    const actual = createHash('sha256').update(bytes).digest('hex');
+    const actual = await startupTimings.time('verify', () => createHash('sha256').update(bytes).digest('hex'));
     if (actual !== spec.sha256) {
       throw this.fail(
         brain,
@@ -289,13 +292,42 @@ async function readManifest(file: string, brain: BrainName): Promise<Manifest | 
 /** An onnxruntime CPU session with the options every brain uses (2 intra-op threads, no spinning). */
 export async function createCpuSession(bytes: Uint8Array): Promise<InferenceSession> {
   // Loaded here, not at the top, so a broken native binary disables models instead of the server.
-  const ort = onnxRuntime();
-  return ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: 2,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-  });
+  return onnxRuntime().InferenceSession.create(bytes, cpuSessionOptions);
+}
+
+/**
+ * The options every brain's session uses. graphOptimizationLevel 'all' stays: 'basic' and 'extended' created
+ * the completion sessions no faster here, and 'basic' changed answers (int8 fusions); a session loads faster
+ * from a graph optimized once (runtime/optimizedModels.ts).
+ */
+export const cpuSessionOptions: InferenceSession.SessionOptions = {
+  intraOpNumThreads: 2,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+};
+
+/**
+ * A file's bytes in as few reads as the kernel allows. fs.readFile reads 512 KiB at a time, each read waiting
+ * for a turn of the JavaScript thread, which at start is busy parsing the tokenizer and creating sessions:
+ * a 13 MB model took ~100 ms longer to arrive (bench/first-suggestion.ts).
+ */
+async function readWhole(file: string): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const bytes = Buffer.allocUnsafe(size);
+    let read = 0;
+    while (read < size) {
+      const { bytesRead } = await handle.read(bytes, read, size - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    if (read !== size) throw new Error(`read ${read} of its ${size} bytes (the file changed while it was read)`);
+    return bytes;
+  } finally {
+    await handle.close();
+  }
 }
 
 function missingRequired(brain: BrainName, entry: ManifestBrain): string | undefined {
