@@ -2,7 +2,7 @@
 // good ones that must pass unchanged. `|` marks the cursor in each document.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cutPoints, SyntaxGate } from '../../server/src/completion/syntax';
+import { cutPoints, gateWindow, SyntaxGate } from '../../server/src/completion/syntax';
 import { stutters } from '../../server/src/completion/syntaxVerdict';
 
 const gate = new SyntaxGate((m) => assert.fail(`unexpected log: ${m}`));
@@ -83,6 +83,27 @@ describe('syntax gate', () => {
     assert.equal(await kind(returnDoc, 'total * ('), 'unfinished');
     assert.equal(await kind(returnDoc, 'total total;'), 'wrong');
     assert.equal(await gate.verdictFresh('rust', 'fn main() {}', 0, { text: '= =', replace: 0 }), null, 'not checked');
+  });
+
+  it('parses a window around the cursor in a long file, its edges at the least indented lines', async () => {
+    const fn = (i: number) => `function f${i}(a) {\n  if (a > ${i}) {\n    return a * ${i};\n  }\n  return a;\n}\n`;
+    const long = Array.from({ length: 400 }, (_, i) => fn(i)).join('');
+    const offset = long.indexOf('  return a;\n', long.length / 2);
+    const { start, end } = gateWindow(long, offset);
+    assert.ok(start > 0 && end < long.length, 'a window, not the whole text');
+    assert.ok(offset - start >= 4000 && end - offset >= 2000, 'at least the benchmark window on each side');
+    assert.match(long.slice(start, start + 9), /^function /, 'starts at a top-level line');
+    assert.match(long.slice(end, end + 9), /^function /, 'ends before a top-level line');
+    assert.deepEqual(gateWindow('x = 1\n', 2), { start: 0, end: 6 }, 'a short text whole');
+    // The gate's verdicts in the window are the whole file's.
+    const at = (text: string) => gate.check('javascript', long.slice(0, offset) + long.slice(offset), offset, { text, replace: 0 });
+    assert.equal((await at('  const b = = a;\n')).text, '  const b = a;\n');
+    assert.equal((await at('  if (a === ) {\n')).text, '  if (a ===');
+    assert.equal((await at('  return a + 1;\n')).text, '  return a + 1;\n');
+    // A window that starts inside a long docstring reads its prose as broken code: the whole file is parsed.
+    const prose = `"""\n${'Find the labels of the nodes, or (when it fails) give up.\n'.repeat(150)}"""\n`;
+    const py = `${prose}def f(a):\n|\n    return a\n${'\ndef g(a):\n    return a\n'.repeat(300)}`;
+    assert.equal(await gated('python', py, '    b = = a\n'), '    b = a\n');
   });
 
   it('finds stutters: a token or a run of up to three written twice on one line', () => {

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Edit, Language, Parser, type Point, type Tree } from 'web-tree-sitter';
 import type { Suggestion } from './postprocess';
-import { judge, stutters, type Parse, type Parsed, type Verdict } from './syntaxVerdict';
+import { judge, readableErrors, stutters, syntaxErrors, type Parse, type Parsed, type Verdict } from './syntaxVerdict';
 
 export type { Verdict } from './syntaxVerdict';
 
@@ -30,6 +30,11 @@ const grammarFiles: Record<string, { file: string; pkg: string }> = {
 
 /** Most candidate prefixes parsed for one suggestion (each an incremental parse, well under a millisecond). */
 const maxTries = 12;
+
+/** The gate's window around the cursor (gateWindow): characters before and after it, and how far an edge may move. */
+const windowBefore = 4000;
+const windowAfter = 2000;
+const windowSlack = 2000;
 
 /** Most stutters taken out of one suggestion. */
 const maxRepairs = 3;
@@ -57,6 +62,42 @@ function pointAt(text: string, offset: number): Point {
     lineStart = i + 1;
   }
   return { row, column: offset - lineStart };
+}
+
+/**
+ * The part of the text the gate parses around the cursor, as large as the benchmark's held-out windows
+ * (bench/data: up to 4,000 characters before the cursor, 2,000 after): in a long file a broken candidate
+ * makes the parser recover through everything after it (10-300 ms a request on a 2,500-line file). Each edge
+ * lies at a line start, moved out by up to `windowSlack` characters to the least indented line there that
+ * does not start with a closer, so the window cuts as few blocks in two as it can (the gate parses the whole text when the window still reads as
+ * broken).
+ */
+export function gateWindow(text: string, offset: number): { start: number; end: number } {
+  const indent = (at: number) => /^[ \t]*/.exec(text.slice(at, at + 200))![0].length;
+  // Blank lines, and lines that close a block (their opener would lie outside), make poor edges.
+  const blank = (at: number) => /^[ \t]*(\r?\n|$|[)\]}])/.test(text.slice(at, at + 200));
+  /** The line start in [from, to] (line starts both) with the least indentation, the nearest to `near` of those. */
+  const leastIndented = (from: number, to: number, near: number) => {
+    let best = near;
+    for (let at = from; at <= to && at >= 0; at = text.indexOf('\n', at) + 1 || Infinity) {
+      if (blank(at)) continue;
+      const better = indent(at) < indent(best) || (indent(at) === indent(best) && Math.abs(at - near) < Math.abs(best - near));
+      if (better || blank(best)) best = at;
+    }
+    return best;
+  };
+  const lineStart = (at: number) => text.lastIndexOf('\n', at - 1) + 1;
+  let start = 0;
+  if (offset > windowBefore + windowSlack) {
+    const near = lineStart(offset - windowBefore);
+    start = leastIndented(lineStart(near - windowSlack), near, near);
+  }
+  let end = text.length;
+  if (text.length - offset > windowAfter + windowSlack) {
+    const near = lineStart(offset + windowAfter);
+    end = leastIndented(near, lineStart(near + windowSlack), near);
+  }
+  return { start, end };
 }
 
 /** Prefixes of `text` to try, longest first: line ends for a block, then token ends within its first line. */
@@ -95,10 +136,13 @@ export function textEdit(before: string, after: string): Edit {
   });
 }
 
+/** Which text a kept tree is of: the window around the cursor, or the whole document (gateWindow). */
+type Slot = 'window' | 'whole';
+
 interface LoadedGrammar {
   parser: Parser;
-  /** The last document parsed from scratch, kept for the next candidate in the same text. */
-  base: { text: string; tree: Tree } | null;
+  /** The last text parsed for each slot, kept for the candidates in the same text and the next request's edit. */
+  base: Partial<Record<Slot, { text: string; tree: Tree }>>;
 }
 
 export class SyntaxGate {
@@ -127,7 +171,7 @@ export class SyntaxGate {
         const language = await Language.load(await readFile(wasmPath(spec.file, spec.pkg)));
         const parser = new Parser();
         parser.setLanguage(language);
-        return { parser, base: null };
+        return { parser, base: {} };
       })().catch((e: unknown) => {
         this.log(
           `syntax check off for ${languageId}: its grammar ${spec.file} did not load (${e instanceof Error ? e.message : String(e)}); suggestions pass unchecked`,
@@ -150,7 +194,14 @@ export class SyntaxGate {
     const grammar = await this.grammar(languageId);
     if (!grammar) return suggestion;
     try {
-      return this.cut(grammar, text, offset, suggestion);
+      const { start, end } = gateWindow(text, offset);
+      if (start > 0 || end < text.length) {
+        // The window alone, when the parser can read it; else the whole document.
+        const window = text.slice(start, end);
+        if (syntaxErrors(this.baseTree(grammar, window, 'window')).length <= readableErrors)
+          return this.cut(grammar, window, offset - start, suggestion, 'window');
+      }
+      return this.cut(grammar, text, offset, suggestion, 'whole');
     } catch (e) {
       this.log(`syntax check failed for ${languageId} (${e instanceof Error ? e.message : String(e)}); the suggestion passes unchecked`);
       return suggestion;
@@ -196,8 +247,8 @@ export class SyntaxGate {
     }
   }
 
-  private cut(grammar: LoadedGrammar, text: string, offset: number, suggestion: Suggestion): Suggestion {
-    const doc = { text, tree: this.baseTree(grammar, text) };
+  private cut(grammar: LoadedGrammar, text: string, offset: number, suggestion: Suggestion, slot: Slot): Suggestion {
+    const doc = { text, tree: this.baseTree(grammar, text, slot) };
     return this.withParses(grammar, true, (parse) => {
       let head: Parsed | undefined;
       const prefix = () => (head ??= parse(text.slice(0, offset), doc));
@@ -236,8 +287,8 @@ export class SyntaxGate {
     });
   }
 
-  private baseTree(grammar: LoadedGrammar, text: string): Tree {
-    const previous = grammar.base;
+  private baseTree(grammar: LoadedGrammar, text: string, slot: Slot): Tree {
+    const previous = grammar.base[slot];
     if (previous?.text === text) return previous.tree;
     this.lastParses++;
     // The document changed by an edit or two since the last request: reparse from the last tree (a full
@@ -250,7 +301,7 @@ export class SyntaxGate {
     const tree = grammar.parser.parse(text, old);
     old?.delete();
     if (!tree) throw new Error('tree-sitter gave no tree');
-    grammar.base = { text, tree };
+    grammar.base[slot] = { text, tree };
     return tree;
   }
 }
