@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { changeEnd, CompletionBrain } from '../server/src/completion';
-import { SyntaxGate } from '../server/src/completion/syntax';
+import { SyntaxGate, type Verdict } from '../server/src/completion/syntax';
 import { defaultSettings, type NanomindSettings } from '../server/src/protocol';
 import { ModelRegistry } from '../server/src/runtime/models';
 import { machineDescription, percentile } from './machine';
@@ -63,12 +63,20 @@ interface Score {
   /** Share of typing-flow answers equal to the cold one (chunks encoded in other groupings may round differently). */
   typing_same_answer?: number;
   tokens_per_forward: number;
-  /** Exact match and shown share of the suggestions before the syntax gate (server/src/completion/syntax.ts). */
+  /** Exact match, edit similarity (all cases, and those shown) and shown share of the suggestions before the syntax gate (server/src/completion/syntax.ts). */
   exact_match_ungated: number;
+  edit_similarity_ungated: number;
+  edit_similarity_shown_ungated: number;
   shown_ungated: number;
-  /** Share of shown suggestions that add a syntax error in their document (two fresh tree-sitter parses), before and after the gate. */
+  /**
+   * Share of shown suggestions that add a syntax error in their document (fresh tree-sitter parses): an error
+   * no further typing at the suggestion's end fixes (the verdict `wrong` of syntaxVerdict.ts), before and after the gate.
+   */
   adds_syntax_error_ungated: number;
   adds_syntax_error: number;
+  /** Share of shown suggestions that leave the document with any new error, unfinished code included (verdict not `clean`), before and after the gate. */
+  any_new_error_ungated: number;
+  any_new_error: number;
 }
 
 interface Row {
@@ -83,11 +91,12 @@ interface Row {
   shown: boolean;
   forwards: number;
   tokens: number;
-  /** The suggestion before the syntax gate, and whether each adds a syntax error (null: not shown). */
+  /** The suggestion before the syntax gate, and the syntax verdict on each (null: not shown or not checked). */
   exactUngated: boolean;
+  similarityUngated: number;
   shownUngated: boolean;
-  addsUngated: boolean | null;
-  adds: boolean | null;
+  verdictUngated: Verdict['kind'] | null;
+  verdict: Verdict['kind'] | null;
 }
 
 const systems: Record<string, Partial<NanomindSettings['completion']>> = {
@@ -172,19 +181,23 @@ function score(rows: Row[]): Score {
         }),
     tokens_per_forward: forwards === 0 ? 0 : tokens / forwards,
     exact_match_ungated: rows.filter((r) => r.exactUngated).length / rows.length,
+    edit_similarity_ungated: rows.reduce((s, r) => s + r.similarityUngated, 0) / rows.length,
+    edit_similarity_shown_ungated: mean(rows.filter((r) => r.shownUngated).map((r) => r.similarityUngated)),
     shown_ungated: rows.filter((r) => r.shownUngated).length / rows.length,
-    adds_syntax_error_ungated: share(
-      rows.filter((r) => r.addsUngated !== null),
-      (r) => r.addsUngated!,
-    ),
-    adds_syntax_error: share(
-      rows.filter((r) => r.adds !== null),
-      (r) => r.adds!,
-    ),
+    adds_syntax_error_ungated: verdictShare(rows, 'verdictUngated', (v) => v === 'wrong'),
+    adds_syntax_error: verdictShare(rows, 'verdict', (v) => v === 'wrong'),
+    any_new_error_ungated: verdictShare(rows, 'verdictUngated', (v) => v !== 'clean'),
+    any_new_error: verdictShare(rows, 'verdict', (v) => v !== 'clean'),
   };
 }
 
-const share = <T>(items: T[], yes: (item: T) => boolean) => (items.length === 0 ? 0 : items.filter(yes).length / items.length);
+const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);
+
+/** The share of checked shown suggestions (before or after the gate) whose verdict passes `yes`. */
+function verdictShare(rows: Row[], field: 'verdict' | 'verdictUngated', yes: (v: Verdict['kind']) => boolean): number {
+  const judged = rows.map((r) => r[field]).filter((v) => v !== null);
+  return judged.length === 0 ? 0 : judged.filter(yes).length / judged.length;
+}
 
 /** Judges each shown suggestion with fresh parses, apart from the gate's own incremental ones. */
 const judge = new SyntaxGate((m) => console.error(m));
@@ -214,8 +227,8 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
     const want = c.middle.trimEnd();
     const offset = c.prefix.length;
     const replace = out.items[0] ? doc.offsetAt(out.items[0].range!.end) - offset : 0;
-    const addsErrors = (s: { text: string; replace: number }) =>
-      s.text.trim() === '' ? Promise.resolve(null) : judge.addsErrorsFresh(c.language, doc.getText(), offset, s);
+    const verdict = async (s: { text: string; replace: number }) =>
+      s.text.trim() === '' ? null : ((await judge.verdictFresh(c.language, doc.getText(), offset, s))?.kind ?? null);
     rows.push({
       c,
       ms,
@@ -228,9 +241,10 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
       typingMs: typing?.ms ?? null,
       typingSame: typing?.text === got,
       exactUngated: out.unchecked.text.trimEnd() === want,
+      similarityUngated: editSimilarity(out.unchecked.text.trimEnd(), want),
       shownUngated: out.unchecked.text.trim() !== '',
-      addsUngated: await addsErrors(out.unchecked),
-      adds: await addsErrors({ text: got, replace }),
+      verdictUngated: await verdict(out.unchecked),
+      verdict: await verdict({ text: got, replace }),
     });
   }
   return rows;
@@ -287,7 +301,7 @@ async function main(): Promise<void> {
   for (const name of Object.keys(systems).filter((n) => !only || only.includes(n))) {
     if (systems[name].decoder === 'autoregressive' && !hasAr) {
       (result.systems as Record<string, unknown>)[name] = { unavailable: "no 'ar' file for completion in the manifest or on disk" };
-      table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | | | | | |`);
+      table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | | | | | | |`);
       continue;
     }
     const rows = await runSystem(name, cases, registry);
@@ -308,7 +322,7 @@ async function main(): Promise<void> {
     for (const [label, s] of ([['all', score(rows)], ...Object.entries(byKind), ...languageRows] as [string, Score][]).filter(([, s]) => s.n > 0)) {
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       table.push(
-        `| ${name} | ${label} | ${s.n} | ${pct(s.exact_match)} (${pct(s.exact_match_ungated)}) | ${s.edit_similarity.toFixed(3)} | ${(100 * s.shown).toFixed(0)}% / ${s.edit_similarity_shown.toFixed(3)} | ${pct(s.adds_syntax_error)} (${pct(s.adds_syntax_error_ungated)}) | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.typing_p50_ms === undefined ? '—' : `${s.typing_p50_ms.toFixed(0)} / ${s.typing_p95_ms!.toFixed(0)}`} | ${s.typing_same_answer === undefined ? '—' : pct(s.typing_same_answer)} | ${s.tokens_per_forward.toFixed(2)} |`,
+        `| ${name} | ${label} | ${s.n} | ${pct(s.exact_match)} (${pct(s.exact_match_ungated)}) | ${s.edit_similarity.toFixed(3)} (${s.edit_similarity_ungated.toFixed(3)}) | ${(100 * s.shown).toFixed(0)}% / ${s.edit_similarity_shown.toFixed(3)} (${(100 * s.shown_ungated).toFixed(0)}% / ${s.edit_similarity_shown_ungated.toFixed(3)}) | ${pct(s.adds_syntax_error)} (${pct(s.adds_syntax_error_ungated)}) | ${pct(s.any_new_error)} (${pct(s.any_new_error_ungated)}) | ${s.p50_ms.toFixed(0)} / ${s.p95_ms.toFixed(0)} | ${s.warm_p50_ms.toFixed(0)} / ${s.warm_p95_ms.toFixed(0)} | ${s.typing_p50_ms === undefined ? '—' : `${s.typing_p50_ms.toFixed(0)} / ${s.typing_p95_ms!.toFixed(0)}`} | ${s.typing_same_answer === undefined ? '—' : pct(s.typing_same_answer)} | ${s.tokens_per_forward.toFixed(2)} |`,
       );
     }
   }
@@ -328,9 +342,9 @@ async function main(): Promise<void> {
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);
   console.log(
-    '| system | cases | n | exact match (before the syntax gate) | edit similarity | shown / its edit similarity | shown adding a syntax error (before the gate) | cold p50 / p95 ms | warm p50 / p95 ms | after Enter p50 / p95 ms | after Enter = cold | tokens/forward |',
+    '| system | cases | n | exact match (before the syntax gate) | edit similarity (before) | shown / its edit similarity (before) | shown adding a syntax error (before) | shown leaving any new error, unfinished code too (before) | cold p50 / p95 ms | warm p50 / p95 ms | after Enter p50 / p95 ms | after Enter = cold | tokens/forward |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const line of table) console.log(line);
 }
 

@@ -1,19 +1,22 @@
 // The syntax gate: a suggestion must not make the code worse where a parser can tell. Each candidate is
 // parsed in its document (tree-sitter, the grammars' own .wasm files from npm, bundled into dist/grammars by
-// esbuild.mjs) and compared with the document without it. Unfinished code at the cursor is normal while
-// typing, so an error-free file is not demanded: a suggestion is refused when the document has more ERROR /
-// MISSING nodes with it than without it, or when an error starts inside the inserted text (`this.user = =
-// user;` moves the error of the unfinished `this.user =` into the suggestion without adding one). A refused
-// suggestion is cut back to its longest prefix, at a line end (a block) or a token end (a line), that adds
-// none, or withheld.
+// esbuild.mjs) and judged against the document without it (syntaxVerdict.ts): clean, unfinished (its new
+// errors are those of code still being typed, which typing on from its end closes) or wrong. Unfinished code
+// is what typing by hand leaves at every keystroke, so clean and unfinished suggestions are shown. A wrong
+// one first loses stutters (a token written twice where the error is), then is cut back to its longest
+// prefix before its first wrong error, at a line end (a block) or a token end (its first line), that is not
+// wrong, or withheld.
 // Parsing is incremental (tree.edit): the document's tree from the one parsed at the last request, each
 // candidate's from the document's. The verdict reads only where the errors are, which tree-sitter's
 // incremental parse gives as a fresh parse would, so the same text gets the same verdict.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { Edit, Language, Parser, type Node, type Point, type Tree } from 'web-tree-sitter';
+import { Edit, Language, Parser, type Point, type Tree } from 'web-tree-sitter';
 import type { Suggestion } from './postprocess';
+import { judge, readableErrors, stutters, syntaxErrors, type Parse, type Parsed, type Verdict } from './syntaxVerdict';
+
+export type { Verdict } from './syntaxVerdict';
 
 /** The grammar file of each language id the gate checks (others pass through), and the npm package holding it. */
 const grammarFiles: Record<string, { file: string; pkg: string }> = {
@@ -25,16 +28,16 @@ const grammarFiles: Record<string, { file: string; pkg: string }> = {
   python: { file: 'tree-sitter-python.wasm', pkg: 'tree-sitter-python' },
 };
 
-/**
- * Past this many errors the parser cannot read the document (a window cut inside a docstring, a dialect the
- * grammar lacks): its errors swing with any change far away and mark good code, so the parser cannot tell,
- * and suggestions pass. (On the benchmark's held-out windows, a `-------` line inside a docstring whose
- * opening quotes lay outside the window was withheld before this.)
- */
-const readableErrors = 8;
-
 /** Most candidate prefixes parsed for one suggestion (each an incremental parse, well under a millisecond). */
 const maxTries = 12;
+
+/** The gate's window around the cursor (gateWindow): characters before and after it, and how far an edge may move. */
+const windowBefore = 4000;
+const windowAfter = 2000;
+const windowSlack = 2000;
+
+/** Most stutters taken out of one suggestion. */
+const maxRepairs = 3;
 
 /**
  * Where a .wasm file lies: dist/grammars/ in the bundle and the VSIX (esbuild.mjs copies them there), else
@@ -51,47 +54,6 @@ function initRuntime(): Promise<void> {
   return runtime;
 }
 
-/** The ERROR and MISSING nodes of a tree, as [start, end) offsets in the text. */
-export function syntaxErrors(tree: Tree): { start: number; end: number }[] {
-  const found: { start: number; end: number }[] = [];
-  const visit = (node: Node) => {
-    if (node.isError || node.isMissing) found.push({ start: node.startIndex, end: node.endIndex });
-    // Only subtrees that hold an error are walked: a clean file costs one check at the root.
-    if (node.hasError) for (const child of node.children) if (child) visit(child);
-  };
-  visit(tree.rootNode);
-  return found;
-}
-
-/**
- * Whether `after` (the text with `removed` characters at `from` replaced by `inserted` characters) is worse
- * than `before` (when `before` is readable): more errors, or an error starting on the cursor line before the
- * end of the insertion that `before` did not have at the same place (an unfinished `this.user =` has one
- * error; `this.user = = user;` has one too, but a new one: which of the two `=` it marks is the parser's
- * choice). A zero-width MISSING node where the insertion ends (still unfinished) does not count, nor an
- * error that starts above the cursor line (the document's own, grown or shrunk by the insertion).
- * `lineStart`: where the cursor line starts. On the benchmark's 240 held-out cases it flags 5 true answers.
- */
-export function addsErrors(before: Tree, after: Tree, from: number, removed: number, inserted: number, lineStart = from): boolean {
-  const was = syntaxErrors(before);
-  const now = syntaxErrors(after);
-  if (was.length > readableErrors) return false;
-  if (now.length > was.length) return true;
-  const to = from + inserted;
-  const shift = inserted - removed;
-  // Where a range of `before` lies in `after`: text from the end of the replaced range on moved by the
-  // insertion; a range that ends at the cursor stays before the inserted text (a zero-width one moves with
-  // what follows).
-  const end = from + removed;
-  const moved = (e: { start: number; end: number }) => {
-    const start = e.start >= end ? e.start + shift : e.start;
-    return `${start}:${e.start === e.end ? start : e.end > end ? e.end + shift : e.end}`;
-  };
-  const known = new Set(was.map(moved));
-  const over = (e: { start: number; end: number }) => (e.start === e.end ? e.start > lineStart && e.start < to : e.start >= lineStart && e.start < to);
-  return now.some((e) => over(e) && !known.has(`${e.start}:${e.end}`));
-}
-
 function pointAt(text: string, offset: number): Point {
   let row = 0;
   let lineStart = 0;
@@ -100,6 +62,42 @@ function pointAt(text: string, offset: number): Point {
     lineStart = i + 1;
   }
   return { row, column: offset - lineStart };
+}
+
+/**
+ * The part of the text the gate parses around the cursor, as large as the benchmark's held-out windows
+ * (bench/data: up to 4,000 characters before the cursor, 2,000 after): in a long file a broken candidate
+ * makes the parser recover through everything after it (10-300 ms a request on a 2,500-line file). Each edge
+ * lies at a line start, moved out by up to `windowSlack` characters to the least indented line there that
+ * does not start with a closer, so the window cuts as few blocks in two as it can (the gate parses the whole text when the window still reads as
+ * broken).
+ */
+export function gateWindow(text: string, offset: number): { start: number; end: number } {
+  const indent = (at: number) => /^[ \t]*/.exec(text.slice(at, at + 200))![0].length;
+  // Blank lines, and lines that close a block (their opener would lie outside), make poor edges.
+  const blank = (at: number) => /^[ \t]*(\r?\n|$|[)\]}])/.test(text.slice(at, at + 200));
+  /** The line start in [from, to] (line starts both) with the least indentation, the nearest to `near` of those. */
+  const leastIndented = (from: number, to: number, near: number) => {
+    let best = near;
+    for (let at = from; at <= to && at >= 0; at = text.indexOf('\n', at) + 1 || Infinity) {
+      if (blank(at)) continue;
+      const better = indent(at) < indent(best) || (indent(at) === indent(best) && Math.abs(at - near) < Math.abs(best - near));
+      if (better || blank(best)) best = at;
+    }
+    return best;
+  };
+  const lineStart = (at: number) => text.lastIndexOf('\n', at - 1) + 1;
+  let start = 0;
+  if (offset > windowBefore + windowSlack) {
+    const near = lineStart(offset - windowBefore);
+    start = leastIndented(lineStart(near - windowSlack), near, near);
+  }
+  let end = text.length;
+  if (text.length - offset > windowAfter + windowSlack) {
+    const near = lineStart(offset + windowAfter);
+    end = leastIndented(near, lineStart(near + windowSlack), near);
+  }
+  return { start, end };
 }
 
 /** Prefixes of `text` to try, longest first: line ends for a block, then token ends within its first line. */
@@ -138,10 +136,13 @@ export function textEdit(before: string, after: string): Edit {
   });
 }
 
+/** Which text a kept tree is of: the window around the cursor, or the whole document (gateWindow). */
+type Slot = 'window' | 'whole';
+
 interface LoadedGrammar {
   parser: Parser;
-  /** The last document parsed from scratch, kept for the next candidate in the same text. */
-  base: { text: string; tree: Tree } | null;
+  /** The last text parsed for each slot, kept for the candidates in the same text and the next request's edit. */
+  base: Partial<Record<Slot, { text: string; tree: Tree }>>;
 }
 
 export class SyntaxGate {
@@ -170,7 +171,7 @@ export class SyntaxGate {
         const language = await Language.load(await readFile(wasmPath(spec.file, spec.pkg)));
         const parser = new Parser();
         parser.setLanguage(language);
-        return { parser, base: null };
+        return { parser, base: {} };
       })().catch((e: unknown) => {
         this.log(
           `syntax check off for ${languageId}: its grammar ${spec.file} did not load (${e instanceof Error ? e.message : String(e)}); suggestions pass unchecked`,
@@ -183,9 +184,9 @@ export class SyntaxGate {
   }
 
   /**
-   * The suggestion (or its longest prefix) that adds no syntax error where it goes: `text` at `offset`,
-   * replacing `suggestion.replace` characters. Unchecked languages and grammars that failed to load pass
-   * it through.
+   * The suggestion as shown: itself when it adds no wrong syntax error where it goes (`text` at `offset`,
+   * replacing `suggestion.replace` characters), else repaired, cut or withheld (text ''). Unchecked
+   * languages and grammars that failed to load pass it through.
    */
   async check(languageId: string, text: string, offset: number, suggestion: Suggestion): Promise<Suggestion> {
     this.lastParses = 0;
@@ -193,7 +194,14 @@ export class SyntaxGate {
     const grammar = await this.grammar(languageId);
     if (!grammar) return suggestion;
     try {
-      return this.cut(grammar, text, offset, suggestion);
+      const { start, end } = gateWindow(text, offset);
+      if (start > 0 || end < text.length) {
+        // The window alone, when the parser can read it; else the whole document.
+        const window = text.slice(start, end);
+        if (syntaxErrors(this.baseTree(grammar, window, 'window')).length <= readableErrors)
+          return this.cut(grammar, window, offset - start, suggestion, 'window');
+      }
+      return this.cut(grammar, text, offset, suggestion, 'whole');
     } catch (e) {
       this.log(`syntax check failed for ${languageId} (${e instanceof Error ? e.message : String(e)}); the suggestion passes unchecked`);
       return suggestion;
@@ -201,48 +209,86 @@ export class SyntaxGate {
   }
 
   /**
-   * Whether `suggestion` adds a syntax error where it goes, judged from two fresh parses (not the gate's
-   * incremental ones: the benchmark's independent check), or null when the language is not checked.
+   * The verdict on `suggestion` where it goes, from fresh parses (not the gate's incremental ones: the
+   * benchmark's independent check), or null when the language is not checked.
    */
-  async addsErrorsFresh(languageId: string, text: string, offset: number, suggestion: Suggestion): Promise<boolean | null> {
+  async verdictFresh(languageId: string, text: string, offset: number, suggestion: Suggestion): Promise<Verdict | null> {
     const grammar = await this.grammar(languageId);
     if (!grammar) return null;
-    const before = grammar.parser.parse(text);
-    const after = grammar.parser.parse(text.slice(0, offset) + suggestion.text + text.slice(offset + suggestion.replace));
-    if (!before || !after) throw new Error('tree-sitter gave no tree');
-    const adds = addsErrors(before, after, offset, suggestion.replace, suggestion.text.length, text.lastIndexOf('\n', offset - 1) + 1);
-    before.delete();
-    after.delete();
-    return adds;
+    return this.withParses(grammar, false, (parse) => {
+      const doc = parse(text);
+      return judge(parse, doc, () => parse(text.slice(0, offset)), offset, suggestion);
+    });
   }
 
-  private cut(grammar: LoadedGrammar, text: string, offset: number, suggestion: Suggestion): Suggestion {
-    const base = this.baseTree(grammar, text);
-    const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-    const passes = (s: Suggestion) => {
+  /**
+   * Runs `use` with a parse function (incremental from the tree it is given, or always from scratch) and
+   * deletes the trees it made.
+   */
+  private withParses<T>(grammar: LoadedGrammar, incremental: boolean, use: (parse: Parse) => T): T {
+    const made = new Set<Tree>();
+    const parse: Parse = (text, from) => {
       this.lastParses++;
-      const inserted = text.slice(0, offset) + s.text + text.slice(offset + s.replace);
-      const tree = base.copy();
-      tree.edit(textEdit(text, inserted));
-      const after = grammar.parser.parse(inserted, tree);
-      tree.delete();
-      if (!after) throw new Error('tree-sitter gave no tree');
-      const ok = !addsErrors(base, after, offset, s.replace, s.text.length, lineStart);
-      after.delete();
-      return ok;
+      let old: Tree | null = null;
+      if (from && incremental) {
+        old = from.tree.copy();
+        old.edit(textEdit(from.text, text));
+      }
+      const tree = grammar.parser.parse(text, old);
+      old?.delete();
+      if (!tree) throw new Error('tree-sitter gave no tree');
+      made.add(tree);
+      return { text, tree };
     };
-    if (passes(suggestion)) return suggestion;
-    const eol = suggestion.text.includes('\r\n') ? '\r\n' : '\n';
-    // A cut suggestion no longer rewrites the rest of the line: what followed the cursor stays.
-    for (const kept of cutPoints(suggestion.text, eol).slice(0, maxTries)) {
-      const candidate = { text: kept, replace: 0 };
-      if (passes(candidate)) return candidate;
+    try {
+      return use(parse);
+    } finally {
+      for (const tree of made) tree.delete();
     }
-    return { text: '', replace: 0 };
   }
 
-  private baseTree(grammar: LoadedGrammar, text: string): Tree {
-    const previous = grammar.base;
+  private cut(grammar: LoadedGrammar, text: string, offset: number, suggestion: Suggestion, slot: Slot): Suggestion {
+    const doc = { text, tree: this.baseTree(grammar, text, slot) };
+    return this.withParses(grammar, true, (parse) => {
+      let head: Parsed | undefined;
+      const prefix = () => (head ??= parse(text.slice(0, offset), doc));
+      let verdict = judge(parse, doc, prefix, offset, suggestion);
+      if (verdict.kind !== 'wrong') return suggestion;
+      // A stutter (the same token or two written twice where the parser sees the first error) loses its
+      // second copy while that moves the first wrong error further on.
+      let repaired = suggestion;
+      for (let round = 0; round < maxRepairs && verdict.kind === 'wrong'; round++) {
+        const at = repaired.text.length - verdict.wrongAt;
+        // The parser may mark the whole statement the stutter broke: stutters up to the end of that line count.
+        const lineEnd = repaired.text.indexOf('\n', verdict.wrongAt);
+        const tries = stutters(repaired.text).filter((cut) => lineEnd < 0 || cut.start <= lineEnd);
+        const nearest = tries.sort((a, b) => Math.abs(a.start - verdict.wrongAt) - Math.abs(b.start - verdict.wrongAt));
+        const better = nearest
+          .slice(0, 2)
+          .map((cut) => ({ text: repaired.text.slice(0, cut.start) + repaired.text.slice(cut.end), replace: repaired.replace }))
+          .map((s) => ({ s, v: judge(parse, doc, prefix, offset, s) }))
+          .find(({ s, v }) => v.kind !== 'wrong' || s.text.length - v.wrongAt < at);
+        if (!better) break;
+        repaired = better.s;
+        verdict = better.v;
+      }
+      if (verdict.kind !== 'wrong') return repaired;
+      const eol = repaired.text.includes('\r\n') ? '\r\n' : '\n';
+      // Only prefixes that end before the first wrong error, or with the token it starts at (the parser may
+      // mark the `=` of `x =;`), can pass. A cut suggestion no longer rewrites the rest of the line: what
+      // followed the cursor stays.
+      const token = /^(?:[A-Za-z0-9_$]+|\S)?/.exec(repaired.text.slice(verdict.wrongAt))![0];
+      const cuts = cutPoints(repaired.text, eol).filter((kept) => kept.length <= verdict.wrongAt + token.length);
+      for (const kept of cuts.slice(0, maxTries)) {
+        const candidate = { text: kept, replace: 0 };
+        if (judge(parse, doc, prefix, offset, candidate).kind !== 'wrong') return candidate;
+      }
+      return { text: '', replace: 0 };
+    });
+  }
+
+  private baseTree(grammar: LoadedGrammar, text: string, slot: Slot): Tree {
+    const previous = grammar.base[slot];
     if (previous?.text === text) return previous.tree;
     this.lastParses++;
     // The document changed by an edit or two since the last request: reparse from the last tree (a full
@@ -255,7 +301,7 @@ export class SyntaxGate {
     const tree = grammar.parser.parse(text, old);
     old?.delete();
     if (!tree) throw new Error('tree-sitter gave no tree');
-    grammar.base = { text, tree };
+    grammar.base[slot] = { text, tree };
     return tree;
   }
 }
