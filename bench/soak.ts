@@ -139,7 +139,9 @@ async function manyDocuments(count: number): Promise<{ documents: number; rssSta
   return { documents: count, rssStartMb, rssMb: rss, errors };
 }
 
-async function bigDocument(rounds: number): Promise<{ megabytes: number; rounds: number; rssFirstMb: number; rssMb: number; errors: number }> {
+async function bigDocument(
+  rounds: number,
+): Promise<{ megabytes: number; rounds: number; rssFirstMb: number; rssPeakMb: number; rssMb: number; errors: number }> {
   const server = await started();
   let text = '';
   for (let i = 0; text.length < 10_000_000; i++) text += sources[i % sources.length];
@@ -148,14 +150,22 @@ async function bigDocument(rounds: number): Promise<{ megabytes: number; rounds:
   const middle = Math.floor(text.split('\n').length / 2);
   let errors = 0;
   let rssFirstMb = 0;
+  let rssPeakMb = 0;
+  // RSS is read after a pause like a user's (the server collects old copies of the text once typing stops:
+  // runtime/idleCollector.ts), and between rounds without one, for the peak while typing.
+  const settled = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return rssMb(server);
+  };
   for (let r = 0; r < rounds; r++) {
     await insert(server, uri, r + 2, middle, 0, r % 20 === 19 ? '\n' : 'x');
     await complete(server, uri, middle, 1).catch(() => errors++);
-    if (r === 0) rssFirstMb = rssMb(server);
+    rssPeakMb = Math.max(rssPeakMb, rssMb(server));
+    if (r === 0) rssFirstMb = await settled();
   }
-  const rss = rssMb(server);
+  const rss = await settled();
   await server.stop();
-  return { megabytes: text.length / 1e6, rounds, rssFirstMb, rssMb: rss, errors };
+  return { megabytes: text.length / 1e6, rounds, rssFirstMb, rssPeakMb, rssMb: rss, errors };
 }
 
 async function main(): Promise<void> {
@@ -195,7 +205,7 @@ async function main(): Promise<void> {
   );
   console.log(`40 documents with a completion each: RSS ${documents.rssMb.toFixed(0)} MB (goal <= 500 MB; ${documents.rssStartMb.toFixed(0)} MB at start)`);
   console.log(
-    `${big.megabytes.toFixed(1)} MB document, ${big.rounds} edit + completion rounds: RSS ${big.rssFirstMb.toFixed(0)} -> ${big.rssMb.toFixed(0)} MB (${(big.rssMb - big.rssFirstMb).toFixed(0)} MB; goal <= +50 MB)`,
+    `${big.megabytes.toFixed(1)} MB document, ${big.rounds} edit + completion rounds: RSS ${big.rssFirstMb.toFixed(0)} -> ${big.rssMb.toFixed(0)} MB after a pause (${(big.rssMb - big.rssFirstMb).toFixed(0)} MB; goal <= +50 MB), peak while typing ${big.rssPeakMb.toFixed(0)} MB`,
   );
 }
 

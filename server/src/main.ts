@@ -33,6 +33,7 @@ import { PuzzleInputError, PuzzleSolver } from './reasoning/solve';
 import { createCpuSession, ModelError, ModelRegistry } from './runtime/models';
 import { OptimizedModelCache } from './runtime/optimizedModels';
 import { sharedTokenizer } from './runtime/sharedTokenizer';
+import { IdleCollector } from './runtime/idleCollector';
 import { startupTimings } from './runtime/startupTimings';
 import { parseSettings } from './settings';
 import { StatusReporter } from './status';
@@ -45,6 +46,8 @@ const connection = createConnection(ProposedFeatures.all, { messageStrategy: lif
 connection.onRequest(refusedMethod, () => lifecycle.refused());
 /** Where each document's last edit ended, read from the incremental changes as they are applied. */
 const editEnds = new Map<string, number | undefined>();
+/** Collects the old copies of large documents' text once typing pauses (runtime/idleCollector.ts). */
+const collector = new IdleCollector((message) => connection.console.warn(`nanomind: ${message}`));
 // A didOpen or didChange with a malformed document is ignored: the check throws, and vscode-languageserver
 // logs "Notification handler ... failed" with the reason (a notification cannot be answered with an error).
 const documents = new TextDocuments<TextDocument>({
@@ -52,6 +55,7 @@ const documents = new TextDocuments<TextDocument>({
   update: (doc, changes, version) => {
     const updated = TextDocument.update(doc, requireContentChanges(changes), requireVersion(version));
     editEnds.set(updated.uri, changeEnd(updated, changes));
+    collector.edited(updated.getText().length);
     return updated;
   },
 });
@@ -196,7 +200,10 @@ onNotification(connection, CursorNotification, (params) => {
   }
 });
 
-connection.onShutdown(() => status.dispose());
+connection.onShutdown(() => {
+  status.dispose();
+  collector.dispose();
+});
 
 function openDocument(uri: string): TextDocument {
   const doc = documents.get(uri);

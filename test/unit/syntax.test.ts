@@ -130,6 +130,12 @@ describe('syntax gate', () => {
     // A window that starts inside a docstring: its prose parses as broken code.
     const prose = 'Find the labels of the nodes, or (when it fails) give up.\n'.repeat(6);
     assert.equal(await gated('python', `${prose}\n    Returns\n|    labels : array\n"""\n`, '    -------\n'), '    -------\n');
+    // The same in a file too long to parse whole (a window inside a docstring of a ~1 MB file): unchecked, at once.
+    const body = `${prose}\n    Returns\n|    labels : array\n"""\n`;
+    const huge = `${'def g(a):\n    return a\n\n'.repeat(40_000)}"""\n${prose.repeat(100)}${body}${'x = 1\n'.repeat(2000)}`;
+    assert.ok(huge.length > 1_000_000);
+    assert.equal(await gated('python', huge, '    b = = a\n'), '    b = = a\n');
+    assert.ok(gate.lastParses <= 1, `parsed ${gate.lastParses} times: only the window`);
   });
 
   it('logs a grammar that cannot load and lets suggestions through', async () => {

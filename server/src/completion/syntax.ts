@@ -36,6 +36,14 @@ const windowBefore = 4000;
 const windowAfter = 2000;
 const windowSlack = 2000;
 
+/**
+ * Longest document the gate parses whole when the window around the cursor reads as broken (about 8,000 lines).
+ * Parsing is linear in the text: in a 10 MB file it took ~0.8 s per suggestion, and the tree grew the parser's
+ * WebAssembly memory, which never shrinks, by hundreds of MB (`npm run bench:soak`, its 10 MB document). Past it,
+ * a suggestion where the window is broken passes unchecked, as in any document the parser cannot read.
+ */
+const wholeLimit = 300_000;
+
 /** Most stutters taken out of one suggestion. */
 const maxRepairs = 3;
 
@@ -200,6 +208,7 @@ export class SyntaxGate {
         const window = text.slice(start, end);
         if (syntaxErrors(this.baseTree(grammar, window, 'window')).length <= readableErrors)
           return this.cut(grammar, window, offset - start, suggestion, 'window');
+        if (text.length > wholeLimit) return suggestion;
       }
       return this.cut(grammar, text, offset, suggestion, 'whole');
     } catch (e) {
