@@ -8,7 +8,7 @@ Spans (what the model learns to fill) are LINE-ALIGNED in tokens: they start at 
 end at the first token of a later line, so the middle includes its final newline. Line starts are pretoken
 boundaries for our tokenizer (a newline always ends a pretoken, see train_tokenizer.py SPLIT_PATTERN), so
 tokenizing prefix / middle / suffix separately (what the server and eval.py do) gives the same ids as the
-whole-file tokenization used here. Kinds (brief + DESIGN.md): single line 50%, 2-8 lines 30%, an indented
+whole-file tokenization used here. Kinds: single line 50%, 2-8 lines 30%, an indented
 block (the body under a line that opens one) 20%. A span is at most MAX_SPAN tokens.
 
 Diffusion layout (one training sequence, tensor order):   [ prefix | suffix | canvas | pad ]
@@ -19,7 +19,8 @@ Diffusion layout (one training sequence, tensor order):   [ prefix | suffix | ca
   Evicted tokens (augmentation for NAMM pruning) stay visible inside their own chunk only -- exactly what
   happens at inference, where a chunk is encoded and only then pruned.
   canvas: the span + <eos> padding to a canvas size C drawn uniformly from the buckets that FIT (C >= L+1),
-  not the smallest one: the canvas size must not leak the length (EVIDENCE.md 1).
+  not the smallest one: the canvas size must not leak the length (padded to the smallest bucket, a 32-slot
+  canvas meant "16-31 tokens" and the model always wrote >= 16).
 AR layout: <fim_prefix> prefix <fim_suffix> suffix <fim_middle> middle <eos>, causal, next-token loss on all.
 Both layouts are built from the same span stream (same seed -> same spans), so the two models see the same
 data and the same number of examples.
@@ -260,7 +261,7 @@ def diffusion_example(prefix, middle, suffix, rng, ctx_noise_p=0.5, evict_p=0.5,
         m[rng.integers(C)] = True
     ids[c0:c0 + C][m] = MASK
     w[c0:c0 + C][m] = 1.0 / (t * C)
-    # plain MDLM on the context too, in some sequences (EVIDENCE.md 2: more supervision per sequence)
+    # plain MDLM on the context too, in some sequences (more supervision per sequence than the span's slots alone)
     if P + S > 0 and rng.random() < ctx_noise_p:
         tc = eps + (1 - eps) * rng.random()
         mc = rng.random(P + S) < tc

@@ -290,7 +290,7 @@ def summarize(rows, systems):
                                     "forwards": float(np.mean([g["forwards"] for g in v])),
                                     "tokens_per_forward": float(sum(g["tokens"] for g in v) / max(1, sum(g["forwards"] for g in v)))}
                        for (l, k), v in sorted(cells.items())}
-    # length check (EVIDENCE.md 1): generated vs true middle length in tokens
+    # length check (a leaked canvas size shows here): generated vs true middle length in tokens
     lengths = {}
     for name in systems:
         for kind in ("single_line", "multi_line"):

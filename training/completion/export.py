@@ -16,8 +16,8 @@ layer as 2L tensors [1,H,n,Dh] named like mem_k_0, mem_v_0, mem_k_1, ... (one te
      `attention_received` is the same averaged over each chunk's queries (B = the call's chunks, chunk_block
      0..B-1 in order): the NAMM's input, small enough to fetch on every call (server/src/memory/).
   diffusion_denoise  canvas_ids [1,C], canvas_pos [1,C], masked [K], mem_* -> logits [K,V]
-     Logits only at the masked canvas slots the sampler asks about (FACTS.md: computing all positions costs
-     more). Control tokens other than <eos> get -1e9 so the sampler never proposes them.
+     Logits only at the masked canvas slots the sampler asks about (computing all positions costs more on
+     the CPU). Control tokens other than <eos> get -1e9 so the sampler never proposes them.
   ar_step            ids [1,N], pos [1,N], past_* [1,H,P,Dh] -> logits [1,V] (last position), present_* [1,H,P+N,Dh]
                      (causal; prefill with P=0, then N=1 per token)
 Positions follow data.py: prefix 0..P-1, canvas P..P+C-1, suffix from P+64; chunks of 64 context tokens.

@@ -2,7 +2,7 @@
 
 * diffusion (the shipped model): bidirectional inside a chunk, block-causal across context chunks,
   and a canvas of <mask> slots at the cursor that attends to all retained context and to itself.
-  Trained with the masked-diffusion loss (train.py); decoded by a confidence-threshold sampler (sampler.py).
+  Trained with the masked-diffusion loss (train.py); decoded by a confidence-threshold sampler (eval.py here; server/src/completion/sampler.ts in the product).
 * autoregressive twin (the baseline): the same blocks with a plain causal mask, fill-in-the-middle (PSM).
 
 The network itself does not know which of the two it is: the caller passes the attention mask (or asks for

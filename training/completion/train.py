@@ -14,7 +14,7 @@ whose throughput we cannot know in advance. The steps actually done are logged a
 
 Prints loss, tokens/s, held-out loss and held-out infill exact match as it goes; saves ckpt-MODE.pt
 (model + optimizer + step, fp32) every --ckpt-minutes and keeps each evaluated checkpoint's weights as
-MODE-weights-STEP.pt (bf16; EVIDENCE.md 5), and MODE-weights-final.pt at the end. --resume continues an
+MODE-weights-STEP.pt (bf16; the weights that were evaluated stay available), and MODE-weights-final.pt at the end. --resume continues an
 interrupted run from the ckpt-MODE.pt files in --out (weights, optimizer, step, tokens seen; with --steps the
 schedule continues where it stopped, with --minutes the remaining time is a new budget); --init / --init-ar
 start a new run from weights only.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the code corpus for the completion model.
 
-Sources (all permissively licensed, see FACTS.md "Data you may use"):
+Sources (all permissively licensed; the license of each is recorded in the manifest):
   * the pinned npm packages in packages.txt, installed with `npm install --ignore-scripts`
     into a scratch folder (only the listed packages are read, never their dependencies);
   * the Python standard library of this interpreter (without its test folders);
