@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { changeEnd, CompletionBrain } from '../server/src/completion';
+import { changeEnd, CompletionBrain, type CompleteOptions } from '../server/src/completion';
 import { SyntaxGate, type Verdict } from '../server/src/completion/syntax';
 import { defaultSettings, type NanomindSettings } from '../server/src/protocol';
 import { ModelRegistry } from '../server/src/runtime/models';
@@ -103,8 +103,12 @@ const systems: Record<string, Partial<NanomindSettings['completion']>> = {
   diffusion: { decoder: 'diffusion', threshold, singleLineThreshold },
   // A threshold above 1 lets only the single most confident slot commit in each pass.
   diffusion_one_token_per_step: { decoder: 'diffusion', threshold: 1.01, singleLineThreshold: 1.01 },
+  // The shipped decoder without its second decoding after a syntax-gate cut (completion/index.ts).
+  diffusion_no_redecode: { decoder: 'diffusion', threshold, singleLineThreshold },
   autoregressive: { decoder: 'autoregressive' },
 };
+/** Options of a system beyond its settings. */
+const systemOptions: Record<string, CompleteOptions> = { diffusion_no_redecode: { redecode: false } };
 /** The extension's default pause before it sends a request (package.json, nanomind.completion.debounceMs). */
 const clientDebounceMs = (
   JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default: number }> } } }
@@ -213,12 +217,22 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
     const t0 = performance.now();
     // The case's kind picks single- or multi-line mode, as in training/completion/eval.py (the cursor
     // sits at column 0 of the line after the gap, where the editor alone would always pick multi-line).
-    const out = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token, { mode: c.kind, singleLineCanvas, multiLineCanvas });
+    const out = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token, {
+      mode: c.kind,
+      singleLineCanvas,
+      multiLineCanvas,
+      ...systemOptions[name],
+    });
     const ms = performance.now() - t0;
     const got = (out.items[0]?.insertText as string | undefined) ?? '';
     brain.clearSuggestions();
     const t1 = performance.now();
-    const warm = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token, { mode: c.kind, singleLineCanvas, multiLineCanvas });
+    const warm = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token, {
+      mode: c.kind,
+      singleLineCanvas,
+      multiLineCanvas,
+      ...systemOptions[name],
+    });
     const warmMs = performance.now() - t1;
     const warmGot = (warm.items[0]?.insertText as string | undefined) ?? '';
     if (warmGot !== got) throw new Error(`${name} ${c.id}: the warm answer ${JSON.stringify(warmGot)} differs from the cold ${JSON.stringify(got)}`);
