@@ -17,7 +17,9 @@ export function memoryMapOutcome(report: MemoryReport, file: string): MemoryMapO
   if (report.unavailable) return no(`the memory brain is off (${report.unavailable})`);
   const kept = keptText(report);
   if (kept === null) return no('its context tokens cannot be counted (no tokenizer loaded)');
-  if (report.line === 'not-measured') return no('no completion has read its current text yet; type or trigger a completion first');
+  // Not measured: no completion since the document was opened or last edited, or the memory has since been
+  // encoded afresh for another cursor position, or given back under the byte budget (server/src/memory/index.ts).
+  if (report.line === 'not-measured') return no("no completion of its current text is in the model's memory; type or trigger a completion first");
   if (report.droppedRanges.length === 0) return { fade: false, message: `nanomind memory: ${kept} in ${file}; nothing was dropped, so nothing is faded.` };
   return { fade: true, message: `nanomind memory: ${kept}; the dropped text is faded until the next edit` };
 }
@@ -33,7 +35,7 @@ export function memoryBrainText(brain: BrainStatus | undefined, report: MemoryRe
 
 /** The status menu's line on the last savings in `file`: what its last completion kept, and how long it took. */
 export function savingsText(report: MemoryReport, file: string): string {
-  if (report.line === 'not-measured') return `${file}: no completion has read its current text yet`;
+  if (report.line === 'not-measured') return `${file}: no completion of its current text is in the model's memory`;
   const kept = keptText(report) ?? 'context tokens not counted (no tokenizer loaded)';
   const timing = timingText(report);
   return `${file}: ${kept}${timing ? ` · ${timing}` : ''}`;

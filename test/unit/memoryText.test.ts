@@ -52,7 +52,7 @@ describe('memory wording', () => {
   it('the memory map fades nothing silently: before a completion, with the brain off, or with nothing dropped', () => {
     const before = memoryMapOutcome(notMeasured, 'a.py');
     assert.equal(before.fade, false);
-    assert.match(before.message, /no completion has read its current text yet; type or trigger a completion first/);
+    assert.match(before.message, /no completion of its current text is in the model's memory; type or trigger a completion first/);
     const off = memoryMapOutcome({ ...notMeasured, unavailable: 'the memory model is not trained yet' }, 'a.py');
     assert.equal(off.fade, false);
     assert.match(off.message, /the memory brain is off \(the memory model is not trained yet\)/);
@@ -80,7 +80,7 @@ describe('memory wording', () => {
       savingsText({ ...measured, fullContextMs: 90.2, msSaved: 28.8 }, 'a.py'),
       'a.py: kept 100 of 400 context tokens (75.0% saved) · last completion 61 ms (90 ms with the full context)',
     );
-    assert.equal(savingsText(notMeasured, 'a.py'), 'a.py: no completion has read its current text yet');
+    assert.equal(savingsText(notMeasured, 'a.py'), "a.py: no completion of its current text is in the model's memory");
   });
 
   it('the hover says when the full context is not timed yet, and gives its time once it is', () => {
