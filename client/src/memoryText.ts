@@ -21,7 +21,8 @@ export function memoryMapOutcome(report: MemoryReport, file: string): MemoryMapO
   // encoded afresh for another cursor position, or given back under the byte budget (server/src/memory/index.ts).
   if (report.line === 'not-measured') return no("no completion of its current text is in the model's memory; type or trigger a completion first");
   if (report.droppedRanges.length === 0) return { fade: false, message: `nanomind memory: ${kept} in ${file}; nothing was dropped, so nothing is faded.` };
-  return { fade: true, message: `nanomind memory: ${kept}; the dropped text is faded until the next edit` };
+  // Short: it stays in the status bar beside other items while the text is faded.
+  return { fade: true, message: `nanomind: ${kept}; dropped text faded until the next edit` };
 }
 
 /**

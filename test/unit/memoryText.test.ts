@@ -46,7 +46,7 @@ describe('memory wording', () => {
   it('the memory map fades what was dropped, and says so', () => {
     const out = memoryMapOutcome(measured, 'a.py');
     assert.equal(out.fade, true);
-    assert.equal(out.message, 'nanomind memory: kept 100 of 400 context tokens (75.0% saved); the dropped text is faded until the next edit');
+    assert.equal(out.message, 'nanomind: kept 100 of 400 context tokens (75.0% saved); dropped text faded until the next edit');
   });
 
   it('the memory map fades nothing silently: before a completion, with the brain off, or with nothing dropped', () => {
