@@ -14,6 +14,7 @@ import { StatusNotification, StatusRequest, type ServerStatus } from '../../serv
 import { Config } from './config';
 import { reportSettledCursor } from './cursor';
 import { debounceInlineCompletions } from './debounce';
+import { MemoryMap } from './memoryMap';
 import { PuzzleController } from './puzzles';
 import { StatusBar, type RequestTiming } from './statusBar';
 import { onNotification, sendRequest } from './typed';
@@ -49,10 +50,12 @@ export class Ctx implements vscode.Disposable {
   /** The "Show log" channel: the client's own lines and everything the server logs (the LanguageClient writes here). */
   readonly output = vscode.window.createOutputChannel('nanomind', { log: true });
   readonly puzzles = new PuzzleController(() => this.client, this.output);
+  /** "Show Memory Map"'s fade of the text the completion model dropped. */
+  readonly memoryMap = new MemoryMap();
   private client: LanguageClient | undefined;
   /** Handlers that belong to one client; disposed with it when the server restarts. */
   private clientDisposables: vscode.Disposable[] = [];
-  private readonly disposables: vscode.Disposable[] = [this.statusBar, this.output, this.puzzles];
+  private readonly disposables: vscode.Disposable[] = [this.statusBar, this.output, this.puzzles, this.memoryMap];
   private readonly activatedAt = performance.now();
   private firstSuggestion: FirstSuggestion | undefined;
   private lastRequest: RequestTiming | undefined;

@@ -75,8 +75,12 @@ const status = new StatusReporter(
   (message) => connection.console.warn(`nanomind: ${message}`),
 );
 // The memory brain owns every document's model memory; the completion brain encodes into it and asks it what
-// to evict. It counts a position's context tokens through the completion brain (memory/ imports no completion/).
-const memory: MemoryBrain = new MemoryBrain(registry, (doc, position) => completion.contextTokens(doc, position, settings.completion.maxContextTokens));
+// to evict. It counts a position's context tokens, and times a completion with the full context, through the
+// completion brain (memory/ imports no completion/).
+const memory: MemoryBrain = new MemoryBrain(registry, {
+  countContext: (doc, position) => completion.contextTokens(doc, position, settings.completion.maxContextTokens),
+  timeFullContext: async (doc, position, reused) => (await completion.timeFullContext(doc, position, settings.completion, reused))?.ms ?? null,
+});
 const completion: CompletionBrain = new CompletionBrain(registry, { memory, log: (message) => connection.console.error(`nanomind: ${message}`) });
 const puzzles = new PuzzleSolver(registry, onnxActStep);
 
@@ -153,7 +157,8 @@ connection.languages.inlineCompletion.on(async (params, token) => {
 
 connection.onHover(async (params) => {
   const doc = openDocument(requireDocumentUri(params));
-  const report = await memory.report(doc, requirePosition(params));
+  // The hover shows the full-context time: the first hover after a completion measures it (memory/index.ts).
+  const report = await memory.report(doc, requirePosition(params), { timeFullContext: true });
   return { contents: { kind: 'markdown', value: memoryHoverMarkdown(report) } };
 });
 

@@ -137,11 +137,14 @@ export interface MemoryReport {
   tokensRead: number | null;
   tokensKept: number | null;
   dropped: { comment: number; whitespace: number; code: number };
-  /** Measured time saved per completion by encoding only the kept tokens; null when not measured. */
+  /** fullContextMs - lastCompletionMs: what the memory brain saved that completion (negative: it cost time); null when not measured. */
   msSaved: number | null;
   /** Wall time of the last completion in this document (null: none since the last edit). */
   lastCompletionMs: number | null;
-  /** The same completion's time with the full context, when measured (null: not timed). */
+  /**
+   * The same completion's time with the full context (nothing evicted), measured once, on the first hover after
+   * it (null: not timed yet, or the memory brain is off and the completion already read the full context).
+   */
   fullContextMs: number | null;
   /** Whether the asked-about line is in memory ('not-measured' before a completion read the current text). */
   line: 'kept' | 'dropped' | 'not-read' | 'not-measured';

@@ -125,6 +125,76 @@ async function settleWithoutGhostText(page) {
   throw new Error('ghost text kept coming back after Escape before the last key');
 }
 
+/**
+ * A TypeScript file that fits on screen whole, with comments the memory brain can drop: the memory map check
+ * completes the loop header of GHOST_LINES at its end.
+ */
+const MEMORY_TS = `// Helpers for a small shopping cart: prices are in cents, quantities are whole numbers.
+// Every function below is pure; nothing here touches the network or the disk.
+
+/** One line of a cart. */
+export interface Item {
+  // The product's name, as shown on the receipt.
+  name: string;
+  // Price of one unit, in cents.
+  price: number;
+  // How many units the customer takes.
+  quantity: number;
+}
+
+/** Total of one line, in cents. */
+export function lineTotal(item: Item): number {
+  // Multiply first, so that no rounding happens on the way.
+  return item.price * item.quantity;
+}
+
+/** The most expensive line of a cart, or undefined for an empty cart. */
+export function priciest(items: Item[]): Item | undefined {
+  // A plain loop keeps this readable.
+  let best: Item | undefined;
+  for (const item of items) if (!best || lineTotal(item) > lineTotal(best)) best = item;
+  return best;
+}
+`;
+
+/** The opacity "Show Memory Map" fades dropped text to (fadedOpacity in client/src/memoryMap.ts). */
+const FADED_OPACITY = '0.45';
+
+/** The text editor of the active editor group. */
+const ACTIVE_EDITOR = `.editor-group-container.active ${h.SEL.editor}`;
+
+/** The active editor's text rendered faded by the memory map: spans whose computed opacity is the fade's. */
+function fadedText(page) {
+  return page.$$eval(
+    `${ACTIVE_EDITOR} .view-lines .view-line span span`,
+    (spans, opacity) =>
+      spans
+        .filter((s) => getComputedStyle(s).opacity === opacity)
+        .map((s) => s.textContent)
+        .join(''),
+    FADED_OPACITY,
+  );
+}
+
+/**
+ * Opens the status menu with a click on the nanomind status bar item until its row labelled `label` matches
+ * `expect` (the menu asks the server each time it opens); returns the row's text and closes the menu.
+ */
+async function statusMenuRow(page, label, expect, { timeout = 20_000 } = {}) {
+  let last = '';
+  return h.waitFor(
+    async () => {
+      await page.locator(`${h.SEL.statusItem}[id^="${ITEM_ID_PREFIX}"]`).first().click();
+      const row = page.locator(h.SEL.quickInputRow, { hasText: label }).first();
+      await row.waitFor({ state: 'visible', timeout: 5_000 });
+      last = (await row.innerText()).replace(/\s+/g, ' ');
+      await page.keyboard.press('Escape');
+      return expect.test(last) ? last : null;
+    },
+    { timeout, interval: 500, what: `the status menu's "${label}" row to match ${expect} (last seen: ${JSON.stringify(last)})` },
+  );
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
@@ -315,6 +385,80 @@ export const tests = [
       const saved = await saveAndRead(page, file, puzzle);
       assertValidSudoku(saved, puzzle);
       assert.equal(saved.split('\n')[3], puzzle.split('\n')[3], 'separator lines keep the user layout');
+    },
+  },
+  {
+    name: 'palette: "nanomind: Show Memory Map" fades the dropped text until the next edit; the status menu shows the memory brain',
+    timeout: 150_000,
+    sourceOnly: true,
+    async fn({ page, workspace }) {
+      // A kept budget of 25%, so that a file short enough to be on screen whole has dropped text to fade.
+      const settingsFile = path.join(workspace, '.vscode', 'settings.json');
+      const file = path.join(workspace, 'memory.ts');
+      fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+      fs.writeFileSync(settingsFile, JSON.stringify({ 'nanomind.memory.budget': 0.25 }));
+      fs.writeFileSync(file, MEMORY_TS);
+      try {
+        // One editor group (earlier checks split it), so the file opens in the only editor on screen. Quick Open
+        // lists the files found when the workbench opened: this one is opened from the Explorer, as a user would.
+        await h.runCommand(page, 'View: Join All Editor Groups');
+        await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'memory.ts' }).first().click({ timeout: 15_000 });
+        await page.locator(`.tabs-container .tab.active[data-resource-name="memory.ts"]`).first().waitFor({ timeout: 15_000 });
+        await page.locator(`${ACTIVE_EDITOR} .view-lines`).click();
+        // The status menu says the brain is on with the budget the server holds (this also waits for the setting).
+        const entry = await statusMenuRow(page, 'Show memory map', /budget 25% of the context/);
+        assert.match(entry, /memory brain on, budget 25% of the context/, entry);
+
+        // Before any completion in the file, the command says so instead of fading nothing.
+        await h.runCommand(page, 'nanomind: Show Memory Map');
+        await h.waitFor(async () => (await h.notifications(page)).find((n) => /type or trigger a completion first/.test(n)), {
+          timeout: 10_000,
+          what: 'a notification that no completion was measured',
+        });
+        assert.equal(await fadedText(page), '', 'nothing faded');
+
+        // Back to the editor (the status menu and the notification took the focus), to type at the end of the file.
+        await page.locator(`${ACTIVE_EDITOR} .view-lines`).click();
+        await page.keyboard.press('Control+End');
+        for (const [i, line] of GHOST_LINES.entries()) {
+          await h.typeText(page, line);
+          if (i < GHOST_LINES.length - 1) await page.keyboard.press('Enter');
+        }
+        // The completion ran when ghost text shows; one too unsure to suggest anything still fills the memory map.
+        const ghost = await h.waitForGhostText(page, { timeout: 15_000, retrigger: true }).catch(() => '');
+        console.log(`    ghost text: ${JSON.stringify(ghost)}`);
+        await page.keyboard.press('Escape');
+        await h.runCommand(page, 'nanomind: Show Memory Map');
+        const faded = await h.waitFor(async () => (await fadedText(page)).trim() || null, { timeout: 10_000, what: 'faded text in the editor' });
+        console.log(`    faded: ${JSON.stringify(faded.slice(0, 120))}…`);
+        const message = await h.waitFor(async () => (await h.statusBarTexts(page)).find((t) => /kept \d+ of \d+ context tokens \(\d+\.\d% saved\)/.test(t)), {
+          timeout: 5_000,
+          what: 'the savings in the status bar',
+        });
+        console.log(`    status bar: ${JSON.stringify(message)}`);
+        const editorText = await page.locator(`${ACTIVE_EDITOR} .view-lines`).innerText();
+        assert.ok(faded.length < editorText.length, 'only part of the text is faded');
+        // The nearest lines are always kept: the typed loop header is never faded.
+        assert.ok(!faded.includes('values.length'), faded);
+        const after = await statusMenuRow(page, 'Show memory map', /memory\.ts: kept \d+ of \d+ context tokens/);
+        assert.match(after, /memory\.ts: kept \d+ of \d+ context tokens \(\d+\.\d% saved\) · last completion \d+ ms/, after);
+
+        // The next edit takes the fade and the message away (the status menu left the focus on the status bar).
+        assert.ok((await fadedText(page)).length > 0, 'still faded after the status menu');
+        await h.runCommand(page, 'View: Focus Active Editor Group');
+        await h.typeText(page, 'i');
+        await h.waitFor(async () => (await fadedText(page)) === '', { timeout: 5_000, what: 'the fade to go after an edit' });
+        await h.waitFor(async () => !(await h.statusBarTexts(page)).some((t) => /context tokens/.test(t)), {
+          timeout: 5_000,
+          what: 'the savings message to go after an edit',
+        });
+      } finally {
+        await page.keyboard.press('Escape');
+        await h.runCommand(page, 'File: Revert File').catch(() => {});
+        await h.runCommand(page, 'View: Close Editor').catch(() => {});
+        fs.rmSync(file, { force: true });
+        fs.rmSync(path.dirname(settingsFile), { recursive: true, force: true });
+      }
     },
   },
 ];

@@ -1,6 +1,8 @@
 // Protocol tests of the memory brain with the shipped models: after a completion in a long file, the hover's
-// numbers are the server's memory state (nanomind/memoryMap returns the same state and the dropped ranges); a
-// corrupt or missing scorer turns only the memory brain off, and completion keeps working on the whole context.
+// numbers are the server's memory state (nanomind/memoryMap returns the same state and the dropped ranges, and
+// a line inside them is the hover's "dropped" line); the hover times the completion with the full context once;
+// before any completion the map says nothing was measured; a corrupt or missing scorer turns only the memory
+// brain off, and completion keeps working on the whole context.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -94,6 +96,69 @@ describe('memory brain over the protocol (shipped models)', () => {
       assert.match(hover.contents.value, / · budget 25% of the context\.$/);
       assert.equal(hover.contents.value.split('\n').length, 1, 'one line');
       for (const r of map.droppedRanges) assert.ok(r.start.line <= r.end.line && r.end.line <= position.line + 3);
+
+      // The dropped ranges are what the per-line report calls dropped: a line they cover whole was dropped, and
+      // the nearest lines, always kept, are in none.
+      const lines = longPython().text.split('\n');
+      const covered = (line: number) =>
+        map.droppedRanges.some(
+          (r) =>
+            (r.start.line < line || (r.start.line === line && r.start.character === 0)) &&
+            (r.end.line > line || (r.end.line === line && r.end.character >= lines[line].length)),
+        );
+      const whole = lines.findIndex((l, i) => l.trim() !== '' && covered(i));
+      assert.ok(whole >= 0, 'some non-blank line is dropped whole');
+      const there = await server.request<MemoryReport>('nanomind/memoryMap', { uri, position: { line: whole, character: 0 } });
+      assert.equal(there.line, 'dropped', `line ${whole} (${JSON.stringify(lines[whole])}) lies inside the dropped ranges`);
+      const hoverThere = await server.request<{ contents: { value: string } }>('textDocument/hover', {
+        textDocument: { uri },
+        position: { line: whole, character: 0 },
+      });
+      assert.match(hoverThere.contents.value, / · this line was dropped · /);
+      assert.ok(!covered(position.line - 1), 'the line above the cursor, always kept, is not in the dropped ranges');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('the hover times the last completion with the full context, once, and the map reports it', async () => {
+    const { server, uri, position } = await completeLong(models);
+    try {
+      const before = await server.request<MemoryReport>('nanomind/memoryMap', { uri, position });
+      assert.equal(before.fullContextMs, null, 'the memory map alone does not measure');
+      assert.equal(before.msSaved, null);
+      const hover = await server.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position });
+      const after = await server.request<MemoryReport>('nanomind/memoryMap', { uri, position });
+      assert.ok(after.fullContextMs !== null && after.fullContextMs > 0, `a full-context time: ${after.fullContextMs}`);
+      assert.equal(after.lastCompletionMs, before.lastCompletionMs, "the measurement is not the editor's completion");
+      assert.equal(after.msSaved, after.fullContextMs - after.lastCompletionMs!);
+      assert.equal(after.tokensKept, before.tokensKept, "the document's memory is left as it was");
+      assert.deepEqual(after.droppedRanges, before.droppedRanges);
+      const m = /last completion (\d+) ms \((\d+) ms with the full context\)/.exec(hover.contents.value);
+      assert.ok(m, hover.contents.value);
+      assert.deepEqual(m.slice(1, 3).map(Number), [Math.round(after.lastCompletionMs!), Math.round(after.fullContextMs)]);
+      // Cached for this completion: a second hover shows the same figure.
+      const again = await server.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position });
+      assert.match(again.contents.value, new RegExp(`\\(${Math.round(after.fullContextMs)} ms with the full context\\)`));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('before any completion the memory map says nothing was measured', async () => {
+    const server = startServer({ NANOMIND_MODELS_DIR: models });
+    try {
+      await server.initialize({ settings });
+      const uri = 'file:///work/fresh.py';
+      await server.open(uri, 'python', longPython().text);
+      const map = await server.request<MemoryReport>('nanomind/memoryMap', { uri, position: { line: 3, character: 0 } });
+      assert.equal(map.line, 'not-measured');
+      assert.equal(map.lastCompletionMs, null);
+      assert.deepEqual(map.droppedRanges, []);
+      assert.equal(map.fullContextMs, null);
+      const hover = await server.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 0 } });
+      assert.match(hover.contents.value, /no completion since the last edit/);
+      assert.doesNotMatch(hover.contents.value, /full context/);
     } finally {
       await server.stop();
     }
@@ -119,6 +184,10 @@ describe('memory brain over the protocol (shipped models)', () => {
         const map = await server.request<MemoryReport>('nanomind/memoryMap', { uri, position });
         assert.equal(map.tokensKept, map.tokensRead, 'nothing is dropped with the brain off');
         assert.match(map.unavailable ?? '', /memory-scorer\.json/);
+        // Nothing was evicted: there is no second time to measure.
+        const hover = await server.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position });
+        assert.doesNotMatch(hover.contents.value, /full context/, hover.contents.value);
+        assert.equal((await server.request<MemoryReport>('nanomind/memoryMap', { uri, position })).fullContextMs, null);
       } finally {
         await server.stop();
       }

@@ -3,6 +3,7 @@
 // memory (only changed chunks re-encoded) → parallel denoising of a <mask> canvas → detokenize → drop
 // the typed text → trim to the line or block → drop suffix overlap.
 // A newer request for the same document cancels the older one; every pass checks cancellation.
+// The memory hover's full-context time runs the same request into a scratch memory (`timeFullContext`).
 import type { CancellationToken, InlineCompletionItem, Position } from 'vscode-languageserver';
 import type { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import type { NanomindSettings } from '../protocol';
@@ -12,7 +13,7 @@ import { contextWindow } from './context';
 import { firstLine, openEngine, type Engine } from './engine';
 import { DocumentMemories } from '../memory/documentMemories';
 import type { CompletionMemory } from '../memory';
-import type { DocumentMemory } from '../memory/documentMemory';
+import { DocumentMemory } from '../memory/documentMemory';
 import { blockEnded, completionMode, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
 import { sampleGrowing } from './sampler';
 import { SyntaxGate } from './syntax';
@@ -93,6 +94,22 @@ function neighbourLines(text: string, offset: number): { lineAbove: string; line
   };
 }
 
+/** Whether a token's text holds a line break (the keep rules protect the lines nearest the cursor). */
+function lineEnds(engine: Engine): (id: number) => boolean {
+  return (id) => engine.tokenText(id).includes('\n');
+}
+
+/**
+ * The prefix and suffix tokens that encode to exactly the first `n` chunks of a context (its prefix chunks, then
+ * its suffix chunks): a chunk is identified by its tokens and positions, and the suffix's positions follow the
+ * whole prefix.
+ */
+export function firstChunks(prefixIds: number[], suffixIds: number[], n: number, chunk: number): { prefixIds: number[]; suffixIds: number[] } {
+  const prefixChunks = Math.ceil(prefixIds.length / chunk);
+  if (n <= prefixChunks) return { prefixIds: prefixIds.slice(0, n * chunk), suffixIds: [] };
+  return { prefixIds, suffixIds: suffixIds.slice(0, (n - prefixChunks) * chunk) };
+}
+
 /** Options a caller other than the editor may set (the benchmark knows each case's kind). */
 export interface CompleteOptions {
   /** Force single- or multi-line mode instead of deciding from the cursor line. */
@@ -150,7 +167,7 @@ export class CompletionBrain {
 
   /** The document's context memory (line ends protect the lines nearest the cursor from eviction). */
   private contextMemory(uri: string, engine: Engine): DocumentMemory {
-    return this.memories.context(uri, (id) => engine.tokenText(id).includes('\n'));
+    return this.memories.context(uri, lineEnds(engine));
   }
 
   async complete(
@@ -194,6 +211,41 @@ export class CompletionBrain {
     const text = doc.getText();
     if (!this.wantsPreparing(doc, settings, text) || this.inFlight.has(doc.uri) || position.line >= doc.lineCount) return;
     this.encodeAround(doc.uri, text, doc.offsetAt(position), settings);
+  }
+
+  /**
+   * The time of the completion at `position` with the full context (nothing evicted), for the memory hover
+   * (memory/index.ts): the editor's request (`run`) into a scratch memory, which first holds, untimed, the
+   * `reused` chunks the measured request found already encoded, so both times count the same encoding work.
+   * Off the typing path: it does not start while a request or an encode runs in any document, and stops at its
+   * next model call when one starts. The document's memory, the suggestion cache and the memory brain's record
+   * are left as they were. Null when it did not run to the end, or the model cannot run (the status says why).
+   */
+  async timeFullContext(
+    doc: TextDocument,
+    position: Position,
+    settings: NanomindSettings['completion'],
+    reused: number,
+  ): Promise<{ ms: number; encoded: number } | null> {
+    if (this.inFlight.size > 0 || position.line >= doc.lineCount) return null;
+    const never = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+    try {
+      const measured = await this.exclusive(doc.uri, never, async (cancelled) => {
+        const stop = () => cancelled() || this.inFlight.size > 1;
+        const engine = await this.loadEngine();
+        const { chunk } = engine.model.spec;
+        const w = contextWindow(doc.getText(), doc.offsetAt(position), settings.maxContextTokens, engine.tokenizer, chunk);
+        const scratch = new DocumentMemory(lineEnds(engine));
+        const first = firstChunks(w.prefixIds, w.suffixIds, reused, chunk);
+        if (reused > 0 && !(await engine.model.encodeContext(scratch, first.prefixIds, first.suffixIds, stop))) return null;
+        const outcome = await this.run(doc, position, { ...settings, decoder: 'diffusion' }, stop, {}, scratch);
+        return outcome.modelMs === null ? null : { ms: outcome.modelMs, encoded: outcome.encoded };
+      });
+      return measured ?? null;
+    } catch (e) {
+      if (!(e instanceof ModelError)) this.log(`completion: timing the full context failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return null;
+    }
   }
 
   private wantsPreparing(doc: TextDocument, settings: NanomindSettings['completion'], text: string): boolean {
@@ -254,12 +306,18 @@ export class CompletionBrain {
     this.cache.clear();
   }
 
+  /**
+   * One request. `fullContext`: the full-context measurement's scratch memory (`timeFullContext`): the request
+   * encodes into it with nothing evicted, and leaves the suggestion cache, the start-up timings and the memory
+   * brain's record alone.
+   */
   private async run(
     doc: TextDocument,
     position: Position,
     settings: NanomindSettings['completion'],
     cancelled: () => boolean,
     options: CompleteOptions,
+    fullContext?: DocumentMemory,
   ): Promise<CompletionOutcome> {
     const started = performance.now();
     const engine = await this.loadEngine();
@@ -273,7 +331,8 @@ export class CompletionBrain {
       range: { start: position, end: doc.positionAt(offset + s.replace) },
     });
 
-    const cached = this.cache.lookup(doc.uri, text, offset);
+    const time = <T>(step: 'firstEncode' | 'syntax', work: () => Promise<T>) => (fullContext ? work() : startupTimings.time(step, work));
+    const cached = fullContext ? undefined : this.cache.lookup(doc.uri, text, offset);
     if (cached !== undefined)
       return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0, encoded: 0, unchecked: cached };
 
@@ -292,17 +351,17 @@ export class CompletionBrain {
       const unchecked = ok
         ? trimSuggestion(raw.slice(w.typed.length), { mode, linePrefix: w.linePrefix, lineSuffix: w.lineSuffix, lineAbove, lineBelow })
         : { text: '', replace: 0 };
-      const suggestion = await startupTimings.time('syntax', () => this.syntax.check(doc.languageId, text, offset, unchecked));
+      const suggestion = await time('syntax', () => this.syntax.check(doc.languageId, text, offset, unchecked));
       return { unchecked, suggestion };
     };
     const respond = (r: { unchecked: Suggestion; suggestion: Suggestion }, forwards: number, tokens: number): CompletionOutcome => {
-      this.cache.store(doc.uri, text, offset, r.suggestion);
+      if (!fullContext) this.cache.store(doc.uri, text, offset, r.suggestion);
       return { items: r.suggestion.text ? [item(r.suggestion)] : [], modelMs: performance.now() - started, forwards, tokens, encoded, unchecked: r.unchecked };
     };
     const finish = async (ids: number[], forwards: number, show = true): Promise<CompletionOutcome> =>
       respond(await gated(ids, show), forwards, Math.max(0, ids.length - fixed.length));
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
-    const endsLine = (id: number) => tokenText(id).includes('\n');
+    const endsLine = lineEnds(engine);
     const twin = settings.decoder === 'autoregressive' ? await autoregressive() : null;
     if (twin) {
       const prompt = this.memories.prompt(doc.uri);
@@ -318,9 +377,9 @@ export class CompletionBrain {
       );
       return r.cancelled ? none() : finish(r.ids, r.forwards, r.minConfidence >= minConfidence);
     }
-    const memory = this.contextMemory(doc.uri, engine);
-    const policy = (await this.memoryBrain?.policy(model)) ?? null;
-    const kv = await startupTimings.time('firstEncode', () => model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled, policy));
+    const memory = fullContext ?? this.contextMemory(doc.uri, engine);
+    const policy = fullContext ? null : ((await this.memoryBrain?.policy(model)) ?? null);
+    const kv = await time('firstEncode', () => model.encodeContext(memory, w.prefixIds, w.suffixIds, cancelled, policy));
     if (!kv) return none();
     encoded = memory.chunks.length - memory.lastReused;
     // The canvas starts at the mode's size and grows (up to canvasMax) while the span fills it without
@@ -376,9 +435,10 @@ export class CompletionBrain {
       }
     }
     const outcome = respond(result, forwards, tokens);
+    if (fullContext) return outcome;
     this.memoryBrain?.completed(
       doc.uri,
-      { text, languageId: doc.languageId, prefixStart: w.prefixStart, suffixStart: w.suffixStart },
+      { text, languageId: doc.languageId, cursor: offset, prefixStart: w.prefixStart, suffixStart: w.suffixStart },
       memory,
       outcome.modelMs ?? 0,
     );

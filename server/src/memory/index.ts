@@ -2,7 +2,9 @@
 // and which tokens are kept, under one byte budget), gives the completion brain the eviction policy for it (the
 // NAMM scorer from models/memory-scorer.json, with the `nanomind.memory.budget` cap), notes where the last
 // completion in each document read, and turns the memory's state into the hover report and the memory map.
-// It never imports completion/: main.ts hands it a way to count the context tokens of a position.
+// The hover's "F ms with the full context" is measured once per completion, when a hover first asks for it
+// (never on the typing path: see `CompletionProbe.timeFullContext`).
+// It never imports completion/: main.ts hands it the completion brain's measures (`CompletionProbe`).
 import type { Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { MemoryReport, TextRange } from '../protocol';
@@ -14,11 +16,14 @@ import { DocumentMemories } from './documentMemories';
 import { CharClass, classifyChars, tokenClass } from './lexer';
 import { nammPolicy } from './policy';
 import { Scorer } from './scorer';
+import { budgetText, keptText, timingText } from './wording';
 
-/** What one completion read: the document text and where its prefix and suffix windows start. */
+/** What one completion read: the document text, the cursor, and where its prefix and suffix windows start. */
 export interface ReadWindow {
   text: string;
   languageId: string;
+  /** The cursor's offset in `text`. */
+  cursor: number;
   prefixStart: number;
   suffixStart: number;
 }
@@ -30,11 +35,32 @@ export interface ReadWindow {
 interface DocumentRecord {
   textKey: string;
   languageId: string;
+  cursor: number;
   prefixStart: number;
   suffixStart: number;
   generation: number;
   lastMs: number;
+  /** Context chunks the completion found already encoded (the full-context measurement starts from as many). */
+  reused: number;
+  /** The same completion's time with the full context: undefined until measured. */
+  fullMs?: number;
+  /** The measurement under way, shared by the hovers that ask meanwhile. */
+  measuring?: Promise<number | null>;
 }
+
+/** What the memory brain asks of the completion brain; main.ts wires it (memory/ imports no completion/). */
+export interface CompletionProbe {
+  /** Context tokens the completion model would read at a position (null without a tokenizer). */
+  countContext(doc: TextDocument, position: Position): Promise<number | null>;
+  /**
+   * The time of the completion at `position` with the full context (nothing evicted), starting from `reused`
+   * chunks already encoded as the measured completion did. Null when it cannot run now (a request or an encode is
+   * running, or one started meanwhile): a later hover asks again.
+   */
+  timeFullContext(doc: TextDocument, position: Position, reused: number): Promise<number | null>;
+}
+
+const noProbe: CompletionProbe = { countContext: async () => null, timeFullContext: async () => null };
 
 /** The part of the memory brain the completion brain uses (completion/index.ts). */
 export interface CompletionMemory {
@@ -55,8 +81,7 @@ export class MemoryBrain implements CompletionMemory {
 
   constructor(
     private readonly registry: ModelRegistry,
-    /** Context tokens the completion model would read at a position (null without a tokenizer). */
-    private readonly countContext: (doc: TextDocument, position: Position) => Promise<number | null> = async () => null,
+    private readonly probe: CompletionProbe = noProbe,
     readonly memories = new DocumentMemories(),
   ) {}
 
@@ -80,8 +105,9 @@ export class MemoryBrain implements CompletionMemory {
   }
 
   completed(uri: string, window: ReadWindow, memory: DocumentMemory, ms: number): void {
-    const { languageId, prefixStart, suffixStart } = window;
-    this.documents.set(uri, { textKey: textKey(window.text), languageId, prefixStart, suffixStart, generation: memory.generation, lastMs: ms });
+    const { languageId, cursor, prefixStart, suffixStart } = window;
+    const { generation, lastReused: reused } = memory;
+    this.documents.set(uri, { textKey: textKey(window.text), languageId, cursor, prefixStart, suffixStart, generation, lastMs: ms, reused });
   }
 
   forget(uri: string): void {
@@ -104,8 +130,11 @@ export class MemoryBrain implements CompletionMemory {
     return this.scorer;
   }
 
-  /** The report for `doc` at `position`: the last completion's memory when the text is unchanged since. */
-  async report(doc: TextDocument, position: Position): Promise<MemoryReport> {
+  /**
+   * The report for `doc` at `position`: the last completion's memory when the text is unchanged since. With
+   * `timeFullContext` (the hover), the last completion is first timed with the full context if it was not yet.
+   */
+  async report(doc: TextDocument, position: Position, options: { timeFullContext?: boolean } = {}): Promise<MemoryReport> {
     const status = await this.registry.status('memory');
     let unavailable: string | undefined;
     if (status.state === 'ready') unavailable = this.offReason ?? undefined;
@@ -115,7 +144,7 @@ export class MemoryBrain implements CompletionMemory {
     const text = doc.getText();
     // The last completion's memory, if it is still held, unchanged since, and of this text.
     if (!record || !memory || memory.generation !== record.generation || record.textKey !== textKey(text)) {
-      const tokensRead = await this.countContext(doc, position);
+      const tokensRead = await this.probe.countContext(doc, position);
       return {
         uri: doc.uri,
         tokensRead,
@@ -130,6 +159,8 @@ export class MemoryBrain implements CompletionMemory {
         unavailable,
       };
     }
+    // With the brain off nothing was evicted: the last completion already read the full context.
+    const fullMs = unavailable ? null : options.timeFullContext ? await this.timeFullContext(doc, record) : (record.fullMs ?? null);
     const tokens = await this.tokenSpans(text, record, memory);
     const classes = classifyChars(text, record.languageId);
     const dropped = { comment: 0, whitespace: 0, code: 0 };
@@ -157,14 +188,25 @@ export class MemoryBrain implements CompletionMemory {
       tokensRead: memory.tokensRead,
       tokensKept: memory.tokensKept,
       dropped,
-      msSaved: null,
+      msSaved: fullMs === null ? null : fullMs - record.lastMs,
       lastCompletionMs: record.lastMs,
-      fullContextMs: null,
+      fullContextMs: fullMs,
       line: !lineRead ? 'not-read' : lineKept ? 'kept' : 'dropped',
       droppedRanges: ranges,
       budget: this.budget,
       unavailable,
     };
+  }
+
+  /** The record's completion timed with the full context, once; null when that cannot run now. */
+  private timeFullContext(doc: TextDocument, record: DocumentRecord): Promise<number | null> {
+    if (record.fullMs !== undefined) return Promise.resolve(record.fullMs);
+    record.measuring ??= this.probe.timeFullContext(doc, doc.positionAt(record.cursor), record.reused).then((ms) => {
+      record.measuring = undefined;
+      if (ms !== null) record.fullMs = ms;
+      return ms;
+    });
+    return record.measuring;
   }
 
   /** True when the manifest lists no memory model at all (none trained yet), rather than a broken one. */
@@ -197,32 +239,27 @@ export class MemoryBrain implements CompletionMemory {
 }
 
 /**
- * Markdown for the hover, one line: what the memory kept and dropped, the last completion's time, whether the
- * hovered line is in memory, and the budget; or why the memory brain is off (then every token is kept).
+ * Markdown for the hover, one line: what the memory kept and dropped, the last completion's time (and with the full
+ * context, where timed), whether the hovered line is in memory, and the budget; or why the memory brain is off
+ * (then every token is kept).
  */
 export function memoryHoverMarkdown(report: MemoryReport): string {
   const title = '**nanomind memory** — ';
   const why = report.unavailable ? `: ${report.unavailable}` : '';
-  if (report.tokensRead === null) return `${title}context tokens not counted (no tokenizer loaded)${why}.`;
-  const kept = report.tokensKept ?? report.tokensRead;
-  if (report.unavailable && kept === report.tokensRead) return `${title}${report.tokensRead} context tokens read here, all kept${why}.`;
-  const saved = report.tokensRead === 0 ? 0 : (100 * (report.tokensRead - kept)) / report.tokensRead;
+  const kept = keptText(report);
+  if (kept === null) return `${title}context tokens not counted (no tokenizer loaded)${why}.`;
+  if (report.unavailable && (report.tokensKept ?? report.tokensRead) === report.tokensRead)
+    return `${title}${report.tokensRead} context tokens read here, all kept${why}.`;
   const d = report.dropped;
-  const parts = [
-    `kept ${kept} of ${report.tokensRead} context tokens (${saved.toFixed(1)}% saved)`,
-    `dropped ${d.comment} comment, ${d.whitespace} whitespace, ${d.code} code tokens`,
-  ];
-  if (report.lastCompletionMs === null) parts.push('no completion since the last edit');
-  else {
-    const full = report.fullContextMs === null ? '' : ` (${report.fullContextMs.toFixed(0)} ms with the full context)`;
-    parts.push(`last completion ${report.lastCompletionMs.toFixed(0)} ms${full}`);
-  }
+  const parts = [kept, `dropped ${d.comment} comment, ${d.whitespace} whitespace, ${d.code} code tokens`];
+  const timing = timingText(report);
+  if (timing === null) parts.push('no completion since the last edit');
+  else if (report.fullContextMs === null && !report.unavailable) parts.push(`${timing} (not yet timed with the full context)`);
+  else parts.push(timing);
   const where = { kept: 'this line is in memory', dropped: 'this line was dropped', 'not-read': 'this line is outside the context read', 'not-measured': '' }[
     report.line
   ];
   if (where) parts.push(where);
-  parts.push(
-    report.unavailable ? `memory brain off${why}` : `budget ${report.budget < 1 ? `${Math.round(report.budget * 100)}% of the context` : 'scores only'}`,
-  );
+  parts.push(report.unavailable ? `memory brain off${why}` : `budget ${budgetText(report.budget)}`);
   return `${title}${parts.join(' · ')}.`;
 }
