@@ -14,6 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { changeEnd, CompletionBrain, type CompleteOptions } from '../server/src/completion';
+import { MemoryBrain } from '../server/src/memory';
 import { SyntaxGate, type Verdict } from '../server/src/completion/syntax';
 import { defaultSettings, type NanomindSettings } from '../server/src/protocol';
 import { ModelRegistry } from '../server/src/runtime/models';
@@ -209,7 +210,10 @@ const judge = new SyntaxGate((m) => console.error(m));
 const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
 
 async function runSystem(name: string, cases: Case[], registry: ModelRegistry): Promise<Row[]> {
-  const brain = new CompletionBrain(registry);
+  // As in the server (main.ts): the memory brain, with the default budget, decides what the context keeps.
+  const memory = new MemoryBrain(registry);
+  memory.configure(defaultSettings.memory);
+  const brain = new CompletionBrain(registry, { memory });
   const settings = { ...defaultSettings.completion, ...systems[name] };
   const rows: Row[] = [];
   for (const c of cases) {
