@@ -30,7 +30,7 @@ import {
 } from './protocol';
 import { onnxActStep } from './reasoning/models';
 import { PuzzleInputError, PuzzleSolver } from './reasoning/solve';
-import { createCpuSession, ModelError, ModelRegistry } from './runtime/models';
+import { ModelError, ModelRegistry, sessionFromBytes } from './runtime/models';
 import { OptimizedModelCache } from './runtime/optimizedModels';
 import { sharedTokenizer } from './runtime/sharedTokenizer';
 import { startupTimings } from './runtime/startupTimings';
@@ -61,7 +61,7 @@ let settings: NanomindSettings = parseSettings(undefined);
 let optimizedModels: OptimizedModelCache | undefined;
 const registry = new ModelRegistry(
   process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'),
-  (bytes, sha256) => (optimizedModels ? optimizedModels.session(bytes, sha256) : createCpuSession(bytes)),
+  (sha256, bytes) => (optimizedModels ? optimizedModels.session(sha256, bytes) : sessionFromBytes(sha256, bytes)),
   () => status.changed(),
 );
 const status = new StatusReporter(
