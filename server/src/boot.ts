@@ -13,7 +13,16 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
+
+// V8 recompiles a WebAssembly function with its optimizing compiler once the function has done a budget of work
+// (default 1,800,000). The syntax gate's first parse of a document (tree-sitter grammars, completion/syntax.ts)
+// used that up during the first request, and the background compiles took the second core from onnxruntime.
+// A budget 100x larger leaves the start-up to the baseline code; the parse functions still move up after a few
+// dozen checks of a large file, so later requests parse as fast as before. Set before anything compiles
+// WebAssembly (it is read per instance), and before the bundle is compiled, so the code cache's flag hash holds.
+v8.setFlagsFromString('--wasm-tiering-budget=180000000');
 
 const mainFile = path.join(__dirname, 'server-main.js');
 const cacheDir = process.env.NANOMIND_CODE_CACHE;
