@@ -347,11 +347,11 @@ async function readWhole(file: string): Promise<Buffer> {
 const hashChunk = 1 << 20;
 
 /**
- * The sha256 of `bytes` in hex, 1 MiB at a time with a turn of the event loop between. The models not needed
- * for the first suggestion are hashed right after it: in one piece (~6 ms per 13 MB model, the AR twin and the
- * completion models: ~30 ms) they held up the first answer's write, which vscode-jsonrpc makes in a later
- * turn, and the next request (bench/first-suggestion.ts). WebCrypto's digest is no way out in Node 20: it
- * copies the bytes on the JavaScript thread first, which costs as much as hashing them.
+ * The sha256 of `bytes` in hex, 1 MiB at a time with a turn of the event loop between. With the completion
+ * sessions from cached graphs, the models are hashed right after the first suggestion: in one piece (~6 ms per
+ * 13 MB model; the AR twin and the completion models, ~30 ms) they held the thread against the user's next
+ * requests. WebCrypto's digest is no way out in Node 20: it copies the bytes on the JavaScript thread first,
+ * which costs about as much as hashing them.
  */
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const hash = createHash('sha256');
