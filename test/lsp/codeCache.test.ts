@@ -56,6 +56,12 @@ describe('the code cache (NANOMIND_CODE_CACHE)', () => {
     assert.ok(again.whole, 'written again, whole');
   });
 
+  it('says so when it cannot be saved, and the server still exits cleanly', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'nanomind-storage-')), 'a-file');
+    writeFileSync(file, 'not a folder');
+    assert.match(await startAndStop({ NANOMIND_CODE_CACHE: path.join(file, 'code-cache') }), /nanomind: the code cache .* could not be saved \(Error: ENOTDIR/);
+  });
+
   it('is off, with a warning, for a relative folder', async () => {
     assert.match(await startAndStop({ NANOMIND_CODE_CACHE: 'relative/dir' }), /NANOMIND_CODE_CACHE is not an absolute path; the code cache is off/);
   });
