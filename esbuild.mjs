@@ -1,4 +1,5 @@
-// Bundles the client (dist/extension.js) and the server (dist/server.js). onnxruntime-node stays
+// Bundles the client (dist/extension.js) and the server (dist/server-main.js, run by its entry dist/server.js:
+// server/src/boot.ts, which adds V8's code cache). onnxruntime-node stays
 // external: it ships native binaries that must be loaded from node_modules at run time. The syntax gate's
 // tree-sitter runtime and grammars are WebAssembly files from npm: copied to dist/grammars/, where
 // server/src/completion/syntax.ts looks first (the VSIX has no node_modules for them).
@@ -35,10 +36,11 @@ const builds = [
   {
     ...common,
     entryPoints: ['server/src/main.ts'],
-    outfile: 'dist/server.js',
+    outfile: 'dist/server-main.js',
     external: ['onnxruntime-node'],
     alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
   },
+  { ...common, entryPoints: ['server/src/boot.ts'], outfile: 'dist/server.js' },
 ];
 
 if (watch) {
@@ -46,5 +48,7 @@ if (watch) {
 } else {
   const started = Date.now();
   await Promise.all(builds.map((b) => esbuild.build(b)));
-  console.log(`built dist/extension.js, dist/server.js and dist/grammars/ (${wasmFiles.length} .wasm files) in ${Date.now() - started} ms`);
+  console.log(
+    `built dist/extension.js, dist/server.js, dist/server-main.js and dist/grammars/ (${wasmFiles.length} .wasm files) in ${Date.now() - started} ms`,
+  );
 }

@@ -7,9 +7,10 @@
 // Goal (issue 14): the first suggestion <= 500 ms after activation on this CPU.
 // Usage: npm run bench:first-suggestion [-- --runs N] [--models DIR] [--servers a/server.js,b/server.js] [--storage kept|none] [--out NAME]
 // With --servers, the builds run in turns (A, B, A, B, ...) on the same document, for side-by-side numbers.
-// Each build gets a storage folder (initializationOptions.storagePath, as the extension passes its globalStorage),
-// empty before its first run and kept for the others: run 1 is the first start after installing, the
-// others are every later start (optimized graphs cached). --storage none passes no folder.
+// Each build gets a storage folder (initializationOptions.storagePath, as the extension passes its globalStorage,
+// and its code-cache folder in NANOMIND_CODE_CACHE, as client/src/ctx.ts does), empty before its first run and
+// kept for the others: run 1 is the first start after installing, the others are every later start (optimized
+// graphs and compiled code cached). --storage none passes no folder.
 // Writes bench/results/first-suggestion.json (or NAME.json) and prints a table.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,7 +65,8 @@ async function oneRun(script: string, storagePath: string | undefined): Promise<
   const uri = 'file:///bench/example.ts';
   const storedFiles = storagePath ? readdirSync(storagePath, { recursive: true }).length : null;
   const spawned = performance.now();
-  const server = startServer({ NANOMIND_MODELS_DIR: modelsDir }, [], script);
+  const codeCache: Record<string, string> = storagePath ? { NANOMIND_CODE_CACHE: path.join(storagePath, 'code-cache') } : {};
+  const server = startServer({ NANOMIND_MODELS_DIR: modelsDir, ...codeCache }, [], script);
   try {
     // Everything at once: the server reads the messages in order; nothing waits for an answer.
     const initialized = server.connection

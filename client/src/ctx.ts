@@ -78,9 +78,11 @@ export class Ctx implements vscode.Disposable {
    */
   async start(): Promise<void> {
     const serverModule = this.extension.asAbsolutePath('dist/server.js');
+    // The server keeps V8's compiled code of itself there, so a later start skips compiling it (server/src/boot.ts).
+    const env = { NANOMIND_CODE_CACHE: vscode.Uri.joinPath(this.extension.globalStorageUri, 'code-cache').fsPath };
     const serverOptions: ServerOptions = {
-      run: { module: serverModule, transport: TransportKind.ipc },
-      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+      run: { module: serverModule, transport: TransportKind.ipc, options: { env } },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'], env } },
     };
     const clientOptions: LanguageClientOptions = {
       // vscode-languageclient registers its inline completion provider only for a client with a document selector.

@@ -30,7 +30,7 @@ import {
 } from './protocol';
 import { onnxActStep } from './reasoning/models';
 import { PuzzleInputError, PuzzleSolver } from './reasoning/solve';
-import { createCpuSession, ModelError, ModelRegistry } from './runtime/models';
+import { ModelError, ModelRegistry, sessionFromBytes } from './runtime/models';
 import { OptimizedModelCache } from './runtime/optimizedModels';
 import { sharedTokenizer } from './runtime/sharedTokenizer';
 import { IdleCollector } from './runtime/idleCollector';
@@ -65,7 +65,7 @@ let settings: NanomindSettings = parseSettings(undefined);
 let optimizedModels: OptimizedModelCache | undefined;
 const registry = new ModelRegistry(
   process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'),
-  (bytes, sha256) => (optimizedModels ? optimizedModels.session(bytes, sha256) : createCpuSession(bytes)),
+  (sha256, bytes) => (optimizedModels ? optimizedModels.session(sha256, bytes) : sessionFromBytes(sha256, bytes)),
   () => status.changed(),
 );
 const status = new StatusReporter(
@@ -107,10 +107,12 @@ connection.onInitialize((params) => {
 
 /**
  * Loading starts at `initialize` (the client sends `initialized` and the first request only after its answer),
- * the first suggestion's needs first: the syntax gate's grammars, the tokenizer and the completion sessions
- * (each file sha256-checked as it is read). Then, once the first suggestion is out (or after 1.5 s), every
- * other model file is hashed off the request path, so a corrupt one is reported before it is needed, and the
- * tokenizer is read for the memory hover if completion is off. Failures are recorded in the status and logged.
+ * the first suggestion's needs first: the tokenizer and the completion sessions (a session from a cached
+ * optimized graph does not wait for its model file's sha256; other files are checked as they are read), and
+ * the grammar of each document as it opens (CompletionBrain.prepare). Then, once the first suggestion is out
+ * (or after 1.5 s), the other grammars load and every model file not checked yet is hashed off the request
+ * path, so a corrupt one is reported (the brain turned off) before it is needed, and the tokenizer is read for
+ * the memory hover if completion is off. Failures are recorded in the status and logged.
  */
 async function startUp(): Promise<void> {
   try {
@@ -120,6 +122,7 @@ async function startUp(): Promise<void> {
       if ((await registry.status('completion')).state === 'ready') {
         await Promise.race([startupTimings.firstAnswer, new Promise((resolve) => setTimeout(resolve, 1500))]);
       }
+      completion.preloadSyntax();
     }
     await Promise.all((['completion', 'memory', 'reasoning'] as const).map((b) => registry.verify(b)));
     await sharedTokenizer(registry).catch(() => undefined);

@@ -2,7 +2,7 @@
 // odd parameters, cancellation and a clean shutdown.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CancellationTokenSource, repoRoot, startServer, withTimeout, type TestServer } from './client';
@@ -265,6 +265,52 @@ describe('server with a corrupt and a missing model file', () => {
       const status = await server.request<Status>('nanomind/status');
       assert.equal(status.brains.completion.state, 'corrupt');
       assert.match(status.brains.completion.detail, /denoise\.onnx is corrupt: sha256/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('serves from a cached graph at start, then turns completion off when the shipped model fails its sha256 check', async () => {
+    const models = path.join(repoRoot, 'models');
+    const manifest = JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8'));
+    const denoise = manifest.brains.completion.files.denoise.file as string;
+    const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-models-'));
+    for (const file of readdirSync(models)) symlinkSync(path.join(models, file), path.join(dir, file));
+    const storage = mkdtempSync(path.join(tmpdir(), 'nanomind-storage-'));
+    const uri = 'file:///c.ts';
+    // The end-to-end suite's first case: the shipped model finishes this loop header.
+    const text = 'export function sumValues(values: number[]): number {\n  let total = 0;\n  for (let i = 0; i < values.length; )\n}\n';
+    const complete = (server: TestServer) =>
+      server.request<unknown[]>('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: 2, character: 37 }, context: { triggerKind: 2 } });
+    const start = async () => {
+      const server = startServer({ NANOMIND_MODELS_DIR: dir });
+      await server.initialize({ storagePath: storage });
+      await server.open(uri, 'typescript', text);
+      return server;
+    };
+    const filling = await start();
+    try {
+      await complete(filling); // the first start saves the optimized graphs
+    } finally {
+      await filling.stop();
+    }
+    // The shipped denoiser changes on disk (one byte): its cached graph still loads, without the file.
+    rmSync(path.join(dir, denoise));
+    const bytes = readFileSync(path.join(models, denoise));
+    bytes[bytes.length >> 1] ^= 1;
+    writeFileSync(path.join(dir, denoise), bytes);
+    const server = await start();
+    try {
+      assert.notDeepEqual(await complete(server), [], 'the first suggestion comes from the cached graphs, before the check');
+      let status: Status | undefined;
+      for (let i = 0; i < 100; i++) {
+        status = await server.request<Status>('nanomind/status');
+        if (status.brains.completion.state !== 'ready') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(status!.brains.completion.state, 'corrupt');
+      assert.match(status!.brains.completion.detail, /denoise\.int8\.onnx is corrupt: sha256/);
+      assert.deepEqual(await complete(server), [], 'no suggestion once the check failed');
     } finally {
       await server.stop();
     }

@@ -51,9 +51,9 @@ describe('ModelRegistry', () => {
     );
     let created = 0;
     const fake = { inputNames: [] } as unknown as InferenceSession;
-    const reg = new ModelRegistry(dir, async (bytes) => {
+    const reg = new ModelRegistry(dir, async (_sha, bytes) => {
       created++;
-      if (Buffer.from(bytes).toString() === 'BBB') throw new Error('protobuf parsing failed\nmore detail');
+      if (Buffer.from(await bytes()).toString() === 'BBB') throw new Error('protobuf parsing failed\nmore detail');
       return fake;
     });
     assert.equal(created, 0);

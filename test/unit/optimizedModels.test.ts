@@ -3,12 +3,12 @@
 // int8 models; a cached file that does not load is replaced, not trusted.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DocumentMemory, type KV } from '../../server/src/completion/diffusion';
 import { openDiffusionModel } from '../../server/src/completion/engine';
-import { createCpuSession, ModelRegistry } from '../../server/src/runtime/models';
+import { ModelRegistry, sessionFromBytes } from '../../server/src/runtime/models';
 import { OptimizedModelCache } from '../../server/src/runtime/optimizedModels';
 
 const models = path.resolve(__dirname, '..', '..', 'models');
@@ -32,7 +32,7 @@ describe('the optimized-graph cache', () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), 'nanomind-opt-')), 'optimized-models');
     const logged: string[] = [];
     const first = new OptimizedModelCache(dir, (m) => logged.push(m));
-    const filling = await outputs(new ModelRegistry(models, (bytes, sha) => first.session(bytes, sha)));
+    const filling = await outputs(new ModelRegistry(models, (sha, bytes) => first.session(sha, bytes)));
     assert.equal(first.saved, 2, 'encode and denoise saved');
     assert.deepEqual(
       readdirSync(dir).filter((f) => f.endsWith('.partial')),
@@ -40,9 +40,9 @@ describe('the optimized-graph cache', () => {
       'no partial file left',
     );
     const later = new OptimizedModelCache(dir, (m) => logged.push(m));
-    const cached = await outputs(new ModelRegistry(models, (bytes, sha) => later.session(bytes, sha)));
+    const cached = await outputs(new ModelRegistry(models, (sha, bytes) => later.session(sha, bytes)));
     assert.equal(later.saved, 0, 'a later start reads the cache');
-    const shipped = await outputs(new ModelRegistry(models, (bytes) => createCpuSession(bytes)));
+    const shipped = await outputs(new ModelRegistry(models, sessionFromBytes));
     for (const [label, got] of [
       ['while filling', filling],
       ['from the cache', cached],
@@ -53,16 +53,33 @@ describe('the optimized-graph cache', () => {
     assert.deepEqual(logged, []);
   });
 
+  it('loads a cached graph without reading the shipped model, whose sha256 `verify` checks after', async () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'nanomind-opt-')), 'optimized-models');
+    await new ModelRegistry(models, (sha, bytes) => new OptimizedModelCache(dir, () => {}).session(sha, bytes)).session('completion', 'denoise');
+    const corrupt = mkdtempSync(path.join(tmpdir(), 'nanomind-corrupt-'));
+    const denoise = JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8')).brains.completion.files.denoise.file as string;
+    for (const file of readdirSync(models)) if (file !== denoise) copyFileSync(path.join(models, file), path.join(corrupt, file));
+    const bytes = readFileSync(path.join(models, denoise));
+    bytes[bytes.length >> 1] ^= 1;
+    writeFileSync(path.join(corrupt, denoise), bytes);
+    const cache = new OptimizedModelCache(dir, () => {});
+    const registry = new ModelRegistry(corrupt, (sha, read) => cache.session(sha, read));
+    await registry.session('completion', 'denoise');
+    assert.equal(cache.saved, 0, 'the session came from the cached graph');
+    assert.equal((await registry.verify('completion')).state, 'corrupt', 'the check after start-up turns the brain off');
+    assert.match((await registry.status('completion')).detail, /is corrupt: sha256/);
+  });
+
   it('replaces a cached file that does not load, and says so', async () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), 'nanomind-opt-')), 'optimized-models');
     const bytes = new Uint8Array(readFileSync(path.join(models, 'completion-encode.int8.onnx')));
     const sha = JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8')).brains.completion.files.encode.sha256 as string;
-    await new OptimizedModelCache(dir, () => {}).session(bytes, sha);
+    await new OptimizedModelCache(dir, () => {}).session(sha, async () => bytes);
     const [file] = readdirSync(dir);
     writeFileSync(path.join(dir, file), 'not a model');
     const logged: string[] = [];
     const cache = new OptimizedModelCache(dir, (m) => logged.push(m));
-    const session = await cache.session(bytes, sha);
+    const session = await cache.session(sha, async () => bytes);
     assert.ok(session.inputNames.includes('chunk_ids'));
     assert.equal(cache.saved, 1, 'saved again');
     assert.match(logged.join('\n'), /did not load .*; using the shipped model/);

@@ -151,6 +151,7 @@ export class CompletionBrain {
    * at its next encode call; the chunks done by then stay in the memory.
    */
   prepare(doc: TextDocument, settings: NanomindSettings['completion'], end?: number): void {
+    if (settings.enabled && settings.languages.includes(doc.languageId)) this.syntax.preload([doc.languageId]);
     const text = doc.getText();
     const before = this.texts.get(doc.uri);
     if (!this.wantsPreparing(doc, settings, text)) {
@@ -246,11 +247,19 @@ export class CompletionBrain {
     }
   }
 
-  /** Load the tokenizer and create the ONNX sessions now (at start-up), not on the first keystroke. */
+  /**
+   * Load the tokenizer and create the ONNX sessions now (at start-up), not on the first keystroke. The syntax
+   * gate's grammars are not among them: an opened document's grammar loads when it opens (`prepare`), the
+   * others with `preloadSyntax`, each grammar costing the start-up ~5-10 ms of the JavaScript thread.
+   */
   async warmUp(): Promise<void> {
-    this.syntax.preload();
     if ((await this.registry.status('completion')).state !== 'ready') return;
     await this.loadEngine().catch(() => undefined); // recorded in the status and logged by loadEngine
+  }
+
+  /** Starts loading every grammar the syntax gate checks (after start-up: main.ts). */
+  preloadSyntax(): void {
+    this.syntax.preload();
   }
 
   /** Forget a closed document's memory and suggestions. */

@@ -164,9 +164,12 @@ export class SyntaxGate {
     private readonly grammars: Record<string, { file: string; pkg: string }> = grammarFiles,
   ) {}
 
-  /** Starts loading every grammar in the background (at server start, so the first suggestion does not wait). */
-  preload(): void {
-    for (const languageId of Object.keys(this.grammars)) void this.grammar(languageId);
+  /**
+   * Starts loading the grammars of `languageIds` (default: every checked language) in the background, so that
+   * a suggestion does not wait for one. Languages the gate does not check are passed over.
+   */
+  preload(languageIds: readonly string[] = Object.keys(this.grammars)): void {
+    for (const languageId of languageIds) void this.grammar(languageId);
   }
 
   private grammar(languageId: string): Promise<LoadedGrammar | null> {

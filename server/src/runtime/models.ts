@@ -42,8 +42,15 @@ export class ModelError extends Error {
   }
 }
 
-/** Creates a session from a model's bytes, already checked against `sha256` (the manifest's). */
-export type SessionFactory = (bytes: Uint8Array, sha256: string) => Promise<InferenceSession>;
+/**
+ * Creates a session for a model file whose manifest sha256 is `sha256`. `bytes` reads the file and checks it
+ * against that sha256; a factory that can create the session without them (from the optimized graph cached
+ * the last time those bytes passed the check: runtime/optimizedModels.ts) need not call it.
+ */
+export type SessionFactory = (sha256: string, bytes: () => Promise<Uint8Array>) => Promise<InferenceSession>;
+
+/** A session from the file's own bytes (no cache). */
+export const sessionFromBytes: SessionFactory = async (_sha256, bytes) => createCpuSession(await bytes());
 
 /**
  * The files each brain cannot work without; a brain whose manifest entry lacks one is not installed.
@@ -67,7 +74,7 @@ export class ModelRegistry {
 
   constructor(
     readonly modelsDir: string,
-    private readonly createSession: SessionFactory = createCpuSession,
+    private readonly createSession: SessionFactory = sessionFromBytes,
     private readonly onChange: () => void = () => {},
   ) {}
 
@@ -199,13 +206,19 @@ export class ModelRegistry {
     let pending = this.sessions.get(cacheKey);
     if (!pending) {
       pending = (async () => {
-        const bytes = await this.fileBytes(brain, key);
         const spec = (await this.brainEntry(brain)).files[key];
-        const file = spec.file;
+        if (!spec) await this.fileBytes(brain, key); // throws: the manifest lists no such file
+        // Read and hashed only when the factory needs the bytes. A session from a cached optimized graph does
+        // not: that graph was made from bytes that passed this check (it is named by their sha256), and the
+        // file itself is checked by `verify` after the first suggestion (main.ts), where a mismatch turns the
+        // brain off with the reason in the status, as here.
+        let checked: Promise<Uint8Array> | undefined;
+        const bytes = () => (checked ??= this.fileBytes(brain, key));
         try {
-          return await startupTimings.time('sessions', () => this.createSession(bytes, spec.sha256));
+          return await startupTimings.time('sessions', () => this.createSession(spec.sha256, bytes));
         } catch (e) {
-          throw this.fail(brain, { state: 'corrupt', detail: `${relative(file)} could not be loaded: ${firstLine(e)}` }, key);
+          if (checked) await checked; // a failed check is the reason to report, when there is one
+          throw this.fail(brain, { state: 'corrupt', detail: `${relative(spec.file)} could not be loaded: ${firstLine(e)}` }, key);
         }
       })();
       this.sessions.set(cacheKey, pending);
@@ -239,7 +252,7 @@ export class ModelRegistry {
         key,
       );
     }
-    const actual = await startupTimings.time('verify', () => createHash('sha256').update(bytes).digest('hex'));
+    const actual = await startupTimings.time('verify', () => sha256Hex(bytes));
     if (actual !== spec.sha256) {
       throw this.fail(
         brain,
@@ -328,6 +341,25 @@ async function readWhole(file: string): Promise<Buffer> {
   } finally {
     await handle.close();
   }
+}
+
+/** Bytes hashed per turn of the event loop (~0.5 ms). */
+const hashChunk = 1 << 20;
+
+/**
+ * The sha256 of `bytes` in hex, 1 MiB at a time with a turn of the event loop between. With the completion
+ * sessions from cached graphs, the models are hashed right after the first suggestion: in one piece (~6 ms per
+ * 13 MB model; the AR twin and the completion models, ~30 ms) they held the thread against the user's next
+ * requests. WebCrypto's digest is no way out in Node 20: it copies the bytes on the JavaScript thread first,
+ * which costs about as much as hashing them.
+ */
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const hash = createHash('sha256');
+  for (let at = 0; at < bytes.length; at += hashChunk) {
+    if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+    hash.update(bytes.subarray(at, at + hashChunk));
+  }
+  return hash.digest('hex');
 }
 
 function missingRequired(brain: BrainName, entry: ManifestBrain): string | undefined {

@@ -27,8 +27,12 @@ export class OptimizedModelCache {
     private readonly log: (message: string) => void,
   ) {}
 
-  /** A CPU session for `bytes` (whose sha256 is `sha256`): from the cached optimized graph if there is one. */
-  async session(bytes: Uint8Array, sha256: string): Promise<InferenceSession> {
+  /**
+   * A CPU session for the model whose sha256 is `sha256`: from the cached optimized graph if there is one
+   * (its bytes are not needed then), else from `bytes()`, saving the optimized graph. A runtime/models.ts
+   * SessionFactory.
+   */
+  async session(sha256: string, bytes: () => Promise<Uint8Array>): Promise<InferenceSession> {
     const ort = onnxRuntime();
     const file = path.join(this.dir, `${sha256.slice(0, 32)}-${this.environmentKey(ort.env.versions.node ?? 'unknown')}.onnx`);
     if (await exists(file)) {
@@ -45,7 +49,7 @@ export class OptimizedModelCache {
     const partial = `${file}.${process.pid}.partial`;
     let session: InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { ...cpuSessionOptions, optimizedModelFilePath: partial });
+      session = await ort.InferenceSession.create(await bytes(), { ...cpuSessionOptions, optimizedModelFilePath: partial });
     } catch (e) {
       await fs.rm(partial, { force: true });
       throw e;

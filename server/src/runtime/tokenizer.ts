@@ -66,17 +66,16 @@ export class CodeTokenizer {
   /** Number of ids (embedding rows the model needs). */
   readonly vocabSize: number;
   readonly special: SpecialTokenIds;
-  private readonly ids: ReadonlyMap<string, number>;
 
   private constructor(
     private readonly inner: Tokenizer,
-    vocab: Record<string, number>,
+    /** Entries in the vocabulary (checkShape found their ids to be 0..vocabSize-1). */
+    vocabSize: number,
     file: string,
   ) {
-    this.ids = new Map(Object.entries(vocab));
-    this.vocabSize = this.ids.size;
+    this.vocabSize = vocabSize;
     const id = (name: SpecialTokenName): number => {
-      const v = this.ids.get(name);
+      const v = this.tokenId(name);
       if (v === undefined) throw new TokenizerLoadError(file, `control token ${name} is missing from the vocabulary`);
       return v;
     };
@@ -111,14 +110,14 @@ export class CodeTokenizer {
     } catch (err) {
       throw new TokenizerLoadError(file, `not valid JSON (${(err as Error).message})`);
     }
-    const t = checkShape(json, file);
+    const { json: t, vocabSize } = checkShape(json, file);
     let inner: Tokenizer;
     try {
       inner = new Tokenizer(t, {});
     } catch (err) {
       throw new TokenizerLoadError(file, `rejected by @huggingface/tokenizers (${(err as Error).message})`);
     }
-    return new CodeTokenizer(inner, t.model.vocab, file);
+    return new CodeTokenizer(inner, vocabSize, file);
   }
 
   /** Token ids of `text`, with no control tokens added. */
@@ -155,7 +154,8 @@ export class CodeTokenizer {
 
   /** Id of a vocabulary entry (a control token name or a byte-level token string), if any. */
   tokenId(token: string): number | undefined {
-    return this.ids.get(token);
+    // The library's own map of the vocabulary: a second one cost the start-up ~5 ms (bench/first-suggestion.ts).
+    return this.inner.token_to_id(token);
   }
 
   /** True for pad, eos, mask, FIM and reserved ids. */
@@ -165,8 +165,11 @@ export class CodeTokenizer {
   }
 }
 
-/** Fails early, with a reason a person can act on, if the file is not a byte-level BPE tokenizer. */
-function checkShape(json: unknown, file: string): TokenizerJson {
+/**
+ * Fails early, with a reason a person can act on, if the file is not a byte-level BPE tokenizer. Returns it
+ * with its vocabulary's size.
+ */
+function checkShape(json: unknown, file: string): { json: TokenizerJson; vocabSize: number } {
   const bad = (reason: string): never => {
     throw new TokenizerLoadError(file, reason);
   };
@@ -180,18 +183,32 @@ function checkShape(json: unknown, file: string): TokenizerJson {
   }
   if (!Array.isArray(model.merges)) return bad('model.merges is not a list');
   const vocab = model.vocab as Record<string, unknown>;
-  const seen = new Set<number>();
-  for (const [tok, id] of Object.entries(vocab)) {
-    if (!Number.isInteger(id) || (id as number) < 0) return bad(`vocabulary entry ${JSON.stringify(tok)} has id ${String(id)}`);
-    seen.add(id as number);
+  // Ids must be exactly 0..n-1, or decode() could meet a hole. One pass with a flag per id (a Set of 12k ids
+  // and Object.entries cost the start-up ~10 ms).
+  const n = Object.keys(vocab).length;
+  const seen = new Uint8Array(n);
+  let distinct = 0;
+  for (const tok in vocab) {
+    const id = vocab[tok] as number;
+    if (!Number.isInteger(id) || id < 0) return bad(`vocabulary entry ${JSON.stringify(tok)} has id ${String(id)}`);
+    if (id < n && seen[id] === 0) {
+      seen[id] = 1;
+      distinct++;
+    }
   }
-  // Ids must be exactly 0..n-1, or decode() could meet a hole.
-  for (let i = 0; i < seen.size; i++) if (!seen.has(i)) return bad(`vocabulary ids are not contiguous (no id ${i})`);
-  if (seen.size !== Object.keys(vocab).length) return bad('two vocabulary entries share an id');
+  // n entries with n distinct ids below n: exactly 0..n-1. Else say which rule fails.
+  if (distinct < n) return bad(idsProblem(vocab as Record<string, number>));
   const decoder = t.decoder as { type?: unknown } | null | undefined;
   if (!decoder || decoder.type !== 'ByteLevel') return bad('decoder is not ByteLevel (code would not round-trip)');
   if (t.normalizer !== null && t.normalizer !== undefined) return bad('has a normalizer (code would not round-trip)');
   if (!t.pre_tokenizer) return bad('has no pre_tokenizer');
   if (t.added_tokens !== undefined && !Array.isArray(t.added_tokens)) return bad('added_tokens is not a list');
-  return t as unknown as TokenizerJson;
+  return { json: t as unknown as TokenizerJson, vocabSize: n };
+}
+
+/** Why a vocabulary's ids (non-negative integers) are not exactly 0..n-1: a hole, else an id given twice. */
+function idsProblem(vocab: Record<string, number>): string {
+  const ids = new Set(Object.values(vocab));
+  for (let i = 0; i < ids.size; i++) if (!ids.has(i)) return `vocabulary ids are not contiguous (no id ${i})`;
+  return 'two vocabulary entries share an id';
 }
