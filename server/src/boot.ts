@@ -23,6 +23,9 @@ import * as vm from 'node:vm';
 // dozen checks of a large file, so later requests parse as fast as before. Set before anything compiles
 // WebAssembly (it is read per instance), and before the bundle is compiled, so the code cache's flag hash holds.
 v8.setFlagsFromString('--wasm-tiering-budget=180000000');
+// The idle collector (runtime/idleCollector.ts) exposes V8's gc through this flag; set here too, before the bundle
+// compiles, or the flag hash would differ between a start and the cache written at its exit, and V8 would reject it.
+v8.setFlagsFromString('--expose-gc');
 
 const mainFile = path.join(__dirname, 'server-main.js');
 const cacheDir = process.env.NANOMIND_CODE_CACHE;
