@@ -406,7 +406,7 @@ export class CompletionBrain {
     if (fullContext) return outcome;
     this.memoryBrain?.completed(
       doc.uri,
-      { text, languageId: doc.languageId, cursor: offset, prefixStart: w.prefixStart, suffixStart: w.suffixStart },
+      { version: doc.version, languageId: doc.languageId, cursor: offset, prefixStart: w.prefixStart, suffixStart: w.suffixStart },
       memory,
       outcome.modelMs ?? 0,
     );

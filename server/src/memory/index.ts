@@ -10,7 +10,6 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { MemoryReport, TextRange } from '../protocol';
 import { ModelError, type ModelRegistry } from '../runtime/models';
 import { sharedTokenizer } from '../runtime/sharedTokenizer';
-import { textKey } from '../runtime/textKey';
 import type { ChunkEncoder, DocumentMemory, EvictionPolicy } from './documentMemory';
 import { DocumentMemories } from './documentMemories';
 import { CharClass, classifyChars, tokenClass } from './lexer';
@@ -18,22 +17,23 @@ import { nammPolicy } from './policy';
 import { Scorer } from './scorer';
 import { budgetText, keptText, timingText } from './wording';
 
-/** What one completion read: the document text, the cursor, and where its prefix and suffix windows start. */
+/** What one completion read: the document version, the cursor, and where its prefix and suffix windows start. */
 export interface ReadWindow {
-  text: string;
+  /** The document's version (LSP: it grows with every change), which names the text read without hashing it. */
+  version: number;
   languageId: string;
-  /** The cursor's offset in `text`. */
+  /** The cursor's offset in the document. */
   cursor: number;
   prefixStart: number;
   suffixStart: number;
 }
 
 /**
- * Where the last completion in a document read. Neither the text nor the memory is kept (a digest of the text,
+ * Where the last completion in a document read. Neither the text nor the memory is kept (the document's version,
  * the memory's generation): a document whose memory was given back under the byte budget holds nothing here.
  */
 interface DocumentRecord {
-  textKey: string;
+  version: number;
   languageId: string;
   cursor: number;
   prefixStart: number;
@@ -107,7 +107,7 @@ export class MemoryBrain implements CompletionMemory {
   completed(uri: string, window: ReadWindow, memory: DocumentMemory, ms: number): void {
     const { languageId, cursor, prefixStart, suffixStart } = window;
     const { generation, lastReused: reused } = memory;
-    this.documents.set(uri, { textKey: textKey(window.text), languageId, cursor, prefixStart, suffixStart, generation, lastMs: ms, reused });
+    this.documents.set(uri, { version: window.version, languageId, cursor, prefixStart, suffixStart, generation, lastMs: ms, reused });
   }
 
   forget(uri: string): void {
@@ -142,8 +142,8 @@ export class MemoryBrain implements CompletionMemory {
     const record = this.documents.get(doc.uri);
     const memory = this.memories.peek(doc.uri);
     const text = doc.getText();
-    // The last completion's memory, if it is still held, unchanged since, and of this text.
-    if (!record || !memory || memory.generation !== record.generation || record.textKey !== textKey(text)) {
+    // The last completion's memory, if it is still held, unchanged since, and of this version of the document.
+    if (!record || !memory || memory.generation !== record.generation || record.version !== doc.version) {
       const tokensRead = await this.probe.countContext(doc, position);
       return {
         uri: doc.uri,
