@@ -307,8 +307,10 @@ export class CompletionBrain {
     const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
     const mode = options.mode ?? completionMode(w.linePrefix, w.lineSuffix);
     // The typed line sits on the canvas; its last token is re-chosen by the model ("healed").
-    const fixed = w.typedIds.slice(0, -1);
-    const heal = { fixed, rest: w.typedIds.length ? tokenText(w.typedIds[w.typedIds.length - 1]) : '', tokenText };
+    // Given typed ids: all but the last stay fixed; the last one's text is what the next slot must spell.
+    const healFrom = (ids: number[]) => ({ fixed: ids.slice(0, -1), rest: ids.length ? tokenText(ids[ids.length - 1]) : '' });
+    const heal = { ...healFrom(w.typedIds), tokenText };
+    const fixed = heal.fixed;
     // `show` is false when the model was not confident enough: nothing is suggested (and remembered).
     let encoded = 0;
     /** The decoded span as the user would see it, before and after the syntax gate. */
@@ -389,8 +391,7 @@ export class CompletionBrain {
     // went wrong from). The second answer replaces the first only where it keeps all of it and adds to it.
     const kept = result.suggestion;
     if (options.redecode !== false && kept.replace === 0 && kept.text !== result.unchecked.text) {
-      const ids = kept.text ? tokenizer.encode(w.typed + kept.text) : [...w.typedIds];
-      const again = ids.length ? { fixed: ids.slice(0, -1), rest: tokenText(ids[ids.length - 1]) } : { fixed: [], rest: '' };
+      const again = kept.text ? healFrom(tokenizer.encode(w.typed + kept.text)) : heal;
       if (again.fixed.length + 1 < limit) {
         const second = await sample(again, true);
         if (second.status === 'cancelled') return none();
