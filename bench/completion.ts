@@ -7,7 +7,9 @@
 // The warm answer must equal the cold one (the memory is exact); the run fails otherwise. The diffusion model and
 // the AR twin are also timed "after Enter" (typingFlow below): the request that follows an edit, with the
 // client's debounce in between, during which the server encodes what the edit changed.
-// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line]
+// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line] [--candidate DIR]
+// --candidate DIR: a models folder (a copy of models/ with new completion graphs and its manifest) whose systems run
+// in the same process right after the shipped ones, named "NAME (candidate)", so old and new are compared in one run.
 // Writes bench/results/completion.json and prints a table.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -36,6 +38,7 @@ const kinds = arg('--kinds')?.split(',');
 /** The first single-line canvas size, when not the manifest's (it grows while a span fills it). */
 const singleLineCanvas = arg('--single-canvas') === undefined ? undefined : Number(arg('--single-canvas'));
 const multiLineCanvas = arg('--multi-canvas') === undefined ? undefined : Number(arg('--multi-canvas'));
+const candidateDir = arg('--candidate');
 
 interface Case {
   id: string;
@@ -209,12 +212,13 @@ const judge = new SyntaxGate((m) => console.error(m));
 
 const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
 
-async function runSystem(name: string, cases: Case[], registry: ModelRegistry): Promise<Row[]> {
+/** Runs `system` (a key of `systems`) with the models of `registry`; `name` labels its documents and errors. */
+async function runSystem(system: string, name: string, cases: Case[], registry: ModelRegistry): Promise<Row[]> {
   // As in the server (main.ts): the memory brain, with the default budget, decides what the context keeps.
   const memory = new MemoryBrain(registry);
   memory.configure(defaultSettings.memory);
   const brain = new CompletionBrain(registry, { memory });
-  const settings = { ...defaultSettings.completion, ...systems[name] };
+  const settings = { ...defaultSettings.completion, ...systems[system] };
   const rows: Row[] = [];
   for (const c of cases) {
     const doc = TextDocument.create(`file:///bench/${name}/${c.id}`, c.language, 1, c.prefix + c.suffix);
@@ -225,7 +229,7 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
       mode: c.kind,
       singleLineCanvas,
       multiLineCanvas,
-      ...systemOptions[name],
+      ...systemOptions[system],
     });
     const ms = performance.now() - t0;
     const got = (out.items[0]?.insertText as string | undefined) ?? '';
@@ -235,13 +239,13 @@ async function runSystem(name: string, cases: Case[], registry: ModelRegistry): 
       mode: c.kind,
       singleLineCanvas,
       multiLineCanvas,
-      ...systemOptions[name],
+      ...systemOptions[system],
     });
     const warmMs = performance.now() - t1;
     const warmGot = (warm.items[0]?.insertText as string | undefined) ?? '';
     if (warmGot !== got) throw new Error(`${name} ${c.id}: the warm answer ${JSON.stringify(warmGot)} differs from the cold ${JSON.stringify(got)}`);
     brain.forget(doc.uri);
-    const typing = typingSystems.includes(name) ? await typingFlow(brain, name, c, settings) : null;
+    const typing = typingSystems.includes(system) ? await typingFlow(brain, name, c, settings) : null;
     const want = c.middle.trimEnd();
     const offset = c.prefix.length;
     const replace = out.items[0] ? doc.offsetAt(out.items[0].range!.end) - offset : 0;
@@ -315,14 +319,27 @@ async function main(): Promise<void> {
     systems: {},
   };
   const table: string[] = [];
-  const hasAr = await registry.hasFile('completion', 'ar');
-  for (const name of Object.keys(systems).filter((n) => !only || only.includes(n))) {
-    if (systems[name].decoder === 'autoregressive' && !hasAr) {
+  const modelSets: { suffix: string; registry: ModelRegistry }[] = [{ suffix: '', registry }];
+  if (candidateDir) {
+    const candidate = new ModelRegistry(path.resolve(candidateDir));
+    const cs = await candidate.status('completion');
+    if (cs.state !== 'ready') throw new Error(`the candidate's completion brain is not ready: ${cs.detail}`);
+    modelSets.push({ suffix: ' (candidate)', registry: candidate });
+    result.candidate = candidateDir;
+  }
+  const runs = modelSets.flatMap((m) =>
+    Object.keys(systems)
+      .filter((n) => !only || only.includes(n))
+      .map((n) => ({ ...m, name: n })),
+  );
+  for (const { suffix, registry, name: system } of runs) {
+    const name = system + suffix;
+    if (systems[system].decoder === 'autoregressive' && !(await registry.hasFile('completion', 'ar'))) {
       (result.systems as Record<string, unknown>)[name] = { unavailable: "no 'ar' file for completion in the manifest or on disk" };
       table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | | | | | | |`);
       continue;
     }
-    const rows = await runSystem(name, cases, registry);
+    const rows = await runSystem(system, name, cases, registry);
     const byKind = Object.fromEntries(['single_line', 'multi_line'].map((k) => [k, score(rows.filter((r) => r.c.kind === k))]));
     // Per language: all its cases, and each kind apart (single_line, multi_line: the same fields as byKind).
     const byLanguage: Record<string, Score & { single_line: Score; multi_line: Score }> = Object.fromEntries(
@@ -349,13 +366,14 @@ async function main(): Promise<void> {
   const partial =
     Number.isFinite(limit) ||
     only ||
+    candidateDir ||
     arg('--threshold') !== undefined ||
     arg('--single-threshold') !== undefined ||
     singleLineCanvas !== undefined ||
     multiLineCanvas !== undefined ||
     kinds;
   const out = partial
-    ? `completion-partial-t${threshold}-s${singleLineThreshold}-n${cases.length}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json`
+    ? `completion-partial-t${threshold}-s${singleLineThreshold}-n${cases.length}${candidateDir ? '-candidate' : ''}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json`
     : 'completion.json';
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);

@@ -14,7 +14,10 @@
 #   bash training/gpu_session.sh collect SHAPE   # waits for that shape's eval + pack; its parts and logs -> $OUT
 # Knobs (env): INIT (folder of the shipped int8 graphs to start from, default models; .carry/init when models/ is
 # moved aside to make room), SHAPES (default "d256l8 d384l8": d384l8 is the largest shape within the 50 ms warm
-# rule, models/MODEL_CARD.md "Session 8"), CMIN (training minutes, default 14), LR (6e-4), CARGS (extra train.py args).
+# rule, models/MODEL_CARD.md "Session 8"), CMIN (training minutes, default 14), LR (6e-4), CARGS (extra train.py args),
+# DISTILL=1 (one self-distillation round after training, DPOOL teacher spans, DMIN minutes: continued training on
+# true spans alone brings block tokens per pass back down), EARGS (extra eval.py args). Every shape is exported
+# to int8 ONNX (export.py, with spec.json and the parity fixture) on the box: there is no torch on the 2-core machine.
 set -u
 export PYTHONUNBUFFERED=1
 C=training/completion
@@ -60,11 +63,18 @@ start)
       python3 $C/grow.py $R/d0.pt --shape $S $R/d0-$S.pt --check && python3 $C/grow.py $R/ar0.pt --shape $S $R/ar0-$S.pt --check || exit 1
       D=$R/d0-$S.pt; A=$R/ar0-$S.pt; fi
     mkdir -p $R/$S
+    FINAL="ln -sf diffusion-weights-final.pt $R/$S/diffusion-shipped.pt"   # the diffusion model to evaluate and export
+    [ -n "${DISTILL:-}" ] && FINAL="python3 $C/distill.py --init $R/$S/diffusion-weights-final.pt --corpus $CV2 \
+      --cache $TOK --out $R/$S/e --pool ${DPOOL:-65536} --minutes ${DMIN:-3} --seed 7 --eval-limit 240 > $R/$S/distill.log 2>&1 &&
+      ln -sf e/diffusion-weights-final.pt $R/$S/diffusion-shipped.pt"
     setsid nohup bash -c "python3 $C/train.py --modes diffusion,ar --shape $S --minutes ${CMIN:-14} --corpus $CV2 --cache $TOK \
         --out $R/$S --workers 7 --eval-minutes 5 --init $D --init-ar $A --lr ${LR:-6e-4} --warmup 100 ${CARGS:-} &&
-      python3 $C/eval.py --diffusion $R/$S/diffusion-weights-final.pt --ar $R/$S/ar-weights-final.pt --threshold 0.3 ${EARGS:-} \
+      $FINAL &&
+      python3 $C/eval.py --diffusion $R/$S/diffusion-shipped.pt --ar $R/$S/ar-weights-final.pt --threshold 0.3 ${EARGS:-} \
         --out $R/$S/eval.json > $R/$S/eval.log 2>&1 &&
-      bash $C/box.sh pack $R/$S/diffusion-weights-final.pt $R/$S/$S-diffusion &&
+      python3 $C/export.py --diffusion $R/$S/diffusion-shipped.pt --ar $R/$S/ar-weights-final.pt --out $R/$S/onnx \
+        --parity-fixture $R/$S/onnx/completion-parity.json --no-latency > $R/$S/export.log 2>&1 &&
+      bash $C/box.sh pack $R/$S/diffusion-shipped.pt $R/$S/$S-diffusion &&
       bash $C/box.sh pack $R/$S/ar-weights-final.pt $R/$S/$S-ar && touch $R/$S/packed" > $R/$S.log 2>&1 < /dev/null &
   done
   sleep 90; for S in $SHAPES; do tail -n 3 $R/$S.log; done
@@ -79,8 +89,11 @@ collect)
   S=$2; O=${OUT:-$R/out}; mkdir -p $O
   for i in $(seq 1 270); do [ -f $R/$S/packed ] && break; sleep 2; done
   [ -f $R/$S/packed ] || echo "$S: not packed yet"
-  cp $R/$S/$S-*.part*.pt $O/ 2>/dev/null
-  tar czf $O/$S-logs.tgz $R/$S.log $R/$S/log.txt $R/$S/*.json $R/$S/eval* $R/part*.log $R/prep/log.txt 2>/dev/null
+  # WHAT=onnx (default): the int8 graphs, spec and parity fixture (~35 MB); WHAT=weights: the bf16 parts (~38 MB)
+  if [ "${WHAT:-onnx}" = weights ]; then cp $R/$S/$S-*.part*.pt $O/ 2>/dev/null; else
+    cp $R/$S/onnx/*.int8.onnx $R/$S/onnx/spec.json $R/$S/onnx/completion-parity.json $O/ 2>/dev/null; fi
+  tar czf $O/$S-logs.tgz $R/$S.log $R/$S/log.txt $R/$S/*.json $R/$S/eval* $R/$S/*.log $R/$S/e/*.json $R/$S/e/log.txt \
+    $R/part*.log $R/prep/log.txt 2>/dev/null
   tail -n 40 $R/$S/eval.log; ls -la $O
   ;;
 esac
