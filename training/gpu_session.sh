@@ -90,8 +90,14 @@ collect)
   for i in $(seq 1 270); do [ -f $R/$S/packed ] && break; sleep 2; done
   [ -f $R/$S/packed ] || echo "$S: not packed yet"
   # WHAT=onnx (default): the int8 graphs, spec and parity fixture (~35 MB); WHAT=weights: the bf16 parts (~38 MB)
+  # (onnx: laid out as a models folder, manifest.json rewritten by manifest.py: there is no onnx package here either)
   if [ "${WHAT:-onnx}" = weights ]; then cp $R/$S/$S-*.part*.pt $O/ 2>/dev/null; else
-    cp $R/$S/onnx/*.int8.onnx $R/$S/onnx/spec.json $R/$S/onnx/completion-parity.json $O/ 2>/dev/null; fi
+    M=$O/models; mkdir -p $M && cp models/manifest.json $M/ && cp $R/$S/onnx/spec.json $R/$S/onnx/completion-parity.json $O/
+    cp $R/$S/onnx/diffusion_encode.int8.onnx $M/completion-encode.int8.onnx
+    cp $R/$S/onnx/diffusion_denoise.int8.onnx $M/completion-denoise.int8.onnx
+    cp $R/$S/onnx/ar_step.int8.onnx $M/completion-ar.int8.onnx
+    python3 $C/manifest.py --spec $R/$S/onnx/spec.json --eval $R/$S/eval.json --models $M --train $R/$S/done.json \
+      $( [ -f $R/$S/e/done.json ] && echo --train $R/$S/e/done.json ) ${MARGS:+--data "$MARGS"}; fi
   tar czf $O/$S-logs.tgz $R/$S.log $R/$S/log.txt $R/$S/*.json $R/$S/eval* $R/$S/*.log $R/$S/e/*.json $R/$S/e/log.txt \
     $R/part*.log $R/prep/log.txt 2>/dev/null
   tail -n 40 $R/$S/eval.log; ls -la $O

@@ -38,6 +38,10 @@ def main():
     ap.add_argument("--train", action="append", default=[],
                     help="done.json of a training stage (train.py / distill.py: steps, tokens); repeat it for each stage")
     ap.add_argument("--models", default="models")
+    ap.add_argument("--data", default="training split of the code corpus (training/data/CORPUS.md): TypeScript, JavaScript, Python "
+                    "from pinned permissive npm packages and the Python standard library; the diffusion model's last stages "
+                    "(distill.py) also learn its own decoded answers for training-split contexts",
+                    help="the manifest's description of the training data")
     a = ap.parse_args()
     spec = json.load(open(a.spec))
     ev = json.load(open(a.eval))["summary"]["table"]
@@ -69,8 +73,7 @@ def main():
                  "canvasSingleLine": spec["sampler"]["canvas_single_line"], "canvasMultiLine": spec["sampler"]["canvas_multi_line"],
                  "canvasMax": spec["sampler"]["canvas_max"]},
         "config": cfg,
-        "data": "training split of the code corpus (training/data/CORPUS.md): TypeScript, JavaScript, Python from pinned permissive npm packages and the Python standard library; "
-                "the diffusion model's last stages (distill.py) also learn its own decoded answers for training-split contexts",
+        "data": a.data,
         "training": {"stages": [{"file": f, **json.load(open(f))} for f in a.train]} if a.train else None,
         "heldout": {"set": "bench/data/infill-heldout.jsonl.gz (1200 cases from held-out packages)",
                     "pytorch_eval": {s: {c: metric(s, c) for c in cells} for s in ev}},
