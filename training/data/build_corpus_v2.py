@@ -1,30 +1,43 @@
 #!/usr/bin/env python3
 """Build corpus v2 for the completion model (issue 15, parts 1-2): v1's sources plus Debian bookworm's
-python3-* / node-* packages and more npm packages (packages_v2.txt), cleaned and deduplicated across sources.
+python3-* / node-* packages, the upstream sources of the node-* packages, and more npm packages
+(packages_v2.txt, packages_v3.txt), cleaned and deduplicated across sources.
 
 One resumable command (downloads and extractions are cached under .cache/corpus-src/):
-    python3 training/data/build_corpus_v2.py [--out .carry/corpus-v2] [--no-fetch]
+    python3 training/data/build_corpus_v2.py [--out .carry/corpus-v2] [--src .cache/corpus-src] [--no-fetch]
 
 Stages
-  1. fetch    apt-get download of the wanted python3-* / node-* .debs (xargs -P 8) and `npm pack` of the
-              pinned npm list (packages.txt + packages_v2.txt; tarballs only, never their dependencies).
-  2. extract  dpkg -x / tar x into .cache/corpus-src/{debian/x,npm-x}/NAME, keeping only source files and
-              the Debian copyright file.
+  1. fetch    apt-get download of the wanted python3-* / node-* .debs (xargs -P 8); `npm pack` of the pinned
+              npm lists (packages.txt + packages_v2.txt + packages_v3.txt; tarballs only, never their
+              dependencies); `apt-get source --download-only` of the Debian source packages that build the
+              node-* .debs, through a private apt setup under .cache/corpus-src/debian-src/apt (the system's
+              `deb` entries turned into `deb-src`, own lists and cache; the system's apt is not touched).
+              Only the upstream tarballs (.orig*.tar.*) are used: they hold what the .debs leave out, chiefly
+              the TypeScript sources and tests of JS projects. The archive serves only part of them (and few
+              .debian.tar files): what it cannot serve is listed as attempted and not asked for again.
+  2. extract  dpkg -x / tar x into .cache/corpus-src/{debian/x,npm-x,debian-src/x}/NAME, keeping only source
+              files and the Debian copyright file (a source package's component tarball ORIG-COMP goes to
+              NAME/COMP, as dpkg-source lays it out).
   3. license  npm: package.json `license` (SPDX, v1's check); Debian: the DEP-5 copyright file's `Files: *`
-              stanza; a package whose main license is not permissive or cannot be parsed is skipped whole.
+              stanza (for a source package: debian/copyright from its .debian.tar, else the same file as
+              installed by one of its binary .debs); a package whose main license is not permissive or cannot
+              be parsed is skipped whole.
   4. clean    v1's per-file checks (check_file: size, binary, UTF-8, minified/bundled/generated markers,
               long lines, whitespace) + an alphanumeric-share check + extra generated markers.
-  5. dedup    held-out packages are read FIRST; then training packages in priority order (npm v1 list, npm
-              v2 list, stdlib, site-packages, Debian python3-*, Debian node-*). Exact duplicates: md5 of the
+  5. dedup    held-out packages are read FIRST; then training packages in priority order (npm v1 list, stdlib,
+              site-packages, npm v2 list + Debian python3-*, Debian node-*, npm v3 list, Debian sources: the
+              later sources only add what the earlier ones lack). Exact duplicates: md5 of the
               text with all whitespace removed. Near duplicates: MinHash (64 perms) of the file's set of
               distinct stripped lines (>= 8 such lines), LSH 16x4 at Jaccard >= 0.75 against all kept
               training files; against held-out files by brute force at Jaccard >= 0.5 (stricter, no LSH
-              misses). Debian packages that ARE a held-out project (node-rxjs, python3-click, ...) are
-              skipped by name as well.
+              misses). Debian packages that ARE a held-out project (node-rxjs, python3-click, ...), and
+              Debian source packages that build one, are skipped by name as well. Upstream trees also drop
+              test baselines, fixtures and snapshots (compiler outputs and data, not code).
   6. write    {train,eval}-NNNNN.jsonl.gz (id, pkg, lang, text; same format as v1 / completion/data.py),
               manifest.json, training/data/CORPUS.md, training/data/corpus_v2_packages.tsv; tokens per
               language estimated from a measured bytes-per-token ratio (count_tokens.mjs, the JS tokenizer
-              of the server on models/tokenizer.json) on a random sample of kept files.
+              of the server on models/tokenizer.json) on a random sample of kept files; the share of
+              TypeScript that is declaration files (.d.ts) is reported as well.
 Transfer to the GPU box: training/data/transfer.sh pack / unpack.
 """
 from __future__ import annotations
@@ -38,9 +51,11 @@ import multiprocessing as mp
 import os
 import random
 import re
+import shlex
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -61,6 +76,8 @@ SRC_EXTS = tuple(v1.EXT_LANG)
 DEB_SKIP_NAME = re.compile(r"-(doc|dbg|dbgsym|examples?|data|tests?)$")  # docs, debug symbols, data blobs
 DEB_MAX_BYTES = 16_000_000        # bigger .debs are data sets / compiled libraries (graph-tool, sage, ...)
 DEB_JOBS = 8
+NPM_LISTS = ("packages.txt", "packages_v2.txt", "packages_v3.txt")  # in dedup priority order
+SRC_SKIP_DIRS = {"baselines", "fixtures", "__fixtures__", "__snapshots__", "snapshots", "coverage"}  # upstream trees
 MIN_ALNUM_SHARE = 0.25            # share of [A-Za-z0-9] bytes: below it the file is a table / ascii art
 MIN_SIG_LINES = 8                 # fewer distinct lines: exact dedup only (line MinHash too noisy)
 TRAIN_NEAR_JACCARD = 0.75         # as v1
@@ -79,9 +96,11 @@ PERM_A = _rng.integers(1, 2**63, 64, dtype=np.uint64) | np.uint64(1)
 PERM_B = _rng.integers(0, 2**63, 64, dtype=np.uint64)
 
 
-def run_xargs(cmd: str, items: list[str], cwd: Path, jobs: int, per: int) -> None:
-    """Runs `cmd ITEM...` over items, `per` at a time, `jobs` in parallel; a failing batch is retried item by item."""
-    script = f'{cmd} "$@" >/dev/null 2>&1 || for x in "$@"; do {cmd} "$x" >/dev/null 2>&1; done; true'
+def run_xargs(cmd: str, items: list[str], cwd: Path, jobs: int, per: int, retry: bool = True) -> None:
+    """Runs `cmd ITEM...` over items, `per` at a time, `jobs` in parallel; a failing batch is retried item by item
+    (unless retry is off: for commands that fetch what they can and fail for the rest anyway)."""
+    again = f' || for x in "$@"; do {cmd} "$x" >/dev/null 2>&1; done' if retry else ""
+    script = f'{cmd} "$@" >/dev/null 2>&1{again}; true'
     subprocess.run(["xargs", "-P", str(jobs), "-n", str(per), "sh", "-c", script, "_"],
                    input="\n".join(items), text=True, cwd=cwd, check=False)
 
@@ -126,15 +145,39 @@ def keep_sources_only(dest: Path) -> None:
                 os.unlink(p)
 
 
-def extract_one(args: tuple[str, Path, Path]) -> None:
+def extract_tarballs(tarballs: list[tuple[Path, str]], dest: Path) -> bool:
+    """Source files (and copyright) of each (tarball, subfolder) into dest/subfolder, the tarball's top folder
+    stripped as dpkg-source does; members are read, never extracted as given (no links, no paths out of dest)."""
+    for tb, sub in tarballs:
+        try:
+            with tarfile.open(tb) as tf:
+                for mem in tf:
+                    rel = mem.name.lstrip("./").split("/", 1)
+                    if not mem.isfile() or len(rel) < 2 or ".." in rel[1].split("/") or \
+                            not (rel[1] == "copyright" if sub == "debian" else
+                                 rel[1].endswith(SRC_EXTS) or rel[1].rsplit("/", 1)[-1] == "copyright"):
+                        continue
+                    out = dest / sub / rel[1]
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    out.write_bytes(tf.extractfile(mem).read())
+        except (OSError, tarfile.TarError, EOFError):
+            return False
+    return True
+
+
+def extract_one(args: tuple[str, Path | list, Path]) -> None:
     kind, archive, dest = args
     if (dest / ".done").exists():
         return
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
-    cmd = ["dpkg", "-x", str(archive), str(dest)] if kind == "deb" else \
-          ["tar", "xzf", str(archive), "-C", str(dest), "--no-same-owner", "--no-same-permissions"]
-    if subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+    if kind == "debsrc":
+        ok = extract_tarballs(archive, dest)
+    else:
+        cmd = ["dpkg", "-x", str(archive), str(dest)] if kind == "deb" else \
+              ["tar", "xzf", str(archive), "-C", str(dest), "--no-same-owner", "--no-same-permissions"]
+        ok = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    if ok:
         keep_sources_only(dest)
         (dest / ".done").touch()
 
@@ -148,8 +191,12 @@ def deb_license_ok(expr: str) -> bool:
 
 
 def debian_license(root: Path, name: str) -> tuple[str, bool]:
-    """(main license, permissive?) from the DEP-5 copyright file's `Files: *` stanza."""
-    cp = root / "usr/share/doc" / name / "copyright"
+    """(main license, permissive?) of an extracted .deb."""
+    return dep5_license(root / "usr/share/doc" / name / "copyright")
+
+
+def dep5_license(cp: Path) -> tuple[str, bool]:
+    """(main license, permissive?) from a DEP-5 copyright file's `Files: *` stanza."""
     try:
         text = cp.read_text(errors="replace")
     except OSError:
@@ -195,6 +242,106 @@ def debian_package(name, m, root: Path, heldout: set[str], skips, rows) -> v1.Pa
             groups[Path(*parts[:cut])].append(p)
         files = [f for g, fs in groups.items() for f in v1.drop_shadowed(fs, root / g, skips)]
     return v1.Package("debian", name, m["version"], lic, "train", sorted(files), root)
+
+
+# ---------------------------------------------------------------- Debian source packages
+
+def debsrc_apt(src: Path, update: bool) -> list[str]:
+    """apt-get options for a private deb-src setup in src/debian-src/apt: the system's `deb` entries (from
+    /etc/apt) as `deb-src`, with their own lists and cache; with update, refreshes its Sources index first."""
+    d = src / "debian-src" / "apt"
+    for sub in ("sources.list.d", "lists/partial", "cache/archives/partial"):
+        (d / sub).mkdir(parents=True, exist_ok=True)
+    etc = Path("/etc/apt")
+    for f in [etc / "sources.list", *sorted((etc / "sources.list.d").glob("*.list"))]:
+        if f.exists():
+            lines = [re.sub(r"^deb\s", "deb-src ", l) for l in f.read_text().splitlines() if re.match(r"deb\s", l)]
+            (d / "sources.list.d" / f"system-{f.stem}.list").write_text("\n".join(lines) + "\n")
+    for f in sorted((etc / "sources.list.d").glob("*.sources")):
+        text = re.sub(r"^Types:.*$", "Types: deb-src", f.read_text(), flags=re.M | re.I)
+        (d / "sources.list.d" / f"system-{f.name}").write_text(text)
+    opts = ["-o", f"Dir::Etc::SourceList={d}/sources.list", "-o", f"Dir::Etc::SourceParts={d}/sources.list.d",
+            "-o", f"Dir::State::Lists={d}/lists", "-o", f"Dir::Cache={d}/cache", "-o", "Acquire::Languages=none"]
+    if os.geteuid() == 0:
+        opts += ["-o", "APT::Sandbox::User=root"]  # the cache is ours: no download as _apt
+    if update:
+        subprocess.run(["apt-get", *opts, "update"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return opts
+
+
+def debsrc_index(opts: list[str]) -> dict[str, dict]:
+    """Source package -> {version, binaries, files: [(size, name)]} from the private Sources index (newest version)."""
+    paths = subprocess.run(["apt-get", *opts, "indextargets", "--format", "$(FILENAME)", "Created-By: Sources"],
+                           capture_output=True, text=True).stdout.split()
+    index: dict[str, dict] = {}
+    for path in paths:
+        text = subprocess.run(["/usr/lib/apt/apt-helper", "cat-file", path], capture_output=True, text=True).stdout
+        for stanza in text.split("\n\n"):
+            f = dict(re.findall(r"^(Package|Version|Binary):[ \t]*(.*(?:\n[ \t].*)*)", stanza, re.M))
+            files = re.search(r"^Files:[ \t]*\n((?:[ \t].*\n?)*)", stanza, re.M)
+            if "Package" not in f or not files:
+                continue
+            name, version = f["Package"].strip(), f.get("Version", "?").strip()
+            old = index.get(name)
+            if old and subprocess.run(["dpkg", "--compare-versions", version, "le", old["version"]]).returncode == 0:
+                continue
+            index[name] = {"version": version,
+                           "binaries": [b for b in re.split(r"[\s,]+", f.get("Binary", "")) if b],
+                           "files": [(int(m[0]), m[1]) for m in re.findall(r"^\s*[0-9a-f]{32}\s+(\d+)\s+(\S+)", files.group(1), re.M)]}
+    return index
+
+
+def debsrc_tarballs(m: dict, tar_dir: Path) -> list[tuple[Path, str]]:
+    """(tarball, subfolder) of what is downloaded of a source package: upstream tarballs (main: '', component
+    COMP of .orig-COMP.tar.*: 'COMP') and the .debian.tar ('debian', for debian/copyright)."""
+    out = []
+    for size, fn in m["files"]:
+        p = tar_dir / fn
+        if not re.search(r"\.tar\.(gz|xz|bz2|lzma)$", fn) or not p.exists() or p.stat().st_size != size:
+            continue
+        comp = re.search(r"\.orig-([^/]+?)\.tar\.\w+$", fn)
+        out.append((p, "debian" if re.search(r"\.debian\.tar\.\w+$", fn) else comp.group(1) if comp else ""))
+    return out
+
+
+def fetch_debsrc(index: dict, names: list[str], tar_dir: Path, opts: list[str], log) -> None:
+    """apt-get source --download-only of each name's version; those tried before are not asked for again."""
+    tar_dir.mkdir(parents=True, exist_ok=True)
+    tried_file = tar_dir / "attempted.txt"
+    tried = set(tried_file.read_text().split()) if tried_file.exists() else set()
+    missing = [f"{n}={index[n]['version']}" for n in names if f"{n}={index[n]['version']}" not in tried and
+               len(debsrc_tarballs(index[n], tar_dir)) < sum(".tar." in fn for _, fn in index[n]["files"])]
+    if missing:
+        log(f"debian-src: downloading {len(missing)} source packages ...")
+        run_xargs("apt-get " + " ".join(map(shlex.quote, opts)) + " source --download-only", missing, tar_dir, 4, 20,
+                  retry=False)  # apt-get fetches what the archive serves, then fails for the rest
+        tried_file.write_text("".join(sorted(f"{x}\n" for x in tried | set(missing))))
+
+
+def debsrc_package(name, m, root: Path, deb_x: Path, heldout: set[str], skips, rows) -> v1.Package | None:
+    """The training Package of one extracted source package, or None (license, held-out project, nothing fetched)."""
+    cps = [root / "debian/copyright"] + [deb_x / b / "usr/share/doc" / b / "copyright" for b in m["binaries"]]
+    lic, ok = dep5_license(next((c for c in cps if c.exists()), cps[0]))
+    status = "train"
+    if not m["tarballs"]:
+        status = "not_served_by_archive"
+    elif not (root / ".done").exists():
+        status = "extract_failed"
+    elif not ok:
+        status = "license_skipped"
+    elif any(norm_name(n) in heldout for n in [name, *m["binaries"]]):
+        status = "heldout_project_skipped"
+    if status != "train":
+        skips[f"debsrc_package_{status}"] += 1
+        rows.append(("debian-src", name, m["version"], lic, status, 0, 0))
+        return None
+    groups = collections.defaultdict(list)  # one drop_shadowed per tarball (main tree / component folder)
+    comps = {sub for _, sub in m["tarballs"] if sub and sub != "debian"}
+    for p in v1.walk_files(root, v1.VENDOR_DIRS | SRC_SKIP_DIRS, skips):
+        top = p.relative_to(root).parts[0]
+        groups[top if top in comps else ""].append(p)
+    files = [f for g, fs in groups.items() for f in v1.drop_shadowed(fs, root / g, skips)]
+    return v1.Package("debian-src", name, m["version"], lic, "train", sorted(files), root)
 
 
 # ---------------------------------------------------------------- npm
@@ -285,7 +432,8 @@ def main() -> int:
     ap.add_argument("--out", default=str(REPO / ".carry" / "corpus-v2"))
     ap.add_argument("--src", default=str(REPO / ".cache" / "corpus-src"))
     ap.add_argument("--no-fetch", action="store_true", help="use only what is already downloaded")
-    ap.add_argument("--no-debian", action="store_true")
+    ap.add_argument("--no-debian", action="store_true", help="no Debian .debs (and so no Debian sources)")
+    ap.add_argument("--no-debian-src", action="store_true", help="no Debian source packages")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--budget-min", type=float, default=1e9,
                     help="stop reading further training packages after this many minutes (the rest is listed)")
@@ -300,8 +448,8 @@ def main() -> int:
     skips: collections.Counter = collections.Counter()
     rows: list[tuple] = []  # (source, name, version, license, status, files, bytes) for the package table
 
-    npm_rows = v1.read_package_list(HERE / "packages.txt")
-    npm_rows += v1.read_package_list(HERE / "packages_v2.txt")
+    npm_lists = {f: v1.read_package_list(HERE / f) for f in NPM_LISTS}
+    npm_rows = [r for f in NPM_LISTS for r in npm_lists[f]]
     hold = [l.strip() for l in (HERE / "python_holdout.txt").read_text().splitlines() if l.strip() and l[0] != "#"]
     std_hold = {h.split(":", 1)[1] for h in hold if h.startswith("stdlib:")}
     site_hold = {h.split(":", 1)[1].lower() for h in hold if h.startswith("site:")}
@@ -318,26 +466,41 @@ def main() -> int:
             debs = fetch_debian(meta, src / "debian/debs", skips, log)
     if not args.no_fetch:
         fetch_npm(npm_rows, src / "npm-tgz", log)
+    srcs = {}  # Debian source packages that build the node-* .debs we have
+    if debs and not args.no_debian_src:
+        index = debsrc_index(debsrc_apt(src, update=not args.no_fetch))
+        srcs = {n: m for n, m in sorted(index.items()) if any(b.startswith("node-") and b in debs for b in m["binaries"])}
+        if not args.no_fetch:
+            fetch_debsrc(index, sorted(srcs), src / "debian-src/tars", debsrc_apt(src, update=False), log)
+        for m in srcs.values():
+            m["tarballs"] = debsrc_tarballs(m, src / "debian-src/tars")
     # Processing order = dedup priority: held-out first (the index every training file is checked against),
     # then npm v1 list, stdlib, site-packages, then npm v2 packages and Debian python3-* interleaved 1:3
-    # (biggest .debs first), then Debian node-*. Each item: (kind, name, version, split, archive, folder).
+    # (biggest .debs first), then Debian node-*, npm v3 list, Debian source packages (upstream tarballs).
+    # Each item: (kind, name, version, split, archive(s), folder).
     npm_items = [("npm", n, v, s, src / "npm-tgz" / tgz_name(n, v), src / "npm-x" / tgz_name(n, v)[:-4])
                  for n, v, s, _ in npm_rows]
-    v1_names = {n for n, *_ in v1.read_package_list(HERE / "packages.txt")}
+    v1_names = {n for n, *_ in npm_lists["packages.txt"]}
+    v3_names = {n for n, *_ in npm_lists["packages_v3.txt"]}
     deb_items = [("deb", n, meta[n]["version"], "train", p, src / "debian/x" / n) for n, p in
                  sorted(debs.items(), key=lambda kv: (meta[kv[0]]["arch"] != "all", -meta[kv[0]]["size"]))]
     py, node = [d for d in deb_items if d[1].startswith("python3-")], [d for d in deb_items if d[1].startswith("node-")]
-    v2 = [i for i in npm_items if i[1] not in v1_names]
+    v2 = [i for i in npm_items if i[1] not in v1_names | v3_names]
+    v3 = [i for i in npm_items if i[1] in v3_names and i[3] == "train"]
     mixed = []
     for k in range(max(len(v2), (len(py) + 2) // 3)):
         mixed += v2[k:k + 1] + py[3 * k:3 * k + 3]
+    debsrc_items = [("debsrc", n, m["version"], "train", m["tarballs"], src / "debian-src/x" / n) for n, m in srcs.items()]
     items = [i for i in npm_items if i[3] == "eval"] + ["stdlib-site-eval"] + \
-            [i for i in npm_items if i[3] == "train" and i[1] in v1_names] + ["stdlib-site-train"] + mixed + node
+            [i for i in npm_items if i[3] == "train" and i[1] in v1_names] + ["stdlib-site-train"] + mixed + node + \
+            v3 + debsrc_items
     std = v1.stdlib_packages(std_hold, skips) + v1.site_packages(site_hold, skips, log)
     extractor = ThreadPoolExecutor(1)
-    futures = {i[5]: extractor.submit(extract_one, ("deb" if i[0] == "deb" else "tgz", i[4], i[5]))
-               for i in items if not isinstance(i, str) and i[4].exists()}
-    log(f"{len(items)} work items ({len(npm_items)} npm, {len(deb_items)} Debian); budget {args.budget_min} min")
+    kinds = {"deb": "deb", "npm": "tgz", "debsrc": "debsrc"}
+    futures = {i[5]: extractor.submit(extract_one, (kinds[i[0]], i[4], i[5])) for i in items
+               if not isinstance(i, str) and (i[4] if i[0] == "debsrc" else i[4].exists())}
+    log(f"{len(items)} work items ({len(npm_items)} npm, {len(deb_items)} Debian, {len(debsrc_items)} Debian source "
+        f"packages, {sum(bool(i[4]) for i in debsrc_items)} of them with upstream tarballs); budget {args.budget_min} min")
 
     def packages():
         for i in items:
@@ -349,12 +512,14 @@ def main() -> int:
                 if x in futures:
                     futures.pop(x).cancel()
                 skips["package_not_reached_in_time_budget"] += 1
-                rows.append(("debian" if kind == "deb" else "npm", name, version, "?", "not_reached_in_time_budget", 0, 0))
+                rows.append(({"deb": "debian", "debsrc": "debian-src"}.get(kind, kind), name, version, "?",
+                             "not_reached_in_time_budget", 0, 0))
                 continue
             if x in futures:
                 futures.pop(x).result()
             pkg = npm_package(name, version, split, x, skips, rows) if kind == "npm" else \
-                debian_package(name, meta[name], x, heldout_names, skips, rows)
+                debian_package(name, meta[name], x, heldout_names, skips, rows) if kind == "deb" else \
+                debsrc_package(name, srcs[name], x, src / "debian/x", heldout_names, skips, rows)
             if pkg is not None:
                 yield pkg
 
@@ -370,19 +535,22 @@ def main() -> int:
                 eval_mat = np.stack(eval_sigs) if eval_sigs else np.zeros((0, 64), np.uint64)
             order = sorted(pkg.files, key=lambda p: hashlib.md5(str(p.relative_to(pkg.root)).encode()).digest())
             kept, by_lang, files_lang = 0, collections.Counter(), collections.Counter()
+            decl, heldout_dropped = 0, 0
             for path, (reason, text, key, sig) in zip(order, pool.imap(work, map(str, order), chunksize=16)):
                 if reason != "ok":
                     skips[reason] += 1
                     continue
                 if key in exact:
-                    skips["heldout_exact_duplicate" if exact[key] == "eval" and pkg.split == "train"
-                          else "exact_duplicate"] += 1
+                    leak = exact[key] == "eval" and pkg.split == "train"
+                    skips["heldout_exact_duplicate" if leak else "exact_duplicate"] += 1
+                    heldout_dropped += leak
                     continue
                 exact[key] = pkg.split
                 if sig is not None:
                     if pkg.split == "train" and len(eval_mat) and \
                             (eval_mat == sig).sum(axis=1).max() >= HELDOUT_NEAR_JACCARD * 64:
                         skips["heldout_near_duplicate"] += 1
+                        heldout_dropped += 1
                         continue
                     if near[pkg.split].find(sig, TRAIN_NEAR_JACCARD):
                         skips["near_duplicate"] += 1
@@ -399,12 +567,14 @@ def main() -> int:
                 kept += nbytes
                 by_lang[lang] += nbytes
                 files_lang[lang] += 1
+                decl += nbytes if path.name.endswith(v1.DECL_SUFFIXES) else 0
                 rel = path.relative_to(pkg.root).as_posix()
                 docs[pkg.split].append({"id": f"{pkg.source}:{pkg.name}/{rel}", "pkg": f"{pkg.source}:{pkg.name}",
                                         "lang": lang, "text": text})
             stats.append({"source": pkg.source, "package": pkg.name, "version": pkg.version, "license": pkg.license,
                           "split": pkg.split, "files": sum(files_lang.values()), "bytes": kept,
-                          "bytes_by_lang": dict(by_lang), "files_by_lang": dict(files_lang)})
+                          "bytes_by_lang": dict(by_lang), "files_by_lang": dict(files_lang),
+                          "declaration_bytes": decl, "heldout_copies_dropped": heldout_dropped})
             rows.append((pkg.source, pkg.name, pkg.version, pkg.license, pkg.split if kept else "no_files_kept",
                          sum(files_lang.values()), kept))
             if kept > 3_000_000:

@@ -91,6 +91,15 @@ def finish(docs, stats, skips, rows, out: Path, here: Path, log) -> int:
             need = (want * train_tok - totals[f"train/{lang}"]["tokens_est"]) / (1 - want)
             shortfalls.append(f"{lang}: {share.get(lang, 0):.1%} of training tokens < {want:.0%} "
                               f"(needs {need / 1e6:.1f}M more {lang} tokens at this size)")
+    by_source = collections.defaultdict(collections.Counter)  # per source: packages, bytes per language, ...
+    for s in stats:
+        if s["split"] == "train":
+            c = by_source[s["source"]]
+            c["packages"] += bool(s["bytes"])
+            c.update(s["bytes_by_lang"])
+            c["declarations"] += s.get("declaration_bytes", 0)
+            c["heldout_copies_dropped"] += s.get("heldout_copies_dropped", 0)
+    decl = sum(c["declarations"] for c in by_source.values())
     licenses = collections.defaultdict(lambda: {"packages": 0, "bytes": 0})
     for s in stats:
         if s["bytes"]:
@@ -99,7 +108,8 @@ def finish(docs, stats, skips, rows, out: Path, here: Path, log) -> int:
             lic["bytes"] += s["bytes"]
     manifest = {"built_by": "training/data/build_corpus_v2.py", "tokenizer": "models/tokenizer.json",
                 "bytes_per_token": bpt, "totals": dict(sorted(totals.items())), "train_tokens_est": train_tok,
-                "train_token_share": share, "shortfalls": shortfalls,
+                "train_token_share": share, "shortfalls": shortfalls, "train_typescript_declaration_bytes": decl,
+                "train_by_source": {k: dict(v) for k, v in sorted(by_source.items())},
                 "skips": dict(skips.most_common()), "packages": stats, "shards": shards}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     rows.sort(key=lambda r: (r[0], r[1]))
@@ -110,6 +120,11 @@ def finish(docs, stats, skips, rows, out: Path, here: Path, log) -> int:
     for k, t in sorted(totals.items()):
         log(f"  {k:22s} {t['files']:8d} files {t['bytes'] / 1e6:9.1f} MB {t['tokens_est'] / 1e6:8.1f}M tokens")
     log(f"training tokens (est.): {train_tok / 1e6:.1f}M; shares " + ", ".join(f"{k} {v:.1%}" for k, v in share.items()))
+    log(f"typescript declaration files (.d.ts): {decl / 1e6:.1f} MB of {totals['train/typescript']['bytes'] / 1e6:.1f} MB")
+    for k, c in sorted(by_source.items()):
+        log(f"  source {k:10s} {c['packages']:5d} packages; MB " + ", ".join(
+            f"{lang} {c[lang] / 1e6:.1f}" for lang in ("python", "javascript", "typescript")) +
+            f"; held-out copies dropped {c['heldout_copies_dropped']}")
     for s in shortfalls:
         log("SHORTFALL: " + s)
     return 0
@@ -133,11 +148,24 @@ def markdown(m: dict, licenses: dict, rows: list) -> str:
     L += ["", f"Training tokens (est.): **{m['train_tokens_est'] / 1e6:.1f}M** (target >= 600M; Python >= 40%, "
           "TypeScript >= 20%, rest JavaScript).", ""]
     L += ["Shortfalls:", ""] + [f"- {s}" for s in m["shortfalls"]] if m["shortfalls"] else ["All targets met."]
+    ts = m["totals"].get("train/typescript", {}).get("bytes", 0)
+    L += ["", f"Of the training TypeScript, {m['train_typescript_declaration_bytes'] / 1e6:.1f} MB of {ts / 1e6:.1f} MB "
+          f"({m['train_typescript_declaration_bytes'] / max(1, ts):.0%}) are declaration files (.d.ts) with no implementation "
+          "beside them (hand-written typings, or the typings of a package that ships bundled JS).", "",
+          "## Training text per source", "",
+          "`debian-src`: upstream tarballs of the Debian source packages that build the node-* .debs (what the .debs "
+          "leave out). Held-out copies: training files of that source dropped as exact or near duplicates of a "
+          "held-out file.", "",
+          "| source | packages with files | Python MB | JavaScript MB | TypeScript MB | of it .d.ts MB | held-out copies dropped |",
+          "|---|---|---|---|---|---|---|"]
+    for k, c in m["train_by_source"].items():
+        L.append(f"| {k} | {c.get('packages', 0)} | {c.get('python', 0) / 1e6:.1f} | {c.get('javascript', 0) / 1e6:.1f} | "
+                 f"{c.get('typescript', 0) / 1e6:.1f} | {c.get('declarations', 0) / 1e6:.1f} | {c.get('heldout_copies_dropped', 0)} |")
     L += ["", "## Filters (files unless named `package`)", "", "| reason | count |", "|---|---|"]
     L += [f"| {k} | {v} |" for k, v in m["skips"].items()]
     L += ["", "`heldout_near_duplicate` / `heldout_exact_duplicate`: training files dropped because they (nearly)",
-          "repeat a held-out file (line-set MinHash Jaccard >= 0.5); `deb_package_heldout_project_skipped`: Debian",
-          "packages of a held-out project, dropped by name.", "",
+          "repeat a held-out file (line-set MinHash Jaccard >= 0.5); `deb_package_heldout_project_skipped` /",
+          "`debsrc_package_heldout_project_skipped`: Debian (source) packages of a held-out project, dropped by name.", "",
           f"Shards: {len(m['shards'])}, {sum(s['gz_bytes'] for s in m['shards']) / 2**20:.1f} MiB gzipped.", "",
           "## Licenses of the kept packages", "", "| source | license | packages | MB |", "|---|---|---|---|"]
     for (src, lic), v in sorted(licenses.items(), key=lambda kv: -kv[1]["bytes"]):
