@@ -30,8 +30,9 @@ Stages
               text with all whitespace removed. Near duplicates: MinHash (64 perms) of the file's set of
               distinct stripped lines (>= 8 such lines), LSH 16x4 at Jaccard >= 0.75 against all kept
               training files; against held-out files by brute force at Jaccard >= 0.5 (stricter, no LSH
-              misses). Debian packages that ARE a held-out project (node-rxjs, python3-click, ...), and
-              Debian source packages that build one, are skipped by name as well. Upstream trees also drop
+              misses). Debian packages that ARE a held-out project (node-rxjs, python3-click, ...), Debian
+              source packages that build one, and npm training packages of a held-out project (@types/luxon,
+              the other packages of the lexical / trpc / TanStack Query monorepos) are skipped by name as well. Upstream trees also drop
               test baselines, fixtures and snapshots (compiler outputs and data, not code).
   6. write    {train,eval}-NNNNN.jsonl.gz (id, pkg, lang, text; same format as v1 / completion/data.py),
               manifest.json, training/data/CORPUS.md, training/data/corpus_v2_packages.tsv; tokens per
@@ -91,6 +92,9 @@ DEB_LICENSE_OK = re.compile(
 # Debian names of held-out projects or of their backports (a copy of held-out stdlib code at another version).
 HELDOUT_ALIASES = {"attr": "attrs", "importlib-metadata": "importlib", "importlib-resources": "importlib",
                    "unittest2": "unittest"}
+# npm packages of the same project (monorepo) as a held-out npm package: their code and API are the held-out
+# project's own, so they are held out by name as well (like @types/NAME for a held-out NAME, see norm_name).
+HELDOUT_SIBLINGS = re.compile(r"^@(lexical|trpc|zod)/|^@tanstack/(.+-)?query(-.+)?$")
 _rng = np.random.default_rng(20261205)
 PERM_A = _rng.integers(1, 2**63, 64, dtype=np.uint64) | np.uint64(1)
 PERM_B = _rng.integers(0, 2**63, 64, dtype=np.uint64)
@@ -213,7 +217,7 @@ def dep5_license(cp: Path) -> tuple[str, bool]:
 
 
 def norm_name(name: str) -> str:
-    n = re.sub(r"^(python3-|node-)", "", name.lower()).lstrip("@")
+    n = re.sub(r"^(python3-|node-|@types/)", "", name.lower()).lstrip("@")
     n = re.sub(r"[/._]", "-", n)
     return HELDOUT_ALIASES.get(n, n)
 
@@ -358,8 +362,8 @@ def fetch_npm(rows_in, tgz_dir: Path, log) -> None:
         run_xargs("npm pack --silent", missing, tgz_dir, 4, 8)
 
 
-def npm_package(name, version, split, x: Path, skips, rows) -> v1.Package | None:
-    """The Package of one extracted npm tarball, or None (missing, license not permissive)."""
+def npm_package(name, version, split, x: Path, heldout: set[str], skips, rows) -> v1.Package | None:
+    """The Package of one extracted npm tarball, or None (missing, license not permissive, held-out project)."""
     tops = [d for d in x.iterdir() if d.is_dir()] if (x / ".done").exists() else []
     if len(tops) != 1:
         skips["npm_package_missing"] += 1
@@ -374,6 +378,10 @@ def npm_package(name, version, split, x: Path, skips, rows) -> v1.Package | None
     if not v1.spdx_allowed(lic):
         skips["npm_package_license_skipped"] += 1
         rows.append(("npm", name, version, lic or "none", "license_skipped", 0, 0))
+        return None
+    if split == "train" and (norm_name(name) in heldout or HELDOUT_SIBLINGS.search(name)):
+        skips["npm_package_heldout_project_skipped"] += 1
+        rows.append(("npm", name, version, lic, "heldout_project_skipped", 0, 0))
         return None
     return v1.Package("npm", name, version, lic, split, v1.drop_shadowed(v1.walk_files(d, v1.VENDOR_DIRS, skips), d, skips), d)
 
@@ -517,7 +525,7 @@ def main() -> int:
                 continue
             if x in futures:
                 futures.pop(x).result()
-            pkg = npm_package(name, version, split, x, skips, rows) if kind == "npm" else \
+            pkg = npm_package(name, version, split, x, heldout_names, skips, rows) if kind == "npm" else \
                 debian_package(name, meta[name], x, heldout_names, skips, rows) if kind == "deb" else \
                 debsrc_package(name, srcs[name], x, src / "debian/x", heldout_names, skips, rows)
             if pkg is not None:

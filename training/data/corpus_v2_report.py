@@ -165,7 +165,8 @@ def markdown(m: dict, licenses: dict, rows: list) -> str:
     L += [f"| {k} | {v} |" for k, v in m["skips"].items()]
     L += ["", "`heldout_near_duplicate` / `heldout_exact_duplicate`: training files dropped because they (nearly)",
           "repeat a held-out file (line-set MinHash Jaccard >= 0.5); `deb_package_heldout_project_skipped` /",
-          "`debsrc_package_heldout_project_skipped`: Debian (source) packages of a held-out project, dropped by name.", "",
+          "`debsrc_package_heldout_project_skipped` / `npm_package_heldout_project_skipped`: Debian (source) packages",
+          "and npm packages of a held-out project, dropped by name.", "",
           f"Shards: {len(m['shards'])}, {sum(s['gz_bytes'] for s in m['shards']) / 2**20:.1f} MiB gzipped.", "",
           "## Licenses of the kept packages", "", "| source | license | packages | MB |", "|---|---|---|---|"]
     for (src, lic), v in sorted(licenses.items(), key=lambda kv: -kv[1]["bytes"]):
