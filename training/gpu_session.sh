@@ -70,10 +70,10 @@ start)
     setsid nohup bash -c "python3 $C/train.py --modes diffusion,ar --shape $S --minutes ${CMIN:-14} --corpus $CV2 --cache $TOK \
         --out $R/$S --workers 7 --eval-minutes 5 --init $D --init-ar $A --lr ${LR:-6e-4} --warmup 100 ${CARGS:-} &&
       $FINAL &&
-      python3 $C/eval.py --diffusion $R/$S/diffusion-shipped.pt --ar $R/$S/ar-weights-final.pt --threshold 0.3 ${EARGS:-} \
-        --out $R/$S/eval.json > $R/$S/eval.log 2>&1 &&
       python3 $C/export.py --diffusion $R/$S/diffusion-shipped.pt --ar $R/$S/ar-weights-final.pt --out $R/$S/onnx \
         --parity-fixture $R/$S/onnx/completion-parity.json --no-latency > $R/$S/export.log 2>&1 &&
+      python3 $C/eval.py --diffusion $R/$S/diffusion-shipped.pt --ar $R/$S/ar-weights-final.pt --threshold 0.3 ${EARGS:-} \
+        --out $R/$S/eval.json > $R/$S/eval.log 2>&1 &&
       bash $C/box.sh pack $R/$S/diffusion-shipped.pt $R/$S/$S-diffusion &&
       bash $C/box.sh pack $R/$S/ar-weights-final.pt $R/$S/$S-ar && touch $R/$S/packed" > $R/$S.log 2>&1 < /dev/null &
   done
@@ -87,8 +87,10 @@ poll)
   ;;
 collect)
   S=$2; O=${OUT:-$R/out}; mkdir -p $O
-  for i in $(seq 1 270); do [ -f $R/$S/packed ] && break; sleep 2; done
-  [ -f $R/$S/packed ] || echo "$S: not packed yet"
+  # Waits at most WAIT seconds (default 120; keep it well under the call's limit and the lease's time left), then
+  # copies whatever exists: a call that runs past its limit brings nothing back (session 11 lost its models so).
+  for i in $(seq 1 $(( ${WAIT:-120} / 2 ))); do [ -f $R/$S/packed ] && break; sleep 2; done
+  [ -f $R/$S/packed ] || echo "$S: not packed yet (what exists is copied)"
   # WHAT=onnx (default): the int8 graphs, spec and parity fixture (~35 MB); WHAT=weights: the bf16 parts (~38 MB)
   # (onnx: laid out as a models folder, manifest.json rewritten by manifest.py: there is no onnx package here either)
   if [ "${WHAT:-onnx}" = weights ]; then cp $R/$S/$S-*.part*.pt $O/ 2>/dev/null; else
@@ -96,7 +98,7 @@ collect)
     cp $R/$S/onnx/diffusion_encode.int8.onnx $M/completion-encode.int8.onnx
     cp $R/$S/onnx/diffusion_denoise.int8.onnx $M/completion-denoise.int8.onnx
     cp $R/$S/onnx/ar_step.int8.onnx $M/completion-ar.int8.onnx
-    python3 $C/manifest.py --spec $R/$S/onnx/spec.json --eval $R/$S/eval.json --models $M --train $R/$S/done.json \
+    [ -f $R/$S/eval.json ] && python3 $C/manifest.py --spec $R/$S/onnx/spec.json --eval $R/$S/eval.json --models $M --train $R/$S/done.json \
       $( [ -f $R/$S/e/done.json ] && echo --train $R/$S/e/done.json ) ${MARGS:+--data "$MARGS"}; fi
   tar czf $O/$S-logs.tgz $R/$S.log $R/$S/log.txt $R/$S/*.json $R/$S/eval* $R/$S/*.log $R/$S/e/*.json $R/$S/e/log.txt \
     $R/part*.log $R/prep/log.txt 2>/dev/null
