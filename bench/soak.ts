@@ -6,7 +6,8 @@
 //   10 MB document: 200 rounds of an edit and a completion in the middle of a 10 MB file; RSS growth.
 // Goals (README): soak RSS <= +10% after the first 1,000 requests, p95 drift <= 10%, zero errors;
 // 40 documents <= 500 MB RSS; the 10 MB document <= +50 MB over its 200 rounds.
-// Usage: npm run bench:soak [-- --requests N] [--models DIR]   (writes bench/results/soak.json)
+// Usage: npm run bench:soak [-- --requests N] [--models DIR] [--only soak|documents|big] [--big-rounds N]
+// (writes bench/results/soak.json; with --only, bench/results/soak-<part>.json holding that part alone)
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startServer, type TestServer } from '../test/lsp/client';
@@ -20,6 +21,9 @@ const arg = (name: string) => {
 const totalRequests = Number(arg('--requests') ?? 10_000);
 const modelsDir = path.resolve(arg('--models') ?? path.join(root, 'models'));
 const blockSize = Math.min(1000, totalRequests);
+const only = arg('--only');
+if (only !== undefined && !['soak', 'documents', 'big'].includes(only)) throw new Error(`--only takes soak, documents or big, not ${only}`);
+const bigRounds = Number(arg('--big-rounds') ?? 200);
 
 /** The server's resident memory now, in MB (Linux /proc). */
 function rssMb(server: TestServer): number {
@@ -171,10 +175,25 @@ async function bigDocument(
   return { megabytes: text.length / 1e6, rounds, rssFirstMb, rssPeakMb, rssMb: rss, errors };
 }
 
+/** One part alone (--only): its numbers printed and written to bench/results/soak-<part>.json. */
+async function part(name: string): Promise<void> {
+  const result =
+    name === 'soak'
+      ? { soak: (await soak()).map(({ latencies: _, ...b }) => b) }
+      : name === 'documents'
+        ? { documents: await manyDocuments(40) }
+        : { bigDocument: await bigDocument(bigRounds) };
+  const out = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, ...result };
+  mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
+  writeFileSync(path.join(root, 'bench', 'results', `soak-${name}.json`), JSON.stringify(out, null, 2) + '\n');
+  console.log(JSON.stringify(out, null, 2));
+}
+
 async function main(): Promise<void> {
+  if (only) return part(only);
   const blocks = await soak();
   const documents = await manyDocuments(40);
-  const big = await bigDocument(200);
+  const big = await bigDocument(bigRounds);
   // Warm-up: the first block (models loaded, caches filled). RSS is compared with its end. p95 drift: the p95 of
   // the first three warm blocks' completions together against the last three's, so that one block's content or
   // a moment of load on the machine does not decide it (per-block p95 is in the table).

@@ -11,6 +11,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { StatusNotification, StatusRequest, type ServerStatus } from '../../server/src/protocol';
+import { allocatorEnv } from '../../server/src/runtime/allocator';
 import { Config } from './config';
 import { reportSettledCursor } from './cursor';
 import { debounceInlineCompletions } from './debounce';
@@ -79,7 +80,8 @@ export class Ctx implements vscode.Disposable {
   async start(): Promise<void> {
     const serverModule = this.extension.asAbsolutePath('dist/server.js');
     // The server keeps V8's compiled code of itself there, so a later start skips compiling it (server/src/boot.ts).
-    const env = { NANOMIND_CODE_CACHE: vscode.Uri.joinPath(this.extension.globalStorageUri, 'code-cache').fsPath };
+    // The allocator settings keep a long session's memory bounded (server/src/runtime/allocator.ts).
+    const env = { ...allocatorEnv, NANOMIND_CODE_CACHE: vscode.Uri.joinPath(this.extension.globalStorageUri, 'code-cache').fsPath };
     const serverOptions: ServerOptions = {
       run: { module: serverModule, transport: TransportKind.ipc, options: { env } },
       debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'], env } },

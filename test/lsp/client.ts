@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { allocatorEnv } from '../../server/src/runtime/allocator';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -33,7 +34,8 @@ export interface InitializeResultShape {
 export function startServer(env: Record<string, string> = {}, wrapper: string[] = [], script = path.join(repoRoot, 'dist', 'server.js')): TestServer {
   const command = [...wrapper, process.execPath, script, '--stdio'];
   const child = spawn(command[0], command.slice(1), {
-    env: { ...process.env, ...env },
+    // The allocator settings the extension's client starts the server with (server/src/runtime/allocator.ts).
+    env: { ...process.env, ...allocatorEnv, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let err = '';

@@ -208,7 +208,9 @@ export class SyntaxGate {
       const { start, end } = gateWindow(text, offset);
       if (start > 0 || end < text.length) {
         // The window alone, when the parser can read it; else the whole document.
-        const window = text.slice(start, end);
+        // A copy, not a slice: the gate keeps the window's text with its tree until the next request, and a
+        // V8 slice would keep the whole document version alive with it (10 MB per version of a 10 MB file).
+        const window = Buffer.from(text.slice(start, end), 'utf16le').toString('utf16le');
         if (syntaxErrors(this.baseTree(grammar, window, 'window')).length <= readableErrors)
           return this.cut(grammar, window, offset - start, suggestion, 'window');
         if (text.length > wholeLimit) return suggestion;

@@ -66,7 +66,7 @@ interface StoredChunk {
   pos: number[];
   suffix: boolean;
   kv: KV;
-  /** Token -> row of kv (-1: its K/V was freed). */
+  /** Token -> row of kv (-1: its K/V was freed); the chunks of one encode call share its kv until eviction frees rows. */
   row: Int32Array;
   kept: Uint8Array;
   /** The position each token's key was encoded at (kv holds it so), and the position it stands at now. */
@@ -145,11 +145,13 @@ export class DocumentMemory {
       let offset = 0;
       const added = group.map((c, j) => {
         const n = c.ids.length;
-        const rows = Int32Array.from({ length: n }, (_, t) => t);
+        const first = offset;
+        // The call's chunks share its K/V (rows first.. of it) rather than each copying its part: fewer, larger
+        // allocations that live and die together (see runtime/allocator.ts).
         const stored: StoredChunk = {
           ...c,
-          kv: sliceKV(out.kv, offset, n, encoder.spec),
-          row: rows,
+          kv: out.kv,
+          row: Int32Array.from({ length: n }, (_, t) => first + t),
           kept: new Uint8Array(n).fill(1),
           encodedAt: Int32Array.from(at[j]),
           at: Int32Array.from(at[j]),
@@ -343,17 +345,13 @@ export class DocumentMemory {
       for (const s of this.snapshots) if (i < s.kept.length) s.kept[i].forEach((k, t) => k && (retain[t] = 1));
       const rows: number[] = [];
       retain.forEach((r, t) => r && c.row[t] >= 0 && rows.push(c.row[t]));
-      if (rows.length === c.kv.tokens) return;
+      if (rows.length === c.row.reduce((n, r) => n + (r >= 0 ? 1 : 0), 0)) return; // nothing to free
+      // The chunk's retained rows move to a K/V of its own; the K/V it shared stays with the chunks that still use it.
       c.kv = gatherKV([{ kv: c.kv, rows }], this.shape, c.kv.layers.length);
       let next = 0;
       c.row = Int32Array.from(retain, (r, t) => (r && c.row[t] >= 0 ? next++ : -1));
     });
   }
-}
-
-function sliceKV(kv: KV, from: number, n: number, shape: { nHead: number; headDim: number }): KV {
-  if (from === 0 && n === kv.tokens) return kv;
-  return gatherKV([{ kv, rows: Array.from({ length: n }, (_, i) => from + i) }], shape, kv.layers.length);
 }
 
 function splitChunks(ids: number[], firstPos: number, size: number, suffix: boolean): { ids: number[]; pos: number[]; suffix: boolean }[] {

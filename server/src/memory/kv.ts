@@ -26,8 +26,13 @@ export function gatherKV(parts: { kv: KV; rows: ArrayLike<number> }[], shape: KV
     }
     return out;
   });
+  // One allocation for all the arrays (views into it): at a 512-token context that is 8 MB with the shipped
+  // model, which the allocator maps on its own and gives back when it is freed (runtime/allocator.ts), where 16
+  // separate 512 KB arrays per request came from the main heap and fragmented it for good.
+  const size = nHead * tokens * headDim;
+  const backing = new Float32Array(size * nArrays);
   const layers = Array.from({ length: nArrays }, (_, i) => {
-    const out = new Float32Array(nHead * tokens * headDim);
+    const out = backing.subarray(i * size, (i + 1) * size);
     let offset = 0;
     parts.forEach(({ kv, rows }, p) => {
       const src = kv.layers[i];
