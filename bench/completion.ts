@@ -221,7 +221,7 @@ async function runSystem(system: string, name: string, cases: Case[], registry: 
   const settings = { ...defaultSettings.completion, ...systems[system] };
   const rows: Row[] = [];
   for (const c of cases) {
-    const doc = TextDocument.create(`file:///bench/${name}/${c.id}`, c.language, 1, c.prefix + c.suffix);
+    const doc = TextDocument.create(`file:///bench/${slug(name)}/${c.id}`, c.language, 1, c.prefix + c.suffix);
     const t0 = performance.now();
     // The case's kind picks single- or multi-line mode, as in training/completion/eval.py (the cursor
     // sits at column 0 of the line after the gap, where the editor alone would always pick multi-line).
@@ -286,7 +286,7 @@ async function typingFlow(
   settings: NanomindSettings['completion'],
 ): Promise<{ ms: number; text: string } | null> {
   if (!c.prefix.endsWith('\n')) return null;
-  const uri = `file:///bench/${name}/${c.id}/typing`;
+  const uri = `file:///bench/${slug(name)}/${c.id}/typing`;
   const before = TextDocument.create(uri, c.language, 1, c.prefix.slice(0, -1) + c.suffix);
   brain.prepare(before, settings); // didOpen
   await brain.complete(before, before.positionAt(c.prefix.length - 1), settings, token, { mode: 'single_line', singleLineCanvas });
@@ -389,4 +389,9 @@ if (require.main === module) {
     console.error(e);
     process.exit(1);
   });
+}
+
+/** A system's name as one URI path segment ("diffusion (candidate)" -> "diffusion-candidate"). */
+function slug(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-|-$/g, '');
 }

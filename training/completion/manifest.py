@@ -38,9 +38,10 @@ def main():
     ap.add_argument("--train", action="append", default=[],
                     help="done.json of a training stage (train.py / distill.py: steps, tokens); repeat it for each stage")
     ap.add_argument("--models", default="models")
-    ap.add_argument("--data", default="training split of the code corpus (training/data/CORPUS.md): TypeScript, JavaScript, Python "
-                    "from pinned permissive npm packages and the Python standard library; the diffusion model's last stages "
-                    "(distill.py) also learn its own decoded answers for training-split contexts",
+    ap.add_argument("--data", default="training split of code corpus v2 (training/data/CORPUS.md): Python, TypeScript and "
+                    "JavaScript from Debian bookworm packages and their upstream sources, pinned permissive npm packages and "
+                    "the Python standard library; the diffusion model's last stages (distill.py) also learn its own "
+                    "decoded answers for training-split contexts",
                     help="the manifest's description of the training data")
     a = ap.parse_args()
     spec = json.load(open(a.spec))
