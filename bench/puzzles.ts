@@ -2,6 +2,8 @@
 // out-of-distribution families no training generator produces — through the server's own solve path
 // (parse → ACT loop over ONNX → verify), next to the exact solver, in one run on this CPU.
 // Usage: npm run bench:puzzles [-- --limit N] [-- --only NAME,NAME|sudoku|maze] [-- --view-rules]
+//        [-- --candidate DIR] (a models folder with new HRM graphs and its manifest: every set runs with the shipped
+//        models and then with DIR's, in the same process, and both go into the JSON and a side-by-side table)
 //        [-- --legacy-loop] (no stall stop, no time budget: the loop before issue 17) [-- --stall K] [-- --budget MS]
 // Writes bench/results/puzzles.json (a run with --limit or --only writes puzzles-partial-<...>.json) and
 // prints one table per set, by hardness band: Sudoku by the exact solver's backtracks, mazes by path steps.
@@ -153,14 +155,21 @@ function printSet(r: SetResult): void {
 async function main(): Promise<void> {
   const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'));
   const solver = new PuzzleSolver(registry, onnxActStep, { sudoku: loopOverride, maze: loopOverride });
+  const candidateDir = arg('--candidate');
+  const candidate = candidateDir && new PuzzleSolver(new ModelRegistry(path.resolve(candidateDir)), onnxActStep, { sudoku: loopOverride, maze: loopOverride });
   const families: SetResult[] = [];
+  const candidateFamilies: SetResult[] = [];
   for (const set of sets) {
     const r = await runSet(set, solver);
     families.push(r);
     printSet(r);
+    if (!candidate) continue;
+    const c = await runSet(set, candidate);
+    candidateFamilies.push(c);
+    printSet({ ...c, name: `${c.name} (candidate)` });
   }
-  const headline = (family: 'sudoku' | 'maze') => {
-    const r = families.find((f) => f.family === family && sets.find((s) => s.name === f.name)?.headline);
+  const headline = (family: 'sudoku' | 'maze', results = families) => {
+    const r = results.find((f) => f.family === family && sets.find((s) => s.name === f.name)?.headline);
     return r && { set: r.name, n: r.n, accuracy: r.accuracy, median_ms: r.median_ms, p95_ms: r.p95_ms };
   };
   const viewRules: Record<string, SetResult> = {};
@@ -180,19 +189,42 @@ async function main(): Promise<void> {
     sudoku: headline('sudoku'),
     maze: headline('maze'),
     families,
+    ...(candidate
+      ? {
+          candidate: {
+            models: candidateDir,
+            sudoku: headline('sudoku', candidateFamilies),
+            maze: headline('maze', candidateFamilies),
+            families: candidateFamilies,
+          },
+        }
+      : {}),
     ...(Object.keys(viewRules).length > 0 ? { maze_view_rules: viewRules } : {}),
   };
-  const partial = only !== undefined || Number.isFinite(limit) || Object.keys(loopOverride).length > 0;
+  const partial = only !== undefined || Number.isFinite(limit) || Object.keys(loopOverride).length > 0 || candidate;
   const loopTag = Object.entries(loopOverride)
     .map(([k, v]) => `-${k}${v}`)
     .join('');
-  const name = partial ? `puzzles-partial-${(only ?? ['all']).join('-')}${Number.isFinite(limit) ? `-${limit}` : ''}${loopTag}.json` : 'puzzles.json';
+  const name = partial
+    ? `puzzles-partial-${(only ?? ['all']).join('-')}${Number.isFinite(limit) ? `-${limit}` : ''}${loopTag}${candidate ? '-candidate' : ''}.json`
+    : 'puzzles.json';
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(path.join(root, 'bench', 'results', name), JSON.stringify(result, null, 2) + '\n');
   console.log(`\nmachine: ${result.machine}\nwrote bench/results/${name}`);
   console.log('| headline (hardest out-of-distribution set) | n | accuracy | median ms | p95 ms |\n|---|---|---|---|---|');
   for (const h of [result.sudoku, result.maze])
     if (h) console.log(`| ${h.set} | ${h.n} | ${pct(h.accuracy)} | ${h.median_ms.toFixed(0)} | ${h.p95_ms.toFixed(0)} |`);
+  if (candidate) {
+    console.log(`\nshipped (models) vs candidate (${candidateDir}), same sets, same process:`);
+    console.log('| set | in distribution | n | shipped accuracy | candidate accuracy | shipped median / p95 ms | candidate median / p95 ms |');
+    console.log('|---|---|---|---|---|---|---|');
+    families.forEach((r, i) => {
+      const c = candidateFamilies[i];
+      console.log(
+        `| ${r.name} | ${r.in_distribution ? 'yes' : 'no'} | ${r.n} | ${pct(r.accuracy)} | ${pct(c.accuracy)} | ${r.median_ms.toFixed(0)} / ${r.p95_ms.toFixed(0)} | ${c.median_ms.toFixed(0)} / ${c.p95_ms.toFixed(0)} |`,
+      );
+    });
+  }
 }
 
 main().catch((e) => {
