@@ -1,5 +1,6 @@
 // Waits for a pause in typing before asking the server for ghost text: each keystroke cancels the
-// previous request's token, so only the last request of a burst reaches the server. Then times the
+// previous request's token, so only the last request of a burst reaches the server. A request the user
+// asked for (the "Trigger Inline Suggestion" command) is no burst and goes at once. Then times the
 // request as the user waits for it (sent -> answer received), for the status bar.
 import type * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient';
@@ -7,9 +8,12 @@ import type { RequestTiming } from './statusBar';
 
 type Provide = NonNullable<Middleware['provideInlineCompletionItems']>;
 
+/** InlineCompletionTriggerKind.Invoke: the enum's value (this file loads without the editor's vscode module). */
+const invoked: vscode.InlineCompletionTriggerKind = 0;
+
 export function debounceInlineCompletions(delayMs: () => number, onAnswer: (timing: RequestTiming) => void): Provide {
   return async (document, position, context, token, next) => {
-    const ms = delayMs();
+    const ms = context.triggerKind === invoked ? 0 : delayMs();
     if (ms > 0) {
       const stillWanted = await sleepUnlessCancelled(ms, token);
       if (!stillWanted) return null;

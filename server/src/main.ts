@@ -110,9 +110,12 @@ connection.onInitialize((params) => {
  * the first suggestion's needs first: the tokenizer and the completion sessions (a session from a cached
  * optimized graph does not wait for its model file's sha256; other files are checked as they are read), and
  * the grammar of each document as it opens (CompletionBrain.prepare). Then, once the first suggestion is out
- * (or after 1.5 s), the other grammars load and every model file not checked yet is hashed off the request
- * path, so a corrupt one is reported (the brain turned off) before it is needed, and the tokenizer is read for
- * the memory hover if completion is off. Failures are recorded in the status and logged.
+ * (or the completion brain has had nothing to do for 1.5 s), the other grammars load and every model file not
+ * checked yet is hashed off the request path, so a corrupt one is reported (the brain turned off) before it is
+ * needed, and the tokenizer is read for the memory hover if completion is off. Failures are recorded in the
+ * status and logged. The pause counts from the last request or encode, not from the warm-up: a user who opens
+ * a file and types a second later keeps the server busy encoding the context, and a fixed 1.5 s after the
+ * warm-up made that work start between the encode and the request it prepared, holding up the first suggestion.
  */
 async function startUp(): Promise<void> {
   try {
@@ -120,7 +123,7 @@ async function startUp(): Promise<void> {
       await completion.warmUp();
       // The other files' hashing and reading would hold up the first request's model passes.
       if ((await registry.status('completion')).state === 'ready') {
-        await Promise.race([startupTimings.firstAnswer, new Promise((resolve) => setTimeout(resolve, 1500))]);
+        await Promise.race([startupTimings.firstAnswer, completion.quietFor(1500)]);
       }
       completion.preloadSyntax();
     }

@@ -91,6 +91,8 @@ export class CompletionBrain {
   /** The memory brain: what each document's memory evicts (nothing without it). */
   private readonly memoryBrain: CompletionMemory | null;
   private readonly inFlight = new Map<string, { superseded: boolean; done: Promise<void> }>();
+  /** When a request or a background encode last started or ended (performance.now()). */
+  private lastBusyAt = performance.now();
   private readonly cache = new SuggestionCache(64);
   /** Background encodes that ran to the end (checked by tests). */
   prepared = 0;
@@ -235,6 +237,7 @@ export class CompletionBrain {
     let finish = () => {};
     const mine = { superseded: false, done: new Promise<void>((r) => (finish = r)) };
     this.inFlight.set(uri, mine);
+    this.lastBusyAt = performance.now();
     try {
       await previous?.done;
       const cancelled = () => token.isCancellationRequested || mine.superseded;
@@ -242,6 +245,7 @@ export class CompletionBrain {
       return await job(cancelled);
     } finally {
       finish();
+      this.lastBusyAt = performance.now();
       this.memories.trim(uri); // the job may have grown the document's memory
       if (this.inFlight.get(uri) === mine) this.inFlight.delete(uri);
     }
@@ -255,6 +259,20 @@ export class CompletionBrain {
   async warmUp(): Promise<void> {
     if ((await this.registry.status('completion')).state !== 'ready') return;
     await this.loadEngine().catch(() => undefined); // recorded in the status and logged by loadEngine
+  }
+
+  /**
+   * Resolves once no request or encode has run for `ms` (none in flight, and the last one ended `ms` ago). Work
+   * that holds the JavaScript thread for a while (main.ts start-up checks) waits for such a pause instead of
+   * landing in the middle of the first request: onnxruntime runs on that thread, so a message that arrives
+   * during an encode is read only after it.
+   */
+  async quietFor(ms: number): Promise<void> {
+    for (;;) {
+      const left = this.inFlight.size > 0 ? ms : this.lastBusyAt + ms - performance.now();
+      if (left <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, left));
+    }
   }
 
   /** Starts loading every grammar the syntax gate checks (after start-up: main.ts). */
