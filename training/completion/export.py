@@ -257,9 +257,13 @@ def run_encode(se, cfg, ids, pos, blocks):
     """Encode context in calls of whole chunks (`blocks`: the chunk index of each token) -> per-layer memory."""
     mem = empty_mem(cfg)
     names = kv_names("mem", cfg.n_layer)
+    # Only the inputs the graph has: newer torch exporters drop the last layer's memory V from the encode graph
+    # (nothing the graph returns depends on it), and onnxruntime refuses a feed it does not know.
+    taken = {i.name for i in se.get_inputs()}
     for a, b in blocks:
-        outs = se.run(None, {"chunk_ids": ids[None, a:b], "chunk_pos": pos[None, a:b],
-                             "chunk_block": np.zeros((1, b - a), np.int64), **dict(zip(names, mem))})
+        feed = {"chunk_ids": ids[None, a:b], "chunk_pos": pos[None, a:b], "chunk_block": np.zeros((1, b - a), np.int64),
+                **{n: v for n, v in zip(names, mem) if n in taken}}
+        outs = se.run(None, feed)
         mem = [np.concatenate([old, new], 2) for old, new in zip(mem, outs[:-2])]
     return mem
 

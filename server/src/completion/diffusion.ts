@@ -36,6 +36,8 @@ export { DocumentMemory } from '../memory/documentMemory';
 export class DiffusionModel implements ChunkEncoder {
   private readonly memNames: string[];
   private readonly newNames: string[];
+  private readonly encodeMemory: [string, number][];
+  private readonly denoiseMemory: [string, number][];
   /** Whether the encode graph returns `attention_received` (training/completion/export.py): the memory brain's input. */
   readonly summarizesAttention: boolean;
 
@@ -51,6 +53,10 @@ export class DiffusionModel implements ChunkEncoder {
   ) {
     this.memNames = kvNames('mem', spec.nLayer);
     this.newNames = kvNames('new', spec.nLayer);
+    // Each graph is fed only the memory inputs it has: exporters may drop one nothing depends on (the encode graph
+    // never uses the last layer's memory V: it returns K/V and attention, not that layer's output).
+    this.encodeMemory = memoryInputs(this.memNames, encodeSession.inputNames);
+    this.denoiseMemory = memoryInputs(this.memNames, denoiseSession.inputNames);
     this.summarizesAttention = encodeSession.outputNames.includes('attention_received');
   }
 
@@ -72,7 +78,7 @@ export class DiffusionModel implements ChunkEncoder {
   /** Encodes one call's chunks (`block`: the chunk index of each token) against `memory`. */
   async encode(ids: number[], pos: number[], block: number[], memory: KV, wantReceived: boolean): Promise<{ kv: KV; received: Float32Array | null }> {
     const feeds: Record<string, OrtTensor> = { chunk_ids: this.ids(ids), chunk_pos: this.ids(pos), chunk_block: this.ids(block) };
-    this.feedMemory(feeds, memory);
+    this.feedMemory(feeds, memory, this.encodeMemory);
     // `attention` (every query's row) is never fetched, so onnxruntime skips it; `attention_received` only when asked.
     const fetch = wantReceived && this.summarizesAttention ? [...this.newNames, 'attention_received'] : this.newNames;
     const out = await this.encodeSession.run(feeds, fetch);
@@ -89,7 +95,7 @@ export class DiffusionModel implements ChunkEncoder {
       canvas_pos: this.ids(pos),
       masked: new this.Tensor('int64', BigInt64Array.from(masked, BigInt), [masked.length]),
     };
-    this.feedMemory(feeds, memory);
+    this.feedMemory(feeds, memory, this.denoiseMemory);
     const logits = (await this.denoiseSession.run(feeds)).logits;
     if (logits.data.length !== masked.length * this.spec.vocabSize) {
       throw new Error(`denoise gave ${logits.data.length} logits for ${masked.length} slots; the manifest's vocabSize is ${this.spec.vocabSize}`);
@@ -101,10 +107,16 @@ export class DiffusionModel implements ChunkEncoder {
     return new this.Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
   }
 
-  private feedMemory(feeds: Record<string, OrtTensor>, memory: KV): void {
+  private feedMemory(feeds: Record<string, OrtTensor>, memory: KV, inputs: [string, number][]): void {
     const dims = [1, this.spec.nHead, memory.tokens, this.spec.headDim];
-    this.memNames.forEach((name, i) => (feeds[name] = new this.Tensor('float32', memory.layers[i], dims)));
+    for (const [name, i] of inputs) feeds[name] = new this.Tensor('float32', memory.layers[i], dims);
   }
+}
+
+/** The memory inputs a graph has, with the index of each in `names` (the K/V arrays' order). */
+function memoryInputs(names: string[], graphInputs: readonly string[]): [string, number][] {
+  const has = new Set(graphInputs);
+  return names.flatMap((name, i): [string, number][] => (has.has(name) ? [[name, i]] : []));
 }
 
 /** Per-layer K/V tensor names as the graphs spell them: prefix_k_0, prefix_v_0, prefix_k_1, … */
