@@ -78,6 +78,35 @@ describe('DiffusionModel', () => {
     assert.ok(maxDiff < 1e-5, `max abs diff ${maxDiff}`);
   });
 
+  it('feeds a graph only the memory inputs it declares (newer exporters drop the unused last memory V)', async () => {
+    // The encode graph returns K/V and attention, never the last layer's output, so the last layer's memory V feeds
+    // nothing and torch 2.11's exporter leaves that input out; onnxruntime refuses a feed the graph does not have.
+    const entry = await registry.brainEntry('completion');
+    const spec = entry.spec as DiffusionSpec;
+    const real = await registry.session('completion', 'encode');
+    const dropped = `mem_v_${spec.nLayer - 1}`;
+    const fed: string[][] = [];
+    const encode = {
+      inputNames: real.inputNames.filter((n) => n !== dropped),
+      outputNames: real.outputNames,
+      run: async (feeds: Record<string, unknown>, fetch: string[]) => {
+        fed.push(Object.keys(feeds));
+        const tokens = (feeds.chunk_ids as { dims: readonly number[] }).dims[1];
+        const out: Record<string, { data: Float32Array }> = {};
+        for (const name of fetch) out[name] = { data: new Float32Array(spec.nHead * tokens * spec.headDim) };
+        return out;
+      },
+    } as unknown as typeof real;
+    const pruned = new DiffusionModel(spec, encode, await registry.session('completion', 'denoise'), await openSoftmax(), ort.Tensor);
+    const kv = await pruned.encodeContext(new DocumentMemory(), ids(5 * 64, 3), [], never);
+    assert.equal(kv!.tokens, 5 * 64);
+    assert.equal(fed.length, 2, 'two calls: a group of four chunks, then one');
+    for (const names of fed) {
+      assert.ok(!names.includes(dropped), `${dropped} is not fed to a graph without it`);
+      assert.deepEqual(names.filter((n) => n.startsWith('mem_')).length, 2 * spec.nLayer - 1);
+    }
+  });
+
   it('stops encoding when cancelled', async () => {
     assert.equal(await model.encodeContext(new DocumentMemory(), ids(300, 3), [], () => true), null);
   });
