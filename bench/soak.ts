@@ -184,9 +184,13 @@ async function part(name: string): Promise<void> {
         ? { documents: await manyDocuments(40) }
         : { bigDocument: await bigDocument(bigRounds) };
   const out = { machine: machineDescription(), date: new Date().toISOString(), models: modelsDir, ...result };
-  mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench', 'results', `soak-${name}.json`), JSON.stringify(out, null, 2) + '\n');
+  writeResult(`soak-${name}.json`, out);
   console.log(JSON.stringify(out, null, 2));
+}
+
+function writeResult(file: string, result: object): void {
+  mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
+  writeFileSync(path.join(root, 'bench', 'results', file), JSON.stringify(result, null, 2) + '\n');
 }
 
 async function main(): Promise<void> {
@@ -224,8 +228,7 @@ async function main(): Promise<void> {
     documents,
     bigDocument: big,
   };
-  mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench', 'results', 'soak.json'), JSON.stringify(result, null, 2) + '\n');
+  writeResult('soak.json', result);
   const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
   console.log(`machine: ${result.machine}`);
   console.log('| requests | RSS MB | completion p50 / p95 ms | errors |');

@@ -98,9 +98,9 @@ collect)
     cp $R/$S/onnx/diffusion_encode.int8.onnx $M/completion-encode.int8.onnx
     cp $R/$S/onnx/diffusion_denoise.int8.onnx $M/completion-denoise.int8.onnx
     cp $R/$S/onnx/ar_step.int8.onnx $M/completion-ar.int8.onnx
-    [ -f $R/$S/eval.json ] || echo "$S: no eval.json yet, so no manifest.json written (run manifest.py where onnx is installed)"
-    [ -f $R/$S/eval.json ] && python3 $C/manifest.py --spec $R/$S/onnx/spec.json --eval $R/$S/eval.json --models $M --train $R/$S/done.json \
-      $( [ -f $R/$S/e/done.json ] && echo --train $R/$S/e/done.json ) ${MARGS:+--data "$MARGS"}; fi
+    if [ -f $R/$S/eval.json ]; then python3 $C/manifest.py --spec $R/$S/onnx/spec.json --eval $R/$S/eval.json --models $M \
+      --train $R/$S/done.json $( [ -f $R/$S/e/done.json ] && echo --train $R/$S/e/done.json ) ${MARGS:+--data "$MARGS"}
+    else echo "$S: no eval.json yet, so no manifest.json written (run manifest.py where onnx is installed)"; fi; fi
   tar czf $O/$S-logs.tgz $R/$S.log $R/$S/log.txt $R/$S/*.json $R/$S/eval* $R/$S/*.log $R/$S/e/*.json $R/$S/e/log.txt \
     $R/part*.log $R/prep/log.txt 2>/dev/null
   tail -n 40 $R/$S/eval.log; ls -la $O

@@ -32,24 +32,24 @@ const doc = {} as vscode.TextDocument;
 const pos = {} as vscode.Position;
 const item = { insertText: 'i++) {' } as vscode.InlineCompletionItem;
 
-/** `next` that records when it was called and answers one item. */
-function recordingNext() {
+/** The middleware with a fixed typing pause, the timings it reports, and a `next` that records when it was called. */
+function debounced(delayMs: number) {
+  const timings: RequestTiming[] = [];
+  const provide = debounceInlineCompletions(
+    () => delayMs,
+    (t) => timings.push(t),
+  );
   const calls: number[] = [];
   const next = (async () => {
     calls.push(performance.now());
     return [item];
   }) as unknown as Next;
-  return { calls, next };
+  return { provide, timings, calls, next };
 }
 
 describe('debounceInlineCompletions', () => {
   it('waits out the typing pause before an automatic request', async () => {
-    const timings: RequestTiming[] = [];
-    const provide = debounceInlineCompletions(
-      () => 60,
-      (t) => timings.push(t),
-    );
-    const { calls, next } = recordingNext();
+    const { provide, timings, calls, next } = debounced(60);
     const started = performance.now();
     const result = await provide(doc, pos, automatic, tokenSource().token, next);
     assert.deepEqual(result, [item]);
@@ -61,12 +61,7 @@ describe('debounceInlineCompletions', () => {
   });
 
   it('drops an automatic request whose keystroke was followed by another during the pause', async () => {
-    const timings: RequestTiming[] = [];
-    const provide = debounceInlineCompletions(
-      () => 60,
-      (t) => timings.push(t),
-    );
-    const { calls, next } = recordingNext();
+    const { provide, timings, calls, next } = debounced(60);
     const source = tokenSource();
     const pending = provide(doc, pos, automatic, source.token, next);
     setTimeout(source.cancel, 10);
@@ -76,12 +71,7 @@ describe('debounceInlineCompletions', () => {
   });
 
   it('sends a request the user asked for at once, whatever the typing pause', async () => {
-    const timings: RequestTiming[] = [];
-    const provide = debounceInlineCompletions(
-      () => 2000,
-      (t) => timings.push(t),
-    );
-    const { calls, next } = recordingNext();
+    const { provide, timings, calls, next } = debounced(2000);
     const started = performance.now();
     const result = await provide(doc, pos, invoked, tokenSource().token, next);
     assert.deepEqual(result, [item]);

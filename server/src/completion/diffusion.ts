@@ -34,7 +34,6 @@ export type { KV } from '../memory/kv';
 export { DocumentMemory } from '../memory/documentMemory';
 
 export class DiffusionModel implements ChunkEncoder {
-  private readonly memNames: string[];
   private readonly newNames: string[];
   private readonly encodeMemory: [string, number][];
   private readonly denoiseMemory: [string, number][];
@@ -51,12 +50,12 @@ export class DiffusionModel implements ChunkEncoder {
     /** Chunks per encode call: each call encodes one fixed group (chunks 0 to n-1, n to 2n-1, …). */
     readonly chunksPerCall = defaultChunksPerCall,
   ) {
-    this.memNames = kvNames('mem', spec.nLayer);
+    const memNames = kvNames('mem', spec.nLayer);
     this.newNames = kvNames('new', spec.nLayer);
     // Each graph is fed only the memory inputs it has: exporters may drop one nothing depends on (the encode graph
     // never uses the last layer's memory V: it returns K/V and attention, not that layer's output).
-    this.encodeMemory = memoryInputs(this.memNames, encodeSession.inputNames);
-    this.denoiseMemory = memoryInputs(this.memNames, denoiseSession.inputNames);
+    this.encodeMemory = memoryInputs(memNames, encodeSession.inputNames);
+    this.denoiseMemory = memoryInputs(memNames, denoiseSession.inputNames);
     this.summarizesAttention = encodeSession.outputNames.includes('attention_received');
   }
 

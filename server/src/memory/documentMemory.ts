@@ -344,8 +344,13 @@ export class DocumentMemory {
       const retain = c.kept.slice();
       for (const s of this.snapshots) if (i < s.kept.length) s.kept[i].forEach((k, t) => k && (retain[t] = 1));
       const rows: number[] = [];
-      retain.forEach((r, t) => r && c.row[t] >= 0 && rows.push(c.row[t]));
-      if (rows.length === c.row.reduce((n, r) => n + (r >= 0 ? 1 : 0), 0)) return; // nothing to free
+      let held = 0; // rows the chunk still has
+      c.row.forEach((row, t) => {
+        if (row < 0) return;
+        held++;
+        if (retain[t]) rows.push(row);
+      });
+      if (rows.length === held) return; // nothing to free
       // The chunk's retained rows move to a K/V of its own; the K/V it shared stays with the chunks that still use it.
       c.kv = gatherKV([{ kv: c.kv, rows }], this.shape, c.kv.layers.length);
       let next = 0;
