@@ -7,11 +7,11 @@
 // The warm answer must equal the cold one (the memory is exact); the run fails otherwise. The diffusion model and
 // the AR twin are also timed "after Enter" (typingFlow below): the request that follows an edit, with the
 // client's debounce in between, during which the server encodes what the edit changed.
-// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line] [--candidate DIR]
+// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line] [--candidate DIR] [--dump FILE]
 // --candidate DIR: a models folder (a copy of models/ with new completion graphs and its manifest) whose systems run
 // in the same process right after the shipped ones, named "NAME (candidate)", so old and new are compared in one run.
 // Writes bench/results/completion.json and prints a table.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -39,6 +39,8 @@ const kinds = arg('--kinds')?.split(',');
 const singleLineCanvas = arg('--single-canvas') === undefined ? undefined : Number(arg('--single-canvas'));
 const multiLineCanvas = arg('--multi-canvas') === undefined ? undefined : Number(arg('--multi-canvas'));
 const candidateDir = arg('--candidate');
+/** --dump FILE: one JSON line per system and case (what was expected, shown and decoded), to read the misses. */
+const dumpFile = arg('--dump');
 
 interface Case {
   id: string;
@@ -101,6 +103,9 @@ interface Row {
   shownUngated: boolean;
   verdictUngated: Verdict['kind'] | null;
   verdict: Verdict['kind'] | null;
+  /** What was shown (after the gate) and what the model wrote (before it), for --dump. */
+  got: string;
+  ungated: string;
 }
 
 const systems: Record<string, Partial<NanomindSettings['completion']>> = {
@@ -129,7 +134,9 @@ function loadCases(): Case[] {
   return Number.isFinite(limit) ? spread(cases, limit) : cases;
 }
 
-function spread<T>(items: T[], n: number): T[] {
+/** `n` items evenly spread over `items` (all of them, each once, when `n` is not smaller). */
+export function spread<T>(items: T[], n: number): T[] {
+  if (n >= items.length) return items;
   const step = items.length / n;
   return Array.from({ length: Math.min(n, items.length) }, (_, i) => items[Math.floor(i * step)]);
 }
@@ -267,6 +274,8 @@ async function runSystem(system: string, name: string, cases: Case[], registry: 
       shownUngated: out.unchecked.text.trim() !== '',
       verdictUngated: await verdict(out.unchecked),
       verdict: await verdict({ text: got, replace }),
+      got,
+      ungated: out.unchecked.text,
     });
   }
   return rows;
@@ -340,6 +349,21 @@ async function main(): Promise<void> {
       continue;
     }
     const rows = await runSystem(system, name, cases, registry);
+    if (dumpFile) {
+      const lines = rows.map((r) =>
+        JSON.stringify({
+          system: name,
+          id: r.c.id,
+          language: r.c.language,
+          kind: r.c.kind,
+          want: r.c.middle,
+          shown: r.got,
+          decoded: r.ungated,
+          exact: r.exact,
+        }),
+      );
+      appendFileSync(dumpFile, lines.join('\n') + '\n');
+    }
     const byKind = Object.fromEntries(['single_line', 'multi_line'].map((k) => [k, score(rows.filter((r) => r.c.kind === k))]));
     // Per language: all its cases, and each kind apart (single_line, multi_line: the same fields as byKind).
     const byLanguage: Record<string, Score & { single_line: Score; multi_line: Score }> = Object.fromEntries(

@@ -11,7 +11,7 @@
 #        caches, rebuilds the shipped diffusion model and AR twin from models/ (from_onnx.py), grows them to the
 #        larger shape, launches one training per shape (setsid) and returns
 #   bash training/gpu_session.sh poll SEC    # sleeps, prints progress (keeps the machine warm)
-#   bash training/gpu_session.sh collect SHAPE   # waits for that shape's eval + pack; its parts and logs -> $OUT
+#   bash training/gpu_session.sh collect SHAPE   # waits for that shape's export + pack; its graphs (or parts) and logs -> $OUT
 # Knobs (env): INIT (folder of the shipped int8 graphs to start from, default models; .carry/init when models/ is
 # moved aside to make room), SHAPES (default "d256l8 d384l8": d384l8 is the largest shape within the 50 ms warm
 # rule, models/MODEL_CARD.md "Session 8"), CMIN (training minutes, default 14), LR (6e-4), CARGS (extra train.py args),
@@ -72,10 +72,10 @@ start)
       $FINAL &&
       python3 $C/export.py --diffusion $R/$S/diffusion-shipped.pt --ar $R/$S/ar-weights-final.pt --out $R/$S/onnx \
         --parity-fixture $R/$S/onnx/completion-parity.json --no-latency > $R/$S/export.log 2>&1 &&
-      python3 $C/eval.py --diffusion $R/$S/diffusion-shipped.pt --ar $R/$S/ar-weights-final.pt --threshold 0.3 ${EARGS:-} \
-        --out $R/$S/eval.json > $R/$S/eval.log 2>&1 &&
       bash $C/box.sh pack $R/$S/diffusion-shipped.pt $R/$S/$S-diffusion &&
-      bash $C/box.sh pack $R/$S/ar-weights-final.pt $R/$S/$S-ar && touch $R/$S/packed" > $R/$S.log 2>&1 < /dev/null &
+      bash $C/box.sh pack $R/$S/ar-weights-final.pt $R/$S/$S-ar && touch $R/$S/packed &&
+      python3 $C/eval.py --diffusion $R/$S/diffusion-shipped.pt --ar $R/$S/ar-weights-final.pt --threshold 0.3 ${EARGS:-} \
+        --out $R/$S/eval.json > $R/$S/eval.log 2>&1 && touch $R/$S/evaluated" > $R/$S.log 2>&1 < /dev/null &
   done
   sleep 90; for S in $SHAPES; do tail -n 3 $R/$S.log; done
   nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
@@ -89,8 +89,10 @@ collect)
   S=$2; O=${OUT:-$R/out}; mkdir -p $O
   # Waits at most WAIT seconds (default 120; keep it well under the call's limit and the lease's time left), then
   # copies whatever exists: a call that runs past its limit brings nothing back (session 11 lost its models so).
-  for i in $(seq 1 $(( ${WAIT:-120} / 2 ))); do [ -f $R/$S/packed ] && break; sleep 2; done
-  [ -f $R/$S/packed ] || echo "$S: not packed yet (what exists is copied)"
+  # The graphs and weight parts are ready at `packed`; eval.py (PyTorch, held-out cases) runs after, to `evaluated`:
+  # WAIT_FOR=evaluated waits for it too.
+  for i in $(seq 1 $(( ${WAIT:-120} / 2 ))); do [ -f $R/$S/${WAIT_FOR:-packed} ] && break; sleep 2; done
+  [ -f $R/$S/${WAIT_FOR:-packed} ] || echo "$S: not ${WAIT_FOR:-packed} yet (what exists is copied)"
   # WHAT=onnx (default): the int8 graphs, spec and parity fixture (~35 MB); WHAT=weights: the bf16 parts (~38 MB)
   # (onnx: laid out as a models folder, manifest.json rewritten by manifest.py: there is no onnx package here either)
   if [ "${WHAT:-onnx}" = weights ]; then cp $R/$S/$S-*.part*.pt $O/ 2>/dev/null; else
