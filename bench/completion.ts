@@ -106,6 +106,8 @@ interface Row {
   /** What was shown (after the gate) and what the model wrote (before it), for --dump. */
   got: string;
   ungated: string;
+  /** What the confidence gate compared (completion/index.ts), for --dump. */
+  confidence: number | null;
 }
 
 const systems: Record<string, Partial<NanomindSettings['completion']>> = {
@@ -276,6 +278,7 @@ async function runSystem(system: string, name: string, cases: Case[], registry: 
       verdict: await verdict({ text: got, replace }),
       got,
       ungated: out.unchecked.text,
+      confidence: out.confidence ?? null,
     });
   }
   return rows;
@@ -360,6 +363,7 @@ async function main(): Promise<void> {
           shown: r.got,
           decoded: r.ungated,
           exact: r.exact,
+          confidence: r.confidence,
         }),
       );
       appendFileSync(dumpFile, lines.join('\n') + '\n');

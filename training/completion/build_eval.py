@@ -5,6 +5,9 @@ Deterministic (fixed seed, files visited in sorted id order) and tokenizer-free,
 Python 3 and the corpus. The server benchmark (npm run bench:completion) reuses exactly this file.
 
 Cases come from the corpus's EVAL split only (whole held-out packages / stdlib modules, CORPUS.md).
+With --split train the same recipe builds the tuning set bench/data/infill-tuning.jsonl.gz from training-split
+files instead: settings such as the confidence gate (bench/completion-gate.ts) are chosen on it, never on the
+held-out cases.
 Per language (typescript, javascript, python): 200 single-line + 200 multi-line cases (multi-line = half
 2-8 consecutive lines, half the indented body under a line that opens a block, cut at 8 lines).
 Each case: {id, language, kind: single_line|multi_line, prefix, suffix, middle}.
@@ -36,8 +39,8 @@ PER_KIND = 200
 MAX_PREFIX_CHARS, MAX_SUFFIX_CHARS = 4000, 2000
 
 
-def read_docs(corpus: Path, split: str):
-    for shard in sorted(corpus.glob(f"{split}-*.jsonl.gz")):
+def read_docs(corpus: Path, split: str, every: int = 1):
+    for shard in sorted(corpus.glob(f"{split}-*.jsonl.gz"))[::every]:
         with gzip.open(shard, "rt", encoding="utf-8") as f:
             for line in f:
                 yield json.loads(line)
@@ -97,19 +100,22 @@ def main() -> int:
     ap.add_argument("--corpus", default=str(REPO / ".carry/corpus"))
     ap.add_argument("--out", default=str(REPO / "bench/data/infill-heldout.jsonl.gz"))
     ap.add_argument("--seed", type=int, default=20261123)
+    ap.add_argument("--split", default="eval", choices=("eval", "train"))
+    ap.add_argument("--every", type=int, default=1, help="read every Nth shard only (the training split is large)")
+    ap.add_argument("--per-kind", type=int, default=PER_KIND, help="single-line cases per language (blocks: the same)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    docs = sorted((d for d in read_docs(Path(args.corpus), "eval") if d["lang"] in LANGS), key=lambda d: d["id"])
+    docs = sorted((d for d in read_docs(Path(args.corpus), args.split, args.every) if d["lang"] in LANGS), key=lambda d: d["id"])
     if not docs:
-        print("no eval docs found", file=sys.stderr)
+        print(f"no {args.split} docs found in {args.corpus}", file=sys.stderr)
         return 1
     cases = []
     for lang in LANGS:
         pool = [d for d in docs if d["lang"] == lang]
         # Small files give no context; use files with at least 10 lines.
         pool = [d for d in pool if d["text"].count("\n") >= 10]
-        for kind, sub, want in (("single_line", "single_line", PER_KIND), ("multi_line", "multi_line", PER_KIND // 2),
-                                ("multi_line", "block", PER_KIND // 2)):
+        for kind, sub, want in (("single_line", "single_line", args.per_kind), ("multi_line", "multi_line", args.per_kind // 2),
+                                ("multi_line", "block", args.per_kind // 2)):
             got, used = 0, set()
             order = list(range(len(pool)))
             rng.shuffle(order)

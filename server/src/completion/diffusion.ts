@@ -23,6 +23,11 @@ export interface DiffusionSpec {
   canvasMax: number;
   /** Rotary base (the manifest's config.rope_theta; 10000 when absent). */
   ropeTheta?: number;
+  /**
+   * Per decoder, the least token confidence an answer needs to be shown, tuned for this model on training-split
+   * cases (bench/completion-gate.ts); absent: completion/index.ts's default.
+   */
+  confidenceGate?: Partial<Record<'diffusion' | 'autoregressive', Partial<Record<'single_line' | 'multi_line', number>>>>;
 }
 
 type TensorCtor = new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => OrtTensor;

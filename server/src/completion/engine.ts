@@ -32,10 +32,29 @@ export async function openDiffusionModel(registry: ModelRegistry): Promise<{ mod
   if (!sizes || !sizes.every((n) => Number.isInteger(n) && n > 0)) {
     throw new ModelError('completion', { state: 'corrupt', detail: 'models/manifest.json: the completion entry has no valid "spec"' });
   }
+  if (!validGates(spec.confidenceGate)) {
+    throw new ModelError('completion', {
+      state: 'corrupt',
+      detail: 'models/manifest.json: the completion spec\'s "confidenceGate" must map decoders to modes to numbers in [0, 1]',
+    });
+  }
   const [encode, denoise, softmax] = await Promise.all([registry.session('completion', 'encode'), registry.session('completion', 'denoise'), openSoftmax()]);
   // The rotary base lets the memory brain renumber kept tokens (memory/kv.ts `moveKeys`).
   const ropeTheta = (entry.config as { rope_theta?: number } | undefined)?.rope_theta;
   return { model: new DiffusionModel({ ...spec, ropeTheta }, encode, denoise, softmax, onnxRuntime().Tensor), spec };
+}
+
+/** `confidenceGate` is absent or { decoder: { mode: number in [0, 1] } } with known decoders and modes. */
+function validGates(gates: unknown): boolean {
+  if (gates === undefined) return true;
+  const isMap = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isMap(gates)) return false;
+  return Object.entries(gates).every(
+    ([decoder, modes]) =>
+      ['diffusion', 'autoregressive'].includes(decoder) &&
+      isMap(modes) &&
+      Object.entries(modes).every(([mode, g]) => ['single_line', 'multi_line'].includes(mode) && typeof g === 'number' && g >= 0 && g <= 1),
+  );
 }
 
 export async function openEngine(registry: ModelRegistry): Promise<Engine> {

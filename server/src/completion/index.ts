@@ -32,13 +32,18 @@ export interface CompletionOutcome {
   encoded: number;
   /** The suggestion before the syntax gate cut or withheld it (text '' for none; the benchmark compares the two). */
   unchecked: Suggestion;
+  /** The least confidence among the first decoding's committed tokens (null: no model ran): what the gate compares. */
+  confidence?: number | null;
 }
 
 /** What a request that ran no model (or was stopped) answers. */
 const none = (): CompletionOutcome => ({ items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0, unchecked: { text: '', replace: 0 } });
 
-/** Below this confidence in any committed token, say nothing rather than suggest a guess (both decoders). */
-const minConfidence = 0.2;
+/**
+ * Below this confidence in any committed token, say nothing rather than suggest a guess (both decoders), unless
+ * the manifest's spec gives a gate tuned for the shipped model (`confidenceGate`, bench/completion-gate.ts).
+ */
+export const defaultConfidenceGate = 0.2;
 
 /**
  * A block's second decoding, after the syntax gate cut it, commits only tokens this sure (the first uses the
@@ -79,6 +84,8 @@ export interface CompleteOptions {
   multiLineCanvas?: number;
   /** False: show what the syntax gate left of the first decoding, without re-decoding after a cut (the benchmark's ablation). */
   redecode?: boolean;
+  /** The confidence gate instead of the model's (0 shows every answer: bench/completion-gate.ts sweeps it). */
+  minConfidence?: number;
 }
 
 export class CompletionBrain {
@@ -342,15 +349,17 @@ export class CompletionBrain {
       const suggestion = await time('syntax', () => this.syntax.check(doc.languageId, text, offset, unchecked));
       return { unchecked, suggestion };
     };
-    const respond = (r: { unchecked: Suggestion; suggestion: Suggestion }, forwards: number, tokens: number): CompletionOutcome => {
+    const respond = (r: { unchecked: Suggestion; suggestion: Suggestion }, forwards: number, tokens: number, confidence: number): CompletionOutcome => {
       if (!fullContext) this.cache.store(doc.uri, text, offset, r.suggestion);
-      return { items: r.suggestion.text ? [item(r.suggestion)] : [], modelMs: performance.now() - started, forwards, tokens, encoded, unchecked: r.unchecked };
+      const items = r.suggestion.text ? [item(r.suggestion)] : [];
+      return { items, modelMs: performance.now() - started, forwards, tokens, encoded, unchecked: r.unchecked, confidence };
     };
-    const finish = async (ids: number[], forwards: number, show = true): Promise<CompletionOutcome> =>
-      respond(await gated(ids, show), forwards, Math.max(0, ids.length - fixed.length));
+    const finish = async (ids: number[], forwards: number, confidence: number): Promise<CompletionOutcome> =>
+      respond(await gated(ids, confidence >= minConfidence), forwards, Math.max(0, ids.length - fixed.length), confidence);
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
     const endsLine = lineEnds(engine);
     const twin = settings.decoder === 'autoregressive' ? await autoregressive() : null;
+    const minConfidence = options.minConfidence ?? model.spec.confidenceGate?.[twin ? 'autoregressive' : 'diffusion']?.[mode] ?? defaultConfidenceGate;
     if (twin) {
       const prompt = this.memories.prompt(doc.uri);
       const r = await twin.infill(
@@ -363,7 +372,7 @@ export class CompletionBrain {
         heal,
         prompt,
       );
-      return r.cancelled ? none() : finish(r.ids, r.forwards, r.minConfidence >= minConfidence);
+      return r.cancelled ? none() : finish(r.ids, r.forwards, r.minConfidence);
     }
     const memory = fullContext ?? this.contextMemory(doc.uri, engine);
     const policy = fullContext ? null : ((await this.memoryBrain?.policy(model)) ?? null);
@@ -421,7 +430,7 @@ export class CompletionBrain {
         }
       }
     }
-    const outcome = respond(result, forwards, tokens);
+    const outcome = respond(result, forwards, tokens, firstSample.minCommittedConfidence);
     if (fullContext) return outcome;
     this.memoryBrain?.completed(
       doc.uri,

@@ -1,0 +1,84 @@
+// The confidence gate: a model's tuned gate from its manifest (spec.confidenceGate, per decoder and mode) decides
+// what is shown, a bad gate turns the brain off with a clear reason, and the tuning sweep (bench/completion-gate.ts)
+// picks the gate that shows the answers worth reading. Server side on the tiny random-weight model.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { CompletionBrain } from '../../server/src/completion';
+import { defaultSettings } from '../../server/src/protocol';
+import { ModelRegistry } from '../../server/src/runtime/models';
+import { bestGate, sweep, type Answer } from '../../bench/completion-gate';
+
+const fixture = path.join(__dirname, '..', 'fixtures', 'tiny-completion');
+
+/** A copy of the tiny model whose spec has `gate` as its confidenceGate. */
+function withGate(gate: unknown): ModelRegistry {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-gate-'));
+  const manifest = JSON.parse(readFileSync(path.join(fixture, 'manifest.json'), 'utf8'));
+  const files = manifest.brains.completion.files;
+  for (const key of Object.keys(files)) {
+    const from = path.resolve(fixture, files[key].file);
+    if (key === 'tokenizer') files[key].file = path.relative(dir, from);
+    else copyFileSync(from, path.join(dir, files[key].file));
+  }
+  manifest.brains.completion.spec.confidenceGate = gate;
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return new ModelRegistry(dir);
+}
+
+const settings = { ...defaultSettings.completion, maxTokens: 8 };
+const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+const doc = TextDocument.create('file:///g.ts', 'typescript', 1, 'const total = items.reduce((a, b) => a + b, 0);\nconst mean = \nconsole.log(mean);\n');
+const cursor = { line: 1, character: 13 };
+
+describe('the confidence gate in the server', () => {
+  it("reads the model's gate from its manifest: a gate of 1 withholds what a gate of 0 shows", async () => {
+    const open = await new CompletionBrain(withGate({ diffusion: { single_line: 0 } })).complete(doc, cursor, settings, token);
+    assert.ok(open.unchecked.text.length > 0, `gate 0: an answer (${JSON.stringify(open.unchecked)})`);
+    assert.ok(typeof open.confidence === 'number' && open.confidence >= 0 && open.confidence < 1, `its confidence: ${open.confidence}`);
+    const closed = await new CompletionBrain(withGate({ diffusion: { single_line: 1 } })).complete(doc, cursor, settings, token);
+    assert.deepEqual(closed.items, [], 'gate 1: nothing shown');
+    assert.equal(closed.unchecked.text, '');
+    assert.equal(closed.confidence, open.confidence, 'the same decoding, only the gate differs');
+  });
+
+  it("a request's minConfidence overrides the manifest's gate (the tuning sweep decodes with the gate open)", async () => {
+    const brain = new CompletionBrain(withGate({ diffusion: { single_line: 1 } }));
+    const r = await brain.complete(doc, cursor, settings, token, { minConfidence: 0 });
+    assert.ok(r.unchecked.text.length > 0);
+  });
+
+  it('a gate outside [0, 1], or for an unknown mode, turns the completion brain off with the reason', async () => {
+    for (const gate of [{ diffusion: { single_line: 2 } }, { diffusion: { inline: 0.3 } }, { diffusion: 0.3 }, [0.3]]) {
+      const registry = withGate(gate);
+      await assert.rejects(new CompletionBrain(registry).complete(doc, cursor, settings, token), /confidenceGate/);
+      const status = await registry.status('completion');
+      assert.equal(status.state, 'corrupt', JSON.stringify(gate));
+      assert.match(status.detail, /confidenceGate/);
+    }
+  });
+});
+
+describe('the gate sweep (bench/completion-gate.ts)', () => {
+  const answer = (confidence: number, similarity: number): Answer => ({ confidence, shown: true, exact: similarity === 1, similarity });
+
+  it('chooses the gate that shows the confident good answers and hides the unsure bad ones', () => {
+    const answers = [answer(0.9, 1), answer(0.8, 0.9), answer(0.6, 0.7), answer(0.3, 0.2), answer(0.1, 0.1), answer(0.05, 0)];
+    const best = bestGate(sweep(answers, [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], 0.5));
+    // Gates in (0.3, 0.6] all show the first three; of equal worth the highest is chosen.
+    assert.equal(best.gate, 0.6);
+    assert.equal(best.shown, 3 / 6);
+    assert.equal(best.exact_match, 1 / 6);
+    assert.ok(Math.abs(best.utility - (1 + 0.9 + 0.7 - 1.5) / 6) < 1e-12);
+  });
+
+  it('counts a withheld answer as a miss, and an answer the server would not show stays hidden at gate 0', () => {
+    const answers = [answer(0.9, 1), { confidence: 0.95, shown: false, exact: false, similarity: 0 }];
+    const [open, closed] = sweep(answers, [0, 0.99], 0.5);
+    assert.deepEqual([open.shown, open.exact_match, open.edit_similarity], [0.5, 0.5, 0.5]);
+    assert.deepEqual([closed.shown, closed.exact_match, closed.edit_similarity], [0, 0, 0]);
+  });
+});
