@@ -13,40 +13,24 @@
 // reads (completion/index.ts); without it the file is untouched. Writes bench/results/completion-gate.json (or
 // --out NAME there).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CompletionBrain } from '../server/src/completion';
-import { MemoryBrain } from '../server/src/memory';
 import { defaultSettings } from '../server/src/protocol';
 import { ModelRegistry } from '../server/src/runtime/models';
-import { editSimilarity, spread } from './completion';
+import { arg, editSimilarity, readCases, serverBrain, spread, token, type Case } from './completion';
 import { machineDescription } from './machine';
 
 const root = path.resolve(__dirname, '..');
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const modelsDir = path.resolve(arg('--models') ?? path.join(root, 'models'));
 const limit = Number(arg('--limit') ?? Infinity);
 const breakEven = Number(arg('--break-even') ?? 0.25);
 const apply = process.argv.includes('--apply');
 const outName = arg('--out') ?? 'completion-gate.json';
-const casesFile = path.join(root, 'bench', 'data', 'infill-tuning.jsonl.gz');
+const casesFile = 'infill-tuning.jsonl.gz';
 const modes = ['single_line', 'multi_line'] as const;
 const decoders = ['diffusion', 'autoregressive'] as const;
 /** The gates tried: 0 (show all) to 0.9. */
 const grid = Array.from({ length: 19 }, (_, i) => Math.round(i * 5) / 100);
-
-interface Case {
-  id: string;
-  language: string;
-  kind: (typeof modes)[number];
-  prefix: string;
-  suffix: string;
-  middle: string;
-}
 
 /** One answer with the gate open: its confidence, and how good what the user would see is. */
 export interface Answer {
@@ -87,12 +71,8 @@ export function bestGate(points: GatePoint[]): GatePoint {
   return points.reduce((best, p) => (p.utility > best.utility + 1e-12 || (Math.abs(p.utility - best.utility) <= 1e-12 && p.gate > best.gate) ? p : best));
 }
 
-const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
-
 async function answers(registry: ModelRegistry, decoder: (typeof decoders)[number], cases: Case[]): Promise<Answer[]> {
-  const memory = new MemoryBrain(registry);
-  memory.configure(defaultSettings.memory);
-  const brain = new CompletionBrain(registry, { memory });
+  const brain = serverBrain(registry);
   const settings = { ...defaultSettings.completion, decoder };
   const out: Answer[] = [];
   for (const c of cases) {
@@ -110,18 +90,13 @@ async function main(): Promise<void> {
   const registry = new ModelRegistry(modelsDir);
   const status = await registry.status('completion');
   if (status.state !== 'ready') throw new Error(`the completion brain of ${modelsDir} is not ready: ${status.detail}`);
-  const all = gunzipSync(readFileSync(casesFile))
-    .toString('utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Case)
-    .sort((a, b) => a.id.localeCompare(b.id));
+  const all = readCases(casesFile);
   const cases = Number.isFinite(limit) ? spread(all, limit) : all;
   const result: Record<string, unknown> = {
     machine: machineDescription(),
     date: new Date().toISOString(),
     models: modelsDir,
-    cases: `${path.relative(root, casesFile)} (training-split files), ${cases.length} of ${all.length}`,
+    cases: `bench/data/${casesFile} (training-split files), ${cases.length} of ${all.length}`,
     break_even: breakEven,
     gates: {},
   };

@@ -25,7 +25,7 @@ import { machineDescription, percentile } from './machine';
 const root = path.resolve(__dirname, '..');
 const limitArg = process.argv.indexOf('--limit');
 const limit = limitArg > 0 ? Number(process.argv[limitArg + 1]) : Infinity;
-const arg = (name: string) => {
+export const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
@@ -42,7 +42,7 @@ const candidateDir = arg('--candidate');
 /** --dump FILE: one JSON line per system and case (what was expected, shown and decoded), to read the misses. */
 const dumpFile = arg('--dump');
 
-interface Case {
+export interface Case {
   id: string;
   language: 'typescript' | 'javascript' | 'python';
   kind: 'single_line' | 'multi_line';
@@ -127,12 +127,18 @@ const clientDebounceMs = (
 /** Systems also timed in the typing flow (the one-token ablation is left out to keep the run short). */
 const typingSystems = ['diffusion', 'autoregressive'];
 
+/** The infill cases of a bench/data file (build_eval.py), sorted by id so kinds and languages interleave. */
+export function readCases(name: string): Case[] {
+  const lines = gunzipSync(readFileSync(path.join(root, 'bench', 'data', name)))
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean);
+  return lines.map((l) => JSON.parse(l) as Case).sort((a, b) => a.id.localeCompare(b.id));
+}
+
 function loadCases(): Case[] {
-  const file = path.join(root, 'bench', 'data', 'infill-heldout.jsonl.gz');
-  const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter(Boolean);
-  const cases = lines.map((l) => JSON.parse(l) as Case).filter((c) => !kinds || kinds.includes(c.kind));
-  // Interleave kinds and languages so --limit keeps the mix.
-  cases.sort((a, b) => a.id.localeCompare(b.id));
+  const cases = readCases('infill-heldout.jsonl.gz').filter((c) => !kinds || kinds.includes(c.kind));
+  // Sorted by id, so --limit keeps the mix.
   return Number.isFinite(limit) ? spread(cases, limit) : cases;
 }
 
@@ -219,14 +225,18 @@ function verdictShare(rows: Row[], field: 'verdict' | 'verdictUngated', yes: (v:
 /** Judges each shown suggestion with fresh parses, apart from the gate's own incremental ones. */
 const judge = new SyntaxGate((m) => console.error(m));
 
-const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+export const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+
+/** A completion brain as the server builds it (main.ts): the memory brain, with the default budget, decides what the context keeps. */
+export function serverBrain(registry: ModelRegistry): CompletionBrain {
+  const memory = new MemoryBrain(registry);
+  memory.configure(defaultSettings.memory);
+  return new CompletionBrain(registry, { memory });
+}
 
 /** Runs `system` (a key of `systems`) with the models of `registry`; `name` labels its documents and errors. */
 async function runSystem(system: string, name: string, cases: Case[], registry: ModelRegistry): Promise<Row[]> {
-  // As in the server (main.ts): the memory brain, with the default budget, decides what the context keeps.
-  const memory = new MemoryBrain(registry);
-  memory.configure(defaultSettings.memory);
-  const brain = new CompletionBrain(registry, { memory });
+  const brain = serverBrain(registry);
   const settings = { ...defaultSettings.completion, ...systems[system] };
   const rows: Row[] = [];
   for (const c of cases) {
@@ -278,7 +288,7 @@ async function runSystem(system: string, name: string, cases: Case[], registry: 
       verdict: await verdict({ text: got, replace }),
       got,
       ungated: out.unchecked.text,
-      confidence: out.confidence ?? null,
+      confidence: out.confidence,
     });
   }
   return rows;

@@ -33,11 +33,11 @@ export interface CompletionOutcome {
   /** The suggestion before the syntax gate cut or withheld it (text '' for none; the benchmark compares the two). */
   unchecked: Suggestion;
   /** The least confidence among the first decoding's committed tokens (null: no model ran): what the gate compares. */
-  confidence?: number | null;
+  confidence: number | null;
 }
 
 /** What a request that ran no model (or was stopped) answers. */
-const none = (): CompletionOutcome => ({ items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0, unchecked: { text: '', replace: 0 } });
+const none = (): CompletionOutcome => ({ items: [], modelMs: null, forwards: 0, tokens: 0, encoded: 0, unchecked: { text: '', replace: 0 }, confidence: null });
 
 /**
  * Below this confidence in any committed token, say nothing rather than suggest a guess (both decoders), unless
@@ -327,7 +327,15 @@ export class CompletionBrain {
     const time = <T>(step: 'firstEncode' | 'syntax', work: () => Promise<T>) => (fullContext ? work() : startupTimings.time(step, work));
     const cached = fullContext ? undefined : this.cache.lookup(doc.uri, text, offset);
     if (cached !== undefined)
-      return { items: cached.text ? [item(cached)] : [], modelMs: performance.now() - started, forwards: 0, tokens: 0, encoded: 0, unchecked: cached };
+      return {
+        items: cached.text ? [item(cached)] : [],
+        modelMs: performance.now() - started,
+        forwards: 0,
+        tokens: 0,
+        encoded: 0,
+        unchecked: cached,
+        confidence: null,
+      };
 
     const w = contextWindow(text, offset, settings.maxContextTokens, tokenizer, model.spec.chunk);
     const mode = options.mode ?? completionMode(w.linePrefix, w.lineSuffix);
