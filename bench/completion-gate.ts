@@ -9,6 +9,8 @@
 // Cases: bench/data/infill-tuning.jsonl.gz, built from TRAINING-split files (training/completion/build_eval.py
 // --split train), so the held-out cases of bench:completion never choose a setting.
 // Usage: npm run bench:completion-gate -- [--models DIR] [--limit N] [--break-even C] [--apply] [--out NAME]
+// The diffusion model's blocks are then decoded once more at the chosen gate with what the server does under it:
+// a block shows its whole lines before the first token under the gate (reported as "+ whole lines under it").
 // --apply writes the chosen gates into DIR/manifest.json (brains.completion.spec.confidenceGate), which the server
 // reads (completion/index.ts); without it the file is untouched. Writes bench/results/completion-gate.json (or
 // --out NAME there).
@@ -71,19 +73,31 @@ export function bestGate(points: GatePoint[]): GatePoint {
   return points.reduce((best, p) => (p.utility > best.utility + 1e-12 || (Math.abs(p.utility - best.utility) <= 1e-12 && p.gate > best.gate) ? p : best));
 }
 
-async function answers(registry: ModelRegistry, decoder: (typeof decoders)[number], cases: Case[]): Promise<Answer[]> {
+async function answers(
+  registry: ModelRegistry,
+  decoder: (typeof decoders)[number],
+  cases: Case[],
+  options: { minConfidence: number; confidentLines?: boolean } = { minConfidence: 0 },
+): Promise<Answer[]> {
   const brain = serverBrain(registry);
   const settings = { ...defaultSettings.completion, decoder };
   const out: Answer[] = [];
   for (const c of cases) {
     const doc = TextDocument.create(`file:///gate/${decoder}/${c.id}`, c.language, 1, c.prefix + c.suffix);
-    const r = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token, { mode: c.kind, minConfidence: 0 });
+    const r = await brain.complete(doc, doc.positionAt(c.prefix.length), settings, token, { mode: c.kind, ...options });
     brain.forget(doc.uri);
     const got = ((r.items[0]?.insertText as string | undefined) ?? '').trimEnd();
     const want = c.middle.trimEnd();
     out.push({ confidence: r.confidence ?? 0, shown: got.trim() !== '', exact: got === want, similarity: editSimilarity(got, want) });
   }
   return out;
+}
+
+function row(decoder: string, mode: string, n: number, p: GatePoint, note: string): void {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  console.log(
+    `| ${decoder} | ${mode} | ${n} | ${p.gate.toFixed(2)}${note} | ${pct(p.shown)} | ${pct(p.exact_match)} | ${p.edit_similarity.toFixed(3)} | ${p.edit_similarity_shown.toFixed(3)} | ${p.utility.toFixed(4)} |`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -113,12 +127,24 @@ async function main(): Promise<void> {
       const best = bestGate(curve);
       (chosen[decoder] ??= {})[mode] = best.gate;
       (result.gates as Record<string, unknown>)[`${decoder}/${mode}`] = { n: mine.length, chosen: best.gate, curve };
-      for (const p of curve.filter((p) => p.gate === 0 || p.gate === 0.2 || p === best)) {
-        const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-        console.log(
-          `| ${decoder} | ${mode} | ${mine.length} | ${p.gate.toFixed(2)}${p === best ? ' (chosen)' : ''} | ${pct(p.shown)} | ${pct(p.exact_match)} | ${p.edit_similarity.toFixed(3)} | ${p.edit_similarity_shown.toFixed(3)} | ${p.utility.toFixed(4)} |`,
-        );
-      }
+      for (const p of curve.filter((p) => p.gate === 0 || p.gate === 0.2 || p === best)) row(decoder, mode, mine.length, p, p === best ? ' (chosen)' : '');
+    }
+    // Blocks under the gate still show their whole lines before the first unsure token (completion/index.ts):
+    // the chosen gate's blocks decoded again that way, beside the sweep's point (nothing shown under the gate).
+    if (decoder === 'diffusion') {
+      const blocks = cases.filter((c) => c.kind === 'multi_line');
+      const gate = chosen[decoder].multi_line;
+      const got = await answers(registry, decoder, blocks, { minConfidence: gate, confidentLines: true });
+      const p = {
+        ...sweep(
+          got.map((a) => ({ ...a, confidence: 1 })),
+          [0],
+          breakEven,
+        )[0],
+        gate,
+      };
+      result.confident_lines = { n: blocks.length, gate, point: p };
+      row(decoder, 'multi_line', blocks.length, p, ' + whole lines under it');
     }
   }
   result.chosen = chosen;

@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CompletionBrain } from '../../server/src/completion';
+import { CompletionBrain, confidentLines, sureIds } from '../../server/src/completion';
 import { defaultSettings } from '../../server/src/protocol';
 import { ModelRegistry } from '../../server/src/runtime/models';
 import { bestGate, sweep, type Answer } from '../../bench/completion-gate';
@@ -80,5 +80,21 @@ describe('the gate sweep (bench/completion-gate.ts)', () => {
     const [open, closed] = sweep(answers, [0, 0.99], 0.5);
     assert.deepEqual([open.shown, open.exact_match, open.edit_similarity], [0.5, 0.5, 0.5]);
     assert.deepEqual([closed.shown, closed.exact_match, closed.edit_similarity], [0, 0, 0]);
+  });
+});
+
+describe('a block under the gate shows its sure whole lines', () => {
+  it('keeps the ids before the first token under the gate, the typed ones always', () => {
+    const r = { ids: [7, 8, 9, 10, 11], confidences: [1, 0.9, 0.95, 0.2, 0.99] };
+    assert.deepEqual(sureIds(r, 1, 0.5), [7, 8, 9]);
+    assert.deepEqual(sureIds(r, 1, 0.1), [7, 8, 9, 10, 11]);
+    assert.deepEqual(sureIds({ ids: [7, 8], confidences: [0.1, 0.1] }, 1, 0.5), [7], 'a typed token is never cut');
+  });
+
+  it('shows whole lines only, up to and with the last line break, and nothing without a full line', () => {
+    assert.equal(confidentLines('x = {\n  a: 1,\n  b: 2,\n  c', 'x = {'), 'x = {\n  a: 1,\n  b: 2,\n');
+    assert.equal(confidentLines('x = {\n  c', 'x = {'), null, 'only a part of the first line');
+    assert.equal(confidentLines('x = {\n   \n  c', 'x = {'), null, 'a blank line is not worth showing');
+    assert.equal(confidentLines('y = 1\n', 'x = {'), null, 'the typed text was not kept');
   });
 });

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { onnxRuntime } from '../../server/src/runtime/onnxruntime';
@@ -26,6 +26,14 @@ describe('models/manifest.json', () => {
     const listed = new Set(entries.map((e) => e.f.file));
     const onDisk = readdirSync(modelsDir).filter((f) => f.endsWith('.onnx') || f === 'tokenizer.json' || f === 'memory-scorer.json');
     assert.deepEqual([...listed].sort(), onDisk.sort());
+  });
+
+  it('the models the VSIX carries (every file but the optional ones, which .vscodeignore leaves out) weigh at most 50 MB', () => {
+    const shipped = entries.filter((e) => !e.f.optional).map((e) => e.f.file);
+    const ignore = readFileSync(path.join(__dirname, '..', '..', '.vscodeignore'), 'utf8');
+    for (const e of entries.filter((e) => e.f.optional)) assert.ok(!ignore.includes(`!models/${e.f.file}`), `${e.f.file} stays out of the VSIX`);
+    const bytes = [...new Set(shipped)].reduce((sum, f) => sum + statSync(path.join(modelsDir, f)).size, 0);
+    assert.ok(bytes <= 50e6, `${(bytes / 1e6).toFixed(1)} MB`);
   });
 
   for (const { brain, key, f } of entries) {

@@ -251,4 +251,16 @@ describe('sampleGrowing', () => {
     assert.deepEqual(r.ids, target);
     assert.deepEqual(sizes, [4, 7, 13], '1 typed + 3 free, 1 + 6, then 1 + 12: the span fills 7 exactly, so its <eos> needs a third round');
   });
+
+  it("keeps each token's confidence from the round that committed it, so the gate sees the least of all rounds", async () => {
+    const target = [1, 2, 3, 0, 1, 2, 3, 0, 1, 2];
+    const conf = target.map((_, i) => (i === 1 ? 0.5 : 0.99));
+    const r = await sampleGrowing({ ...base, canvasSize: 4, maxCanvas: 16, threshold: 0.4, minConfidence: 0.3, denoise: fixed(target, conf) });
+    assert.deepEqual(r.ids, target);
+    assert.equal(r.confidences.length, target.length);
+    assert.ok(Math.abs(r.confidences[1] - 0.5) < 1e-6, 'slot 1 was committed at 0.5 in the first round, given (1) after');
+    assert.ok(Math.abs(r.minCommittedConfidence - 0.5) < 1e-6);
+    const gated = await sampleGrowing({ ...base, canvasSize: 4, maxCanvas: 16, threshold: 0.4, minConfidence: 0.6, denoise: fixed(target, conf) });
+    assert.equal(gated.status, 'low-confidence', 'under the gate in the first round: no growing past it');
+  });
 });

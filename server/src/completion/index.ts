@@ -16,7 +16,7 @@ import { DocumentMemories } from '../memory/documentMemories';
 import type { CompletionMemory } from '../memory';
 import { DocumentMemory } from '../memory/documentMemory';
 import { blockEnded, completionMode, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
-import { sampleGrowing } from './sampler';
+import { sampleGrowing, type SampleResult } from './sampler';
 import { SyntaxGate } from './syntax';
 import { SuggestionCache } from './suggestionCache';
 
@@ -86,6 +86,8 @@ export interface CompleteOptions {
   redecode?: boolean;
   /** The confidence gate instead of the model's (0 shows every answer: bench/completion-gate.ts sweeps it). */
   minConfidence?: number;
+  /** False: a block under the gate shows nothing, instead of its whole lines before the first unsure token (the gate bench's ablation). */
+  confidentLines?: boolean;
 }
 
 export class CompletionBrain {
@@ -347,8 +349,7 @@ export class CompletionBrain {
     // `show` is false when the model was not confident enough: nothing is suggested (and remembered).
     let encoded = 0;
     /** The decoded span as the user would see it, before and after the syntax gate. */
-    const gated = async (ids: number[], show: boolean): Promise<{ unchecked: Suggestion; suggestion: Suggestion }> => {
-      const raw = tokenizer.decode(ids);
+    const gated = async (raw: string, show: boolean): Promise<{ unchecked: Suggestion; suggestion: Suggestion }> => {
       const ok = show && raw.startsWith(w.typed);
       const { lineAbove, lineBelow } = neighbourLines(text, offset);
       const unchecked = ok
@@ -363,7 +364,7 @@ export class CompletionBrain {
       return { items, modelMs: performance.now() - started, forwards, tokens, encoded, unchecked: r.unchecked, confidence };
     };
     const finish = async (ids: number[], forwards: number, confidence: number): Promise<CompletionOutcome> =>
-      respond(await gated(ids, confidence >= minConfidence), forwards, Math.max(0, ids.length - fixed.length), confidence);
+      respond(await gated(tokenizer.decode(ids), confidence >= minConfidence), forwards, Math.max(0, ids.length - fixed.length), confidence);
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
     const endsLine = lineEnds(engine);
     const twin = settings.decoder === 'autoregressive' ? await autoregressive() : null;
@@ -417,7 +418,13 @@ export class CompletionBrain {
       });
     const firstSample = await sample(heal);
     if (firstSample.status === 'cancelled') return none();
-    let result = await gated(firstSample.ids, firstSample.status === 'done');
+    let result = await gated(tokenizer.decode(firstSample.ids), firstSample.status === 'done');
+    // A block the model is unsure of further on: its whole lines before the first token under the gate are
+    // still worth showing (the gate bench measures it on training-split cases).
+    if (mode === 'multi_line' && firstSample.status === 'low-confidence' && options.confidentLines !== false) {
+      const lines = confidentLines(tokenizer.decode(sureIds(firstSample, fixed.length, minConfidence)), w.typed);
+      if (lines) result = await gated(lines, true);
+    }
     let forwards = firstSample.forwards;
     let tokens = Math.max(0, firstSample.ids.length - fixed.length);
     // The gate cut or withheld the suggestion where it broke the code: the model decodes again from the part
@@ -431,7 +438,7 @@ export class CompletionBrain {
         const second = await sample(again, true);
         if (second.status === 'cancelled') return none();
         forwards += second.forwards;
-        const retry = await gated(second.ids, second.status === 'done');
+        const retry = await gated(tokenizer.decode(second.ids), second.status === 'done');
         if (retry.suggestion.text.length > kept.text.length && retry.suggestion.text.startsWith(kept.text)) {
           result = { unchecked: result.unchecked, suggestion: retry.suggestion };
           tokens += Math.max(0, second.ids.length - again.fixed.length);
@@ -471,4 +478,22 @@ export class CompletionBrain {
     this.log(`completion: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return this.registry.markFailed('completion', { state: 'error', detail: `the completion model cannot run: ${firstLine(e)}` });
   }
+}
+
+/** The span's ids before its first token (after the `from` given ones) committed under `minConfidence`. */
+export function sureIds(r: Pick<SampleResult, 'ids' | 'confidences'>, from: number, minConfidence: number): number[] {
+  let i = from;
+  while (i < r.ids.length && r.confidences[i] >= minConfidence) i++;
+  return r.ids.slice(0, i);
+}
+
+/**
+ * The whole lines of a decoded span (the typed text first), up to and with its last line break, when one of
+ * them holds more than blanks; null otherwise (a part of a line is not shown: it reads as a finished line).
+ */
+export function confidentLines(raw: string, typed: string): string | null {
+  if (!raw.startsWith(typed)) return null;
+  const body = raw.slice(typed.length);
+  const end = body.lastIndexOf('\n');
+  return end >= 0 && body.slice(0, end).trim() !== '' ? typed + body.slice(0, end + 1) : null;
 }

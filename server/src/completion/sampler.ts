@@ -60,6 +60,8 @@ export interface SampleResult {
   forwards: number;
   /** Lowest confidence among the committed span tokens (1 for an empty span). */
   minCommittedConfidence: number;
+  /** Each id's confidence when it was committed (1 for the fixed ones); [] when no span came out. */
+  confidences: number[];
 }
 
 export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
@@ -77,7 +79,7 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
     const masked: number[] = [];
     for (let i = 0; i < end; i++) if (canvas[i] === o.maskId) masked.push(i);
     if (masked.length === 0) break;
-    if (o.cancellation?.isCancellationRequested) return { status: 'cancelled', ids: [], forwards, minCommittedConfidence: 0 };
+    if (o.cancellation?.isCancellationRequested) return { status: 'cancelled', ids: [], forwards, minCommittedConfidence: 0, confidences: [] };
 
     const probs = await o.denoise(canvas, masked);
     forwards++;
@@ -85,7 +87,7 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
     if (rest) {
       // The leftmost masked slot continues the typed text: it commits, alone unless `rest` is now spelled.
       const heal = healStep(probs, 0, o.vocabSize, rest, o.tokenText!);
-      if (!heal) return { status: 'low-confidence', ids: [], forwards, minCommittedConfidence: 0 };
+      if (!heal) return { status: 'low-confidence', ids: [], forwards, minCommittedConfidence: 0, confidences: [] };
       canvas[masked[0]] = heal.id;
       rest = heal.rest;
       if (rest) continue;
@@ -115,19 +117,23 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
       }
     }
   }
-  if (rest) return { status: 'low-confidence', ids: [], forwards, minCommittedConfidence: 0 };
+  if (rest) return { status: 'low-confidence', ids: [], forwards, minCommittedConfidence: 0, confidences: [] };
   const end = spanEnd(canvas, o.maskId, o.eosId, o.endsSpan);
   const ids = Array.from(canvas.subarray(0, end));
-  let minConf = 1;
-  for (let i = 0; i < end; i++) minConf = Math.min(minConf, confidence[i]);
-  const status = o.minConfidence !== undefined && minConf < o.minConfidence ? 'low-confidence' : 'done';
-  return { status, ids, forwards, minCommittedConfidence: minConf };
+  return finalResult(ids, Array.from(confidence.subarray(0, end)), forwards, o.minConfidence);
+}
+
+function finalResult(ids: number[], confidences: number[], forwards: number, minConfidence: number | undefined): SampleResult {
+  const minConf = confidences.reduce((m, c) => Math.min(m, c), 1);
+  const status = minConfidence !== undefined && minConf < minConfidence ? 'low-confidence' : 'done';
+  return { status, ids, forwards, minCommittedConfidence: minConf, confidences };
 }
 
 /**
  * `sampleInfill` on a canvas that grows: it starts at `canvasSize` and, while a span fills the whole canvas
  * without ending, goes on with the committed tokens given on a canvas with twice the free slots (at most
- * `maxCanvas`). Forward passes add up over the rounds.
+ * `maxCanvas`). Forward passes add up over the rounds; a token keeps the confidence it was committed with in
+ * its round (given again, it would count as 1), so the gate sees the least over all rounds.
  */
 export async function sampleGrowing(o: SamplerOptions & { maxCanvas: number }): Promise<SampleResult> {
   const fixed = o.fixed ?? [];
@@ -135,11 +141,16 @@ export async function sampleGrowing(o: SamplerOptions & { maxCanvas: number }): 
   let given = fixed;
   let rest = o.rest;
   let forwards = 0;
+  let earlier: number[] = [];
   for (;;) {
     const r = await sampleInfill({ ...o, canvasSize: size, fixed: given, rest });
     forwards += r.forwards;
     const open = r.status === 'done' && r.ids.length === size && !(o.endsSpan?.(r.ids[size - 1]) ?? false);
-    if (!open || size >= o.maxCanvas) return { ...r, forwards };
+    if (!open || size >= o.maxCanvas) {
+      if (r.status === 'cancelled' || !earlier.length || !r.ids.length) return { ...r, forwards };
+      return finalResult(r.ids, [...earlier, ...r.confidences.slice(earlier.length)], forwards, o.minConfidence);
+    }
+    earlier = [...earlier, ...r.confidences.slice(earlier.length)];
     given = r.ids;
     rest = '';
     size = Math.min(o.maxCanvas, 2 * size - fixed.length);
