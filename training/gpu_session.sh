@@ -13,7 +13,8 @@
 #   bash training/gpu_session.sh poll SEC    # sleeps, prints progress (keeps the machine warm)
 #   bash training/gpu_session.sh collect SHAPE   # waits for that shape's export + pack; its graphs (or parts) and logs -> $OUT
 # Knobs (env): INIT (folder of the shipped int8 graphs to start from, default models; .carry/init when models/ is
-# moved aside to make room), SHAPES (default "d256l8 d384l8": d384l8 is the largest shape within the 50 ms warm
+# moved aside to make room), INIT_PT (instead: a folder with the last lease's bf16 parts INIT_SHAPE-{diffusion,ar}.partN.pt, INIT_SHAPE default
+# d256l8), SHAPES (default "d256l8 d384l8": d384l8 is the largest shape within the 50 ms warm
 # rule, models/MODEL_CARD.md "Session 8"), CMIN (training minutes, default 14), LR (6e-4), CARGS (extra train.py args),
 # DISTILL=1 (one self-distillation round after training, DPOOL teacher spans, DMIN minutes: continued training on
 # true spans alone brings block tokens per pass back down), EARGS (extra eval.py args). Every shape is exported
@@ -25,6 +26,7 @@ R=training/runs/lease
 CV2=/tmp/cv2                 # corpus v2 shards (.jsonl.gz / .jsonl.xz as carried)
 TOK=/tmp/tokcache            # token caches (per shard, then per split)
 SHAPES=${SHAPES:-d256l8 d384l8}
+IS=${INIT_SHAPE:-d256l8}     # the shape of the weights started from (larger SHAPES are grown from it)
 mkdir -p $R $CV2
 case "$1" in
 part)
@@ -56,10 +58,14 @@ start)
   done
   cat $R/part*.log
   python3 $C/train.py --prep-only --corpus $CV2 --cache $TOK --out $R/prep || exit 1
-  python3 $C/from_onnx.py ${INIT:-models}/completion-denoise.int8.onnx $R/d0.pt --check test/fixtures/completion-parity.json || exit 1
-  python3 $C/from_onnx.py ${INIT:-models}/completion-ar.int8.onnx $R/ar0.pt --kind ar --check test/fixtures/completion-parity.json || exit 1
+  if [ -n "${INIT_PT:-}" ]; then  # the last lease's bf16 weights (collect WHAT=weights), not the int8 graphs' rounding
+    bash $C/box.sh unpack $INIT_PT/$IS-diffusion $R/d0.pt && bash $C/box.sh unpack $INIT_PT/$IS-ar $R/ar0.pt || exit 1
+  else
+    python3 $C/from_onnx.py ${INIT:-models}/completion-denoise.int8.onnx $R/d0.pt --check test/fixtures/completion-parity.json || exit 1
+    python3 $C/from_onnx.py ${INIT:-models}/completion-ar.int8.onnx $R/ar0.pt --kind ar --check test/fixtures/completion-parity.json || exit 1
+  fi
   for S in $SHAPES; do
-    if [ $S = d256l8 ]; then D=$R/d0.pt; A=$R/ar0.pt; else
+    if [ $S = $IS ]; then D=$R/d0.pt; A=$R/ar0.pt; else
       python3 $C/grow.py $R/d0.pt --shape $S $R/d0-$S.pt --check && python3 $C/grow.py $R/ar0.pt --shape $S $R/ar0-$S.pt --check || exit 1
       D=$R/d0-$S.pt; A=$R/ar0-$S.pt; fi
     mkdir -p $R/$S
@@ -95,7 +101,9 @@ collect)
   [ -f $R/$S/${WAIT_FOR:-packed} ] || echo "$S: not ${WAIT_FOR:-packed} yet (what exists is copied)"
   # WHAT=onnx (default): the int8 graphs, spec and parity fixture (~35 MB); WHAT=weights: the bf16 parts (~38 MB)
   # (onnx: laid out as a models folder, manifest.json rewritten by manifest.py: there is no onnx package here either)
-  if [ "${WHAT:-onnx}" = weights ]; then cp $R/$S/$S-*.part*.pt $O/ 2>/dev/null; else
+  # (a d384l8 pair is 2 x 38 MB and its denoise graph 24 MB: bring one model's parts per call, WHAT=weights MODEL=ar, then
+  # MODEL=diffusion, and export the int8 graphs here with export.py: a returned file is at most 16 MiB, a call 64 MiB)
+  if [ "${WHAT:-onnx}" = weights ]; then cp $R/$S/$S-${MODEL:-*}.part*.pt $O/ 2>/dev/null; else
     M=$O/models; mkdir -p $M && cp models/manifest.json $M/ && cp $R/$S/onnx/spec.json $R/$S/onnx/completion-parity.json $O/
     cp $R/$S/onnx/diffusion_encode.int8.onnx $M/completion-encode.int8.onnx
     cp $R/$S/onnx/diffusion_denoise.int8.onnx $M/completion-denoise.int8.onnx
