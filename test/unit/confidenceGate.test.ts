@@ -7,7 +7,9 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CompletionBrain, confidentLines, sureIds } from '../../server/src/completion';
+import { CompletionBrain } from '../../server/src/completion';
+import { confidentLines } from '../../server/src/completion/postprocess';
+import { sureIds } from '../../server/src/completion/sampler';
 import { defaultSettings } from '../../server/src/protocol';
 import { ModelRegistry } from '../../server/src/runtime/models';
 import { bestGate, sweep, type Answer } from '../../bench/completion-gate';

@@ -15,8 +15,8 @@ import { firstLine, openEngine, type Engine } from './engine';
 import { DocumentMemories } from '../memory/documentMemories';
 import type { CompletionMemory } from '../memory';
 import { DocumentMemory } from '../memory/documentMemory';
-import { blockEnded, completionMode, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
-import { sampleGrowing, type SampleResult } from './sampler';
+import { blockEnded, completionMode, confidentLines, trimSuggestion, type CompletionMode, type Suggestion } from './postprocess';
+import { sampleGrowing, sureIds } from './sampler';
 import { SyntaxGate } from './syntax';
 import { SuggestionCache } from './suggestionCache';
 
@@ -478,22 +478,4 @@ export class CompletionBrain {
     this.log(`completion: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return this.registry.markFailed('completion', { state: 'error', detail: `the completion model cannot run: ${firstLine(e)}` });
   }
-}
-
-/** The span's ids before its first token (after the `from` given ones) committed under `minConfidence`. */
-export function sureIds(r: Pick<SampleResult, 'ids' | 'confidences'>, from: number, minConfidence: number): number[] {
-  let i = from;
-  while (i < r.ids.length && r.confidences[i] >= minConfidence) i++;
-  return r.ids.slice(0, i);
-}
-
-/**
- * The whole lines of a decoded span (the typed text first), up to and with its last line break, when one of
- * them holds more than blanks; null otherwise (a part of a line is not shown: it reads as a finished line).
- */
-export function confidentLines(raw: string, typed: string): string | null {
-  if (!raw.startsWith(typed)) return null;
-  const body = raw.slice(typed.length);
-  const end = body.lastIndexOf('\n');
-  return end >= 0 && body.slice(0, end).trim() !== '' ? typed + body.slice(0, end + 1) : null;
 }

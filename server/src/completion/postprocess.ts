@@ -142,3 +142,14 @@ function indentWidth(line: string): number {
   }
   return w;
 }
+
+/**
+ * The whole lines of a decoded span (the typed text first), up to and with its last line break, when one of
+ * them holds more than blanks; null otherwise (a part of a line is not shown: it reads as a finished line).
+ */
+export function confidentLines(raw: string, typed: string): string | null {
+  if (!raw.startsWith(typed)) return null;
+  const body = raw.slice(typed.length);
+  const end = body.lastIndexOf('\n');
+  return end >= 0 && body.slice(0, end).trim() !== '' ? typed + body.slice(0, end + 1) : null;
+}

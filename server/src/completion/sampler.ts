@@ -157,6 +157,13 @@ export async function sampleGrowing(o: SamplerOptions & { maxCanvas: number }): 
   }
 }
 
+/** The span's ids before its first token (after the `from` given ones) committed under `minConfidence`. */
+export function sureIds(r: Pick<SampleResult, 'ids' | 'confidences'>, from: number, minConfidence: number): number[] {
+  let i = from;
+  while (i < r.ids.length && r.confidences[i] >= minConfidence) i++;
+  return r.ids.slice(0, i);
+}
+
 /** Whether a token with text `t` may come next when the span must still spell `rest`. */
 export function agreesWith(t: string, rest: string): boolean {
   return t.length > 0 && (t.startsWith(rest) || rest.startsWith(t));
