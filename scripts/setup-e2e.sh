@@ -63,6 +63,10 @@ EOF
 : >"$PREFIX/.npmrc"
 
 NPM_QUIET=(--no-audit --no-fund --loglevel=error)
+# `npm test` runs this script through `npm run`, which passes the project's .npmrc settings down as
+# npm_config_* variables: its ignore-scripts=true would turn the `npm rebuild`s below into silent no-ops
+# (they need the build scripts), so they say --ignore-scripts=false themselves.
+REBUILD=(rebuild "${NPM_QUIET[@]}" --ignore-scripts=false)
 # Debug builds of native modules are never needed; fewer jobs than cores keeps
 # the 2-core machine responsive. JOBS is read by node-gyp.
 export JOBS="${JOBS:-2}"
@@ -83,7 +87,7 @@ if [[ -f "$VSC/npm-shrinkwrap.json" ]]; then mv "$VSC/npm-shrinkwrap.json" "$VSC
 ( cd "$VSC" && npm install "${NPM_QUIET[@]}" --omit=dev --ignore-scripts --no-package-lock )
 # Native modules the server needs (kerberos is optional and wants libkrb5-dev: skipped).
 log "building native modules"
-( cd "$VSC" && npm rebuild "${NPM_QUIET[@]}" --foreground-scripts=false @vscode/spdlog node-pty @parcel/watcher native-watchdog )
+( cd "$VSC" && npm "${REBUILD[@]}" --foreground-scripts=false @vscode/spdlog node-pty @parcel/watcher native-watchdog )
 # VS Code resolves its modules through node_modules.asar in a packaged build.
 ln -sfn node_modules "$VSC/node_modules.asar"
 # The ripgrep package normally downloads its binary: use Debian's (search, quick open).
@@ -92,7 +96,7 @@ ln -sfn /usr/bin/rg "$VSC/node_modules/@vscode/ripgrep/bin/rg"
 # argon2 is loaded at startup even with --auth none. npm hoists it next to
 # code-server, so rebuild it from the project that owns it. (Its install script
 # first tries to download a prebuilt binary, fails, and builds from source.)
-( cd "$PREFIX" && npm rebuild "${NPM_QUIET[@]}" argon2 )
+( cd "$PREFIX" && npm "${REBUILD[@]}" argon2 )
 # Built-in extensions (TypeScript language features, git, ...) have their own deps.
 ( cd "$VSC/extensions" && npm install "${NPM_QUIET[@]}" --omit=dev --ignore-scripts --no-package-lock )
 

@@ -501,18 +501,29 @@ export async function goToPosition(page, line, column = 1, { timeout = 10_000 } 
 /** Hovers the mouse over the first occurrence of `word` in the visible editor text; returns the hover's text. */
 export async function hoverWord(page, word, { timeout = 15_000, expect } = {}) {
   const token = page.locator(`${SEL.editor} .view-lines .view-line span span`, { hasText: word }).first();
-  // The editor may re-render its lines just after opening (the token is then briefly detached): ask again.
-  const box = await waitFor(
-    async () => {
-      await token.waitFor({ timeout });
-      return token.boundingBox();
-    },
-    { timeout, what: `the word "${word}" visible in the editor` },
-  );
-  // Move away first so a re-hover at the same place still triggers the hover.
-  await page.mouse.move(1, 1);
-  await page.mouse.move(box.x + Math.min(box.width / 2, 8), box.y + box.height / 2, { steps: 3 });
-  return readHover(page, { timeout, expect });
+  const deadline = Date.now() + timeout;
+  let lastError;
+  // A hover that comes up empty (the language server still starting, the editor re-rendering under the
+  // mouse) is not shown again while the mouse rests: move away and hover again, as a person would.
+  for (let attempt = 1; ; attempt++) {
+    const left = deadline - Date.now();
+    try {
+      // The editor may re-render its lines just after opening (the token is then briefly detached): ask again.
+      const box = await waitFor(
+        async () => {
+          await token.waitFor({ timeout: left });
+          return token.boundingBox();
+        },
+        { timeout: left, what: `the word "${word}" visible in the editor` },
+      );
+      await page.mouse.move(1, 1);
+      await page.mouse.move(box.x + Math.min(box.width / 2, 8), box.y + box.height / 2, { steps: 3 });
+      return await readHover(page, { timeout: Math.max(1_000, Math.min(8_000, deadline - Date.now())), expect });
+    } catch (err) {
+      lastError = err;
+      if (Date.now() >= deadline) throw new Error(`${lastError.message} (after ${attempt} hovers)`);
+    }
+  }
 }
 
 /** Shows the hover at a 1-based position with the keyboard (Go to Line, then "Show Hover"); returns its text. */
