@@ -40,10 +40,14 @@ def weights_from_graph(path: Path, norm_eps: float = 1e-5) -> tuple[Config, dict
     emb = (arr["m.embed.weight_rows_q"].astype(np.float32) * arr["m.embed.weight_rows_scale"]).astype(np.float32)
     V, Dm = emb.shape
     # Weight MatMuls in graph order (the order the tracer met them), each as its float [K,N] matrix.
+    # The tied head's int8 weight may be the embedding's int8 rows read through a Transpose (quantize.py stores
+    # the embedding once), not an initializer of its own.
+    transposed = {n.output[0]: n.input[0] for n in g.node if n.op_type == "Transpose" and n.input[0] in arr}
     mats = []
     for n in g.node:
-        if n.op_type == "DynamicQuantizeMatMul" and n.input[1] in arr:
-            q, s = arr[n.input[1]], arr[n.input[2]]
+        if n.op_type == "DynamicQuantizeMatMul" and (n.input[1] in arr or n.input[1] in transposed):
+            q = arr[n.input[1]] if n.input[1] in arr else arr[transposed[n.input[1]]].T
+            s = arr[n.input[2]]
             mats.append(q.astype(np.float32) * s[None, :])
     norms = sorted(k for k in arr if k.startswith("m.blocks.") and k.endswith(".weight"))
     n_layer = len({k.split(".")[2] for k in norms})
