@@ -12,11 +12,12 @@ const gamma = 0.8;
 const ageScale = Math.log1p(128);
 const distScale = Math.log1p(8192);
 /** numpy.hanning(frame + 2) without its two zero ends: every sample of the frame counts. */
-const hann = Array.from({ length: frame }, (_, n) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (n + 1)) / (frame + 1)));
-/** cos and sin of the rfft's twiddles, [bin][sample]. */
-const twiddle = Array.from({ length: bins }, (_, k) =>
-  Array.from({ length: frame }, (_, n) => [Math.cos((2 * Math.PI * k * n) / frame), Math.sin((2 * Math.PI * k * n) / frame)]),
-);
+const hann = Float64Array.from({ length: frame }, (_, n) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (n + 1)) / (frame + 1)));
+/** cos and sin of the rfft's twiddles, flat [bin * frame + sample]. */
+const cosTwiddle = Float64Array.from({ length: bins * frame }, (_, i) => Math.cos((2 * Math.PI * Math.floor(i / frame) * (i % frame)) / frame));
+const sinTwiddle = Float64Array.from({ length: bins * frame }, (_, i) => Math.sin((2 * Math.PI * Math.floor(i / frame) * (i % frame)) / frame));
+/** One layer's windowed frame, reused by every call (this runs for every visible token at every chunk step). */
+const windowed = new Float64Array(frame);
 
 export const featureCount = (nLayer: number): number => bins * nLayer + 2;
 
@@ -45,21 +46,24 @@ export function copyTokenFeatures(f: TokenFeatures): TokenFeatures {
  * `visible` the number of keys the chunk's queries could see (so that a uniform share reads 1).
  */
 export function stepToken(f: TokenFeatures, nLayer: number, received: (layer: number) => number, visible: number): void {
+  // Flat typed arrays and one shared scratch frame: the first encode of a session runs this before the JIT has
+  // optimized it, where nested arrays cost ~20 ms of the first suggestion (bench/first-suggestion.ts).
+  const { ring, ema } = f;
   for (let l = 0; l < nLayer; l++) {
     const x = Math.log1p(received(l) * visible);
     f.received += x;
     const r = l * frame;
-    for (let n = 0; n < frame - 1; n++) f.ring[r + n] = f.ring[r + n + 1];
-    f.ring[r + frame - 1] = x;
+    for (let n = 0; n < frame - 1; n++) ring[r + n] = ring[r + n + 1];
+    ring[r + frame - 1] = x;
+    for (let n = 0; n < frame; n++) windowed[n] = ring[r + n] * hann[n];
     for (let k = 0; k < bins; k++) {
       let re = 0;
       let im = 0;
       for (let n = 0; n < frame; n++) {
-        const s = f.ring[r + n] * hann[n];
-        re += s * twiddle[k][n][0];
-        im -= s * twiddle[k][n][1];
+        re += windowed[n] * cosTwiddle[k * frame + n];
+        im -= windowed[n] * sinTwiddle[k * frame + n];
       }
-      f.ema[l * bins + k] = gamma * f.ema[l * bins + k] + (1 - gamma) * Math.hypot(re, im);
+      ema[l * bins + k] = gamma * ema[l * bins + k] + (1 - gamma) * Math.hypot(re, im);
     }
   }
   f.age += 1;
