@@ -120,6 +120,20 @@ const systems: Record<string, Partial<NanomindSettings['completion']>> = {
 };
 /** Options of a system beyond its settings. */
 const systemOptions: Record<string, CompleteOptions> = { diffusion_no_redecode: { redecode: false } };
+/** Systems run only when named in --systems (the windows the shipped one was chosen from). */
+const exploratory = /^diffusion_window\d+$/;
+// A block's decoding order (the manifest's spec.blockWindow ships one): any slot before the span's end may commit
+// (no window), or only the first N masked slots (semi-autoregressive).
+for (const [name, window] of [
+  ['no_window', Infinity],
+  ['window2', 2],
+  ['window4', 4],
+  ['window6', 6],
+  ['window8', 8],
+] as const) {
+  systems[`diffusion_${name}`] = systems.diffusion;
+  systemOptions[`diffusion_${name}`] = { multiLineWindow: window };
+}
 /** The extension's default pause before it sends a request (package.json, nanomind.completion.debounceMs). */
 const clientDebounceMs = (
   JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default: number }> } } }
@@ -351,7 +365,7 @@ async function main(): Promise<void> {
   }
   const runs = modelSets.flatMap((m) =>
     Object.keys(systems)
-      .filter((n) => !only || only.includes(n))
+      .filter((n) => (only ? only.includes(n) : !exploratory.test(n)))
       .map((n) => ({ ...m, name: n })),
   );
   for (const { suffix, registry, name: system } of runs) {

@@ -18,6 +18,11 @@ const fixture = path.join(__dirname, '..', 'fixtures', 'tiny-completion');
 
 /** A copy of the tiny model whose spec has `gate` as its confidenceGate. */
 function withGate(gate: unknown): ModelRegistry {
+  return withSpec({ confidenceGate: gate });
+}
+
+/** A copy of the tiny model with `patch` merged into its completion spec. */
+function withSpec(patch: Record<string, unknown>): ModelRegistry {
   const dir = mkdtempSync(path.join(tmpdir(), 'nanomind-gate-'));
   const manifest = JSON.parse(readFileSync(path.join(fixture, 'manifest.json'), 'utf8'));
   const files = manifest.brains.completion.files;
@@ -26,7 +31,7 @@ function withGate(gate: unknown): ModelRegistry {
     if (key === 'tokenizer') files[key].file = path.relative(dir, from);
     else copyFileSync(from, path.join(dir, files[key].file));
   }
-  manifest.brains.completion.spec.confidenceGate = gate;
+  Object.assign(manifest.brains.completion.spec, patch);
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
   return new ModelRegistry(dir);
 }
@@ -60,6 +65,30 @@ describe('the confidence gate in the server', () => {
       const status = await registry.status('completion');
       assert.equal(status.state, 'corrupt', JSON.stringify(gate));
       assert.match(status.detail, /confidenceGate/);
+    }
+  });
+});
+
+describe("a block's decoding window from the manifest (spec.blockWindow)", () => {
+  const block = { mode: 'multi_line', minConfidence: 0, redecode: false, confidentLines: false } as const;
+
+  it('a window of 1 commits one token per pass; without one, passes commit several', async () => {
+    const one = await new CompletionBrain(withSpec({ blockWindow: 1 })).complete(doc, cursor, settings, token, block);
+    assert.ok(one.tokens > 1, `a span of several tokens (${one.tokens})`);
+    // One token per pass (the first pass also re-chooses the typed line's last token), and at most one more
+    // pass for the span's end on its own.
+    assert.ok(one.forwards >= one.tokens - 1 && one.forwards <= one.tokens + 1, `${one.forwards} passes for ${one.tokens} tokens`);
+    const free = await new CompletionBrain(withSpec({})).complete(doc, cursor, settings, token, { ...block, multiLineWindow: Infinity });
+    assert.ok(free.forwards < free.tokens, `no window: ${free.forwards} passes for ${free.tokens} tokens`);
+  });
+
+  it('a window that is not a positive integer turns the completion brain off with the reason', async () => {
+    for (const blockWindow of [0, -2, 1.5, '4']) {
+      const registry = withSpec({ blockWindow });
+      await assert.rejects(new CompletionBrain(registry).complete(doc, cursor, settings, token), /blockWindow/);
+      const status = await registry.status('completion');
+      assert.equal(status.state, 'corrupt', JSON.stringify(blockWindow));
+      assert.match(status.detail, /blockWindow/);
     }
   });
 });

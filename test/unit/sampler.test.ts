@@ -65,6 +65,38 @@ describe('sampleInfill', () => {
     assert.deepEqual(calls[2], [0, 2], 'then slot 1 (0.95)');
   });
 
+  it('with a window, only the leftmost masked slots may commit: a sure slot further right waits its turn', async () => {
+    const calls: number[][] = [];
+    // Slot 3 is the surest, but with a window of 2 only slots 0 and 1 are eligible in pass 1.
+    const conf = [0.95, 0.5, 0.95, 0.99];
+    const r = await sampleInfill({ ...base, canvasSize: 4, threshold: 0.9, window: 2, denoise: fixed([1, 2, 3, 0], conf, calls) });
+    assert.deepEqual(r.ids, [1, 2, 3, 0]);
+    assert.deepEqual(
+      calls,
+      [[0, 1, 2, 3], [1, 2, 3], [1, 3], [1]],
+      'each pass: the surest of the two leftmost masked slots (0, then 2, then 3), the unsure slot 1 last',
+    );
+    const free = await sampleInfill({ ...base, canvasSize: 4, threshold: 0.9, denoise: fixed([1, 2, 3, 0], conf) });
+    assert.equal(free.forwards, 2, 'without a window slots 0, 2 and 3 commit in pass 1');
+  });
+
+  it('with a window, the span end still commits in the pass that fills the slots before it', async () => {
+    const r = await sampleInfill({ ...base, threshold: 0.9, window: 4, denoise: fixed([1, 2, 3], []) });
+    assert.deepEqual(r.ids, [1, 2, 3]);
+    assert.equal(r.forwards, 1);
+    const calls: number[][] = [];
+    const long = await sampleInfill({ ...base, threshold: 0.9, window: 2, denoise: fixed([1, 2, 3], [], calls) });
+    assert.deepEqual(long.ids, [1, 2, 3]);
+    assert.deepEqual(
+      calls,
+      [
+        [0, 1, 2, 3, 4, 5, 6, 7],
+        [2, 3, 4, 5, 6, 7],
+      ],
+      'the <eos> waits while slot 2 is outside the window, then commits with it',
+    );
+  });
+
   it('ends the span at the first slot that wants <eos>, committing that <eos> only when it is leftmost or all before it cleared the threshold', async () => {
     const calls: number[][] = [];
     const target = [1, EOS, 2, 3, 3, 3, 3, 3];

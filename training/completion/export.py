@@ -364,6 +364,8 @@ def main():
                        "positions": "prefix 0..P-1, canvas P..P+C-1, suffix P+suffix_gap..; AR: 0..n-1 over the PSM sequence"},
             "special_ids": {"pad": 0, "eos": 1, "mask": 2, "fim_prefix": 3, "fim_suffix": 4, "fim_middle": 5},
             "sampler": {"threshold": 0.3, "canvas_single_line": 16, "canvas_multi_line": 48, "canvas_max": 64,
+                        "block_window": 4,
+                        "block_window_rule": "a block commits only among its first block_window masked slots, the surest first (bench:completion's diffusion_windowN systems chose it)",
                         "canvas_rule": "the first canvas per mode; it doubles (up to canvas_max) while a span fills it without ending",
                         "eos_rule": "end: only masked slots before the first slot whose best token is <eos> are eligible; "
                                     "that <eos> only once it is the leftmost masked slot, or in the same pass as the last slots before it when they and it clear the threshold (eval.py diffusion_generate)"}, "graphs": {}}

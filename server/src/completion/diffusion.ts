@@ -21,6 +21,12 @@ export interface DiffusionSpec {
   canvasMultiLine: number;
   /** The largest canvas (the longest span the model was trained on, plus its end). */
   canvasMax: number;
+  /**
+   * A block's decoding order: only the first `blockWindow` masked slots (left to right) may commit in a pass,
+   * the surest of them first (semi-autoregressive); absent: any slot before the span's end may. Chosen by
+   * bench:completion (the `diffusion_windowN` systems).
+   */
+  blockWindow?: number;
   /** Rotary base (the manifest's config.rope_theta; 10000 when absent). */
   ropeTheta?: number;
   /**

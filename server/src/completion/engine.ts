@@ -32,6 +32,9 @@ export async function openDiffusionModel(registry: ModelRegistry): Promise<{ mod
   if (!sizes || !sizes.every((n) => Number.isInteger(n) && n > 0)) {
     throw new ModelError('completion', { state: 'corrupt', detail: 'models/manifest.json: the completion entry has no valid "spec"' });
   }
+  if (spec.blockWindow !== undefined && !(Number.isInteger(spec.blockWindow) && spec.blockWindow > 0)) {
+    throw new ModelError('completion', { state: 'corrupt', detail: 'models/manifest.json: the completion spec\'s "blockWindow" must be a positive integer' });
+  }
   if (!validGates(spec.confidenceGate)) {
     throw new ModelError('completion', {
       state: 'corrupt',

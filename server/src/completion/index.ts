@@ -88,6 +88,8 @@ export interface CompleteOptions {
   minConfidence?: number;
   /** False: a block under the gate shows nothing, instead of its whole lines before the first unsure token (the gate bench's ablation). */
   confidentLines?: boolean;
+  /** A block's decoding window instead of the manifest's `blockWindow` (the benchmark compares them; Infinity: none). */
+  multiLineWindow?: number;
 }
 
 export class CompletionBrain {
@@ -412,6 +414,7 @@ export class CompletionBrain {
           },
         },
         endsSpan: mode === 'single_line' ? endsLine : undefined,
+        window: mode === 'multi_line' ? (options.multiLineWindow ?? model.spec.blockWindow) : undefined,
         finished: mode === 'multi_line' ? (ids) => blockEnded(tokenizer.decode(ids).slice(w.typed.length), w.linePrefix) : undefined,
         tokenText,
         ...given,

@@ -51,6 +51,8 @@ export interface SamplerOptions {
    * true ends the span there (multi-line mode: the block has ended, so post-processing would cut the rest).
    */
   finished?: (ids: number[]) => boolean;
+  /** Only the first `window` masked slots (left to right) may commit in a pass (semi-autoregressive order); all when absent. */
+  window?: number;
 }
 
 export interface SampleResult {
@@ -94,7 +96,8 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
       guesses.shift();
     }
     const endIndex = guesses.findIndex((g) => isEnd(g.id));
-    const best = endIndex < 0 ? guesses : guesses.slice(0, endIndex === 0 ? 1 : endIndex);
+    const eligible = endIndex < 0 ? guesses : guesses.slice(0, endIndex === 0 ? 1 : endIndex);
+    const best = o.window === undefined ? eligible : eligible.slice(0, Math.max(1, o.window));
     // The most confident eligible slot always commits, so every pass makes progress.
     best.sort((a, b) => b.p - a.p);
     let k = 0;
@@ -105,7 +108,7 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
     }
     // When this pass committed every slot before the end, each above the threshold, and the end itself clears
     // it too, the end commits now (it would be the leftmost masked slot next pass): one pass fewer per span.
-    if (endIndex > 0 && k === best.length && best[k - 1].p >= o.threshold && guesses[endIndex].p >= o.threshold) {
+    if (endIndex > 0 && best.length === eligible.length && k === best.length && best[k - 1].p >= o.threshold && guesses[endIndex].p >= o.threshold) {
       canvas[guesses[endIndex].slot] = guesses[endIndex].id;
       confidence[guesses[endIndex].slot] = guesses[endIndex].p;
     }
