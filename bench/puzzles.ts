@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { onnxConvMaze } from '../server/src/reasoning/convMaze';
 import { onnxActStep } from '../server/src/reasoning/models';
 import { parsePuzzle, solveExactly } from '../server/src/reasoning/puzzle';
 import { PuzzleSolver, type ViewSearch } from '../server/src/reasoning/solve';
@@ -48,6 +49,8 @@ interface Outcome {
   views: number;
   halted: boolean;
   exactMs: number;
+  /** Which network's answer was kept (mazes: the HRM or the conv model). */
+  network: string;
 }
 
 interface Summary {
@@ -61,6 +64,8 @@ interface Summary {
   exact_offered: number;
   halted_by_model: number;
   exact_solver_median_ms: number;
+  /** Share of answers that came from the conv maze model (the rest from the HRM). */
+  answered_by_conv: number;
 }
 
 interface SetResult extends Summary {
@@ -94,6 +99,7 @@ function summarize(outcomes: Outcome[]): Summary {
       outcomes.map((o) => o.exactMs),
       50,
     ),
+    answered_by_conv: mean((o) => Number(o.network === 'conv')),
   };
 }
 
@@ -125,7 +131,7 @@ async function runSet(set: PuzzleSet, solver: PuzzleSolver): Promise<SetResult> 
       break;
     }
     const ms = performance.now() - t1;
-    outcomes.push({ band, correct: r.outcome === 'verified', ms, steps: r.steps, views: r.views ?? 1, halted: r.halted, exactMs });
+    outcomes.push({ band, correct: r.outcome === 'verified', ms, steps: r.steps, views: r.views ?? 1, halted: r.halted, exactMs, network: r.network ?? 'hrm' });
   }
   const bandNames = [...new Set(outcomes.map((o) => o.band))].sort();
   return {
@@ -154,9 +160,10 @@ function printSet(r: SetResult): void {
 
 async function main(): Promise<void> {
   const registry = new ModelRegistry(process.env.NANOMIND_MODELS_DIR || path.join(root, 'models'));
-  const solver = new PuzzleSolver(registry, onnxActStep, { sudoku: loopOverride, maze: loopOverride });
+  const solver = new PuzzleSolver(registry, onnxActStep, { sudoku: loopOverride, maze: loopOverride }, onnxConvMaze);
   const candidateDir = arg('--candidate');
-  const candidate = candidateDir && new PuzzleSolver(new ModelRegistry(path.resolve(candidateDir)), onnxActStep, { sudoku: loopOverride, maze: loopOverride });
+  const candidate =
+    candidateDir && new PuzzleSolver(new ModelRegistry(path.resolve(candidateDir)), onnxActStep, { sudoku: loopOverride, maze: loopOverride }, onnxConvMaze);
   const families: SetResult[] = [];
   const candidateFamilies: SetResult[] = [];
   for (const set of sets) {

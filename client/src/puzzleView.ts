@@ -159,12 +159,13 @@ function pageHtml(cspSource: string): string {
     const puzzleRows = (r && r.puzzleRows) || state.puzzleRows;
     let status = state.running ? 'Solving… ' + (steps.length ? 'step ' + steps.length : '') : '';
     if (r) {
-      const who = r.solver === 'exact' ? 'Classical solver (exact, not the network)' : 'The network';
+      const tried = r.tried && r.tried.length > 1 ? ' (after the ' + (r.tried[0].network === 'conv' ? 'conv model' : 'HRM') + ' answer failed)' : '';
+      const who = r.solver === 'exact' ? 'Classical solver (exact, not the network)' : r.network === 'conv' ? 'The conv maze network' + tried : r.family === 'maze' ? 'The HRM network' + tried : 'The network';
       const views = r.views > 1 ? ', trying ' + r.views + ' turned or mirrored copies of the grid' : '';
       const stop = r.halted ? 'it stopped when confident' : 'it ran out of steps';
       status = who + (r.solver === 'network' && r.outcome !== 'unavailable' ? ' — ' + plural(r.steps, 'step') + views + '; ' + stop : '') + ' — ' + r.ms.toFixed(1) + ' ms';
     }
-    text(el('status'), status);
+    text(el('status'), status + (r && r.note ? ' — ' + r.note : ''));
 
     let rows = (r && r.answerRows) || puzzleRows;
     el('stepControls').hidden = steps.length === 0;

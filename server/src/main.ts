@@ -28,6 +28,7 @@ import {
   type NanomindSettings,
   type SolvePuzzleArgs,
 } from './protocol';
+import { onnxConvMaze } from './reasoning/convMaze';
 import { onnxActStep } from './reasoning/models';
 import { PuzzleInputError, PuzzleSolver } from './reasoning/solve';
 import { ModelError, ModelRegistry, sessionFromBytes } from './runtime/models';
@@ -82,7 +83,7 @@ const memory: MemoryBrain = new MemoryBrain(registry, {
   timeFullContext: async (doc, position, reused) => (await completion.timeFullContext(doc, position, settings.completion, reused))?.ms ?? null,
 });
 const completion: CompletionBrain = new CompletionBrain(registry, { memory, log: (message) => connection.console.error(`nanomind: ${message}`) });
-const puzzles = new PuzzleSolver(registry, onnxActStep);
+const puzzles = new PuzzleSolver(registry, onnxActStep, {}, onnxConvMaze);
 
 connection.onInitialize((params) => {
   startupTimings.record('initialize', performance.now(), performance.now());

@@ -224,6 +224,15 @@ export interface SolvePuzzleResult {
   ms: number;
   /** Grid views the network was run on (rotations/reflections), when more than one may be tried. */
   views?: number;
+  /**
+   * Which network's answer this is: the HRM, or (mazes) the recurrent conv model. `steps` counts the steps of every
+   * network run, in order (the conv model's steps are its cycles).
+   */
+  network?: 'hrm' | 'conv';
+  /** Mazes: the networks run in the cascade, in order, each with its own steps, time and verdict. */
+  tried?: { network: 'hrm' | 'conv'; steps: number; ms: number; outcome: 'verified' | 'failed' }[];
+  /** Something the user should know about how it was solved (e.g. the conv maze model is off, and why). */
+  note?: string;
   answerRows: string[] | null;
   /** The document text of `range` with the answer written in, in the user's layout. */
   answerText: string | null;

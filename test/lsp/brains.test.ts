@@ -33,8 +33,12 @@ function logged(server: TestServer): string[] {
 }
 
 describe('each brain fails alone, with its reason', () => {
-  it('a corrupt maze model turns off mazes only: Sudoku still solves, the status names the maze file', async () => {
-    const dir = editedModelsDir(shipped, (m) => (m.brains.reasoning.files.maze.sha256 = '0'.repeat(64)));
+  it('corrupt maze models turn off mazes only: Sudoku still solves, the status names the maze file', async () => {
+    // Both maze networks (the HRM and the conv model: either one alone still solves mazes, see test/unit/convMaze.test.ts).
+    const dir = editedModelsDir(shipped, (m) => {
+      m.brains.reasoning.files.maze.sha256 = '0'.repeat(64);
+      if (m.brains.reasoning.files.mazeConv) m.brains.reasoning.files.mazeConv.sha256 = '0'.repeat(64);
+    });
     const server = startServer({ NANOMIND_MODELS_DIR: dir });
     const log = logged(server);
     try {

@@ -160,18 +160,24 @@ def _lattice_rooms(rng, h, w):
     return cells
 
 
-def maze_wide(rng: random.Random, tries: int = 40):
-    """One maze on the 30x30 canvas -> (grid[900], label[900], path cells) or None (no unique path found).
-    Size: 30x30 half the time, else h, w in 4..30; kind: tree / segments / lattice rooms; outer wall
-    ring half the time; S anywhere, G at a drawn distance (short, medium or as far as possible); the maze
-    sits at the canvas's top-left corner and the rest is wall, as the server encodes it."""
-    h, w = (MAZE, MAZE) if rng.random() < 0.5 else (rng.randint(4, MAZE), rng.randint(4, MAZE))
+def maze_cells(rng: random.Random, h: int, w: int) -> list:
+    """An h x w maze of one kind (tree / segments / lattice rooms), row-major, with an outer wall ring half the time."""
     cells = rng.choice([_tree, _segments, _lattice_rooms])(rng, h, w)
     if rng.random() < 0.5:
         for r in range(h):
             for c in range(w):
                 if r in (0, h - 1) or c in (0, w - 1):
                     cells[r * w + c] = WALL
+    return cells
+
+
+def maze_wide(rng: random.Random, tries: int = 40):
+    """One maze on the 30x30 canvas -> (grid[900], label[900], path cells) or None (no unique path found).
+    Size: 30x30 half the time, else h, w in 4..30; kind: tree / segments / lattice rooms; outer wall
+    ring half the time; S anywhere, G at a drawn distance (short, medium or as far as possible); the maze
+    sits at the canvas's top-left corner and the rest is wall, as the server encodes it."""
+    h, w = (MAZE, MAZE) if rng.random() < 0.5 else (rng.randint(4, MAZE), rng.randint(4, MAZE))
+    cells = maze_cells(rng, h, w)
     open_cells = [i for i, v in enumerate(cells) if v != WALL]
     if len(open_cells) < 2:
         return None
