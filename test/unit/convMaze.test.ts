@@ -66,6 +66,16 @@ function fakeManifestDir(files: Record<string, string>, mazeConv?: { file: strin
   return dir;
 }
 
+/** Solves the maze `text` with the cascade of `hrm` (its entry in the manifest of `dir`) and `conv`. */
+function solveWith(text: string, hrm: ActStep, conv: ConvMaze, onStep: (s: PuzzleStep) => void, dir: string) {
+  return new PuzzleSolver(
+    new ModelRegistry(dir),
+    async () => hrm,
+    {},
+    async () => conv,
+  ).solve(doc(text), { uri: 'file:///m.maze' }, never, onStep);
+}
+
 /** A fake maze HRM whose path class marks `cells` of the maze (placed top-left on 30x30); halts at step 1. */
 function fakeHrm(m: MazePuzzle, cells: number[] | null, counter: { calls: number }): ActStep {
   const logits = new Float32Array(900 * 2);
@@ -158,9 +168,9 @@ describe('runConvLoop', () => {
 
 describe('the maze cascade', () => {
   it('sends the HRM first only on 30x30 mazes with an all-wall outer ring', () => {
-    assert.equal(hrmFirst(maze(FRAMED)), true);
-    assert.equal(hrmFirst(maze(SMALL)), false);
-    assert.equal(hrmFirst(maze(FRAMED.replace('#', ' '))), false, 'a hole in the ring');
+    assert.equal(hrmFirst(maze(FRAMED), 30), true);
+    assert.equal(hrmFirst(maze(SMALL), 30), false);
+    assert.equal(hrmFirst(maze(FRAMED.replace('#', ' ')), 30), false, 'a hole in the ring');
   });
 
   it('runs the conv model first on other mazes; the HRM only when its answer fails', async () => {
@@ -168,14 +178,8 @@ describe('the maze cascade', () => {
     const dir = fakeManifestDir({ 'hrm.onnx': 'hrm' });
     const hrm = { calls: 0 };
     const good = stubConv(() => fieldAlong(m, shortestPath(m)!));
-    const solver = new PuzzleSolver(
-      new ModelRegistry(dir),
-      async () => fakeHrm(m, shortestPath(m), hrm),
-      {},
-      async () => good,
-    );
     const steps: PuzzleStep[] = [];
-    const r = await solver.solve(doc(SMALL), { uri: 'file:///m.maze' }, never, (s) => steps.push(s));
+    const r = await solveWith(SMALL, fakeHrm(m, shortestPath(m), hrm), good, (s) => steps.push(s), dir);
     assert.deepEqual([r.outcome, r.network, r.steps, hrm.calls], ['verified', 'conv', 2, 0]);
     assert.deepEqual(r.tried, [{ network: 'conv', steps: 2, ms: r.tried![0].ms, outcome: 'verified' }]);
     assert.deepEqual(
@@ -184,14 +188,8 @@ describe('the maze cascade', () => {
     );
 
     const lost = stubConv(() => new Float32Array(4 * CANVAS * CANVAS));
-    const fallback = new PuzzleSolver(
-      new ModelRegistry(dir),
-      async () => fakeHrm(m, shortestPath(m), hrm),
-      {},
-      async () => lost,
-    );
     const steps2: PuzzleStep[] = [];
-    const f = await fallback.solve(doc(SMALL), { uri: 'file:///m.maze' }, never, (s) => steps2.push(s));
+    const f = await solveWith(SMALL, fakeHrm(m, shortestPath(m), hrm), lost, (s) => steps2.push(s), dir);
     assert.deepEqual([f.outcome, f.network, hrm.calls], ['verified', 'hrm', 1]);
     assert.deepEqual(
       f.tried!.map((t) => [t.network, t.outcome]),
@@ -212,22 +210,10 @@ describe('the maze cascade', () => {
     const dir = fakeManifestDir({ 'hrm.onnx': 'hrm' });
     const hrm = { calls: 0 };
     const conv = stubConv(() => fieldAlong(m, shortestPath(m)!));
-    const right = new PuzzleSolver(
-      new ModelRegistry(dir),
-      async () => fakeHrm(m, shortestPath(m), hrm),
-      {},
-      async () => conv,
-    );
-    const r = await right.solve(doc(FRAMED), { uri: 'file:///m.maze' }, never, () => {});
+    const r = await solveWith(FRAMED, fakeHrm(m, shortestPath(m), hrm), conv, () => {}, dir);
     assert.deepEqual([r.outcome, r.network, conv.calls], ['verified', 'hrm', 0]);
 
-    const wrong = new PuzzleSolver(
-      new ModelRegistry(dir),
-      async () => fakeHrm(m, null, hrm),
-      {},
-      async () => conv,
-    );
-    const w = await wrong.solve(doc(FRAMED), { uri: 'file:///m.maze' }, never, () => {});
+    const w = await solveWith(FRAMED, fakeHrm(m, null, hrm), conv, () => {}, dir);
     assert.deepEqual([w.outcome, w.network, conv.calls], ['verified', 'conv', 2]);
     assert.deepEqual(
       w.tried!.map((t) => t.network),
@@ -243,26 +229,20 @@ describe('the maze cascade', () => {
       return { zH, zL, logits: new Float32Array(900 * 2), haltLogit: -3 };
     };
     const conv = stubConv(() => fieldAlong(m, shortestPath(m)!), { ...SPEC, reserveMs: 900 });
-    const solver = new PuzzleSolver(
-      new ModelRegistry(dir),
-      async () => slow,
-      {},
-      async () => conv,
-    );
-    const r = await solver.solve(doc(FRAMED), { uri: 'file:///m.maze' }, never, () => {});
+    const r = await solveWith(FRAMED, slow, conv, () => {}, dir);
     assert.deepEqual([r.outcome, r.network], ['verified', 'conv']);
     assert.ok(r.tried![0].ms < 400, `the HRM ran ${r.tried![0].ms} ms of a 1000 ms budget with 900 reserved`);
   });
 
   it('shows the first network answer, failed, when neither passes (the exact solver is then offered)', async () => {
     const m = maze(SMALL);
-    const solver = new PuzzleSolver(
-      new ModelRegistry(fakeManifestDir({ 'hrm.onnx': 'hrm' })),
-      async () => fakeHrm(m, null, { calls: 0 }),
-      {},
-      async () => stubConv(() => new Float32Array(4 * CANVAS * CANVAS)),
+    const r = await solveWith(
+      SMALL,
+      fakeHrm(m, null, { calls: 0 }),
+      stubConv(() => new Float32Array(4 * CANVAS * CANVAS)),
+      () => {},
+      fakeManifestDir({ 'hrm.onnx': 'hrm' }),
     );
-    const r = await solver.solve(doc(SMALL), { uri: 'file:///m.maze' }, never, () => {});
     assert.deepEqual([r.outcome, r.network, r.tried!.length], ['failed', 'conv', 2]);
   });
 

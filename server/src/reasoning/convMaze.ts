@@ -57,11 +57,11 @@ export interface ConvMaze {
 export async function convMazeSpec(registry: ModelRegistry): Promise<ConvMazeSpec> {
   const status = await registry.status('reasoning', CONV_MAZE_KEY);
   if (status.state !== 'ready') throw new ModelError('reasoning', status);
+  const file = (await registry.brainEntry('reasoning')).files[CONV_MAZE_KEY];
   if (!(await registry.hasFile('reasoning', CONV_MAZE_KEY))) {
-    const file = (await registry.brainEntry('reasoning')).files[CONV_MAZE_KEY]?.file ?? 'hrm-maze-conv.onnx';
-    throw new ModelError('reasoning', { state: 'not-installed', detail: `model not installed: models/${file} is missing` });
+    throw new ModelError('reasoning', { state: 'not-installed', detail: `model not installed: models/${file?.file ?? 'hrm-maze-conv.onnx'} is missing` });
   }
-  const entry = (await registry.brainEntry('reasoning')).files[CONV_MAZE_KEY] as unknown as Partial<ConvMazeSpec>;
+  const entry = file as unknown as Partial<ConvMazeSpec>;
   for (const key of ['canvas', 'channels', 'maxCycles', 'haltRepeats'] as const) {
     if (!Number.isInteger(entry[key]) || entry[key]! <= 0) {
       throw new ModelError('reasoning', { state: 'corrupt', detail: `models/manifest.json: the ${CONV_MAZE_KEY} model's ${key} must be a positive integer` });
@@ -227,8 +227,8 @@ export async function runConvLoop(options: {
   return stop('max-cycles', maxCycles);
 }
 
-/** The HRM was trained only on 30x30 mazes with an all-wall outer ring: it goes first only on those. */
-export function hrmFirst(maze: Pick<MazePuzzle, 'rows' | 'columns' | 'cells'>, side = 30): boolean {
+/** The HRM was trained only on side x side mazes (its manifest's side, 30) with an all-wall outer ring: it goes first only on those. */
+export function hrmFirst(maze: Pick<MazePuzzle, 'rows' | 'columns' | 'cells'>, side: number): boolean {
   if (maze.rows !== side || maze.columns !== side) return false;
   for (let r = 0; r < maze.rows; r++) {
     for (let c = 0; c < maze.columns; c++) {

@@ -99,7 +99,13 @@ export class PuzzleSolver {
     // ring), the conv model on everything else. Each answer is one network's own; `network` says whose.
     const budgetMs = model?.timeBudgetMs || conv?.spec.timeBudgetMs || 0;
     const deadline = budgetMs > 0 ? performance.now() + budgetMs : undefined;
-    const order: MazeNetwork[] = !conv ? ['hrm'] : !model ? ['conv'] : puzzle.kind === 'maze' && hrmFirst(puzzle) ? ['hrm', 'conv'] : ['conv', 'hrm'];
+    const order: MazeNetwork[] = !conv
+      ? ['hrm']
+      : !model
+        ? ['conv']
+        : puzzle.kind === 'maze' && model.side !== null && hrmFirst(puzzle, model.side)
+          ? ['hrm', 'conv']
+          : ['conv', 'hrm'];
     const tried: NonNullable<SolvePuzzleResult['tried']> = [];
     let steps = 0;
     let ms = 0;
