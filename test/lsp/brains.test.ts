@@ -66,6 +66,32 @@ describe('each brain fails alone, with its reason', () => {
     }
   });
 
+  it('a corrupt conv maze model turns off only itself: reasoning stays ready, says why, and both families solve', async () => {
+    const dir = editedModelsDir(shipped, (m) => (m.brains.reasoning.files.mazeConv.sha256 = '0'.repeat(64)));
+    const server = startServer({ NANOMIND_MODELS_DIR: dir });
+    try {
+      await server.initialize();
+      // The start-up check (main.ts, registry.verify) hashes every file and finds it.
+      const status = await statusWhen(server, (s) => /mazeConv off/.test(s.brains.reasoning.detail));
+      assert.equal(status.brains.reasoning.state, 'ready', status.brains.reasoning.detail);
+      assert.match(status.brains.reasoning.detail, /^mazeConv off: models\/.*hrm-maze-conv\.onnx is corrupt: sha256 .*; sudoku, maze works$/);
+      const solve = async (uri: string, language: string, file: string) => {
+        await server.open(uri, language, readFileSync(path.join(repoRoot, 'demo', file), 'utf8'));
+        return server.request<{ outcome: string; network?: string; note?: string }>('workspace/executeCommand', {
+          command: 'nanomind.server.solvePuzzle',
+          arguments: [{ uri }],
+        });
+      };
+      assert.equal((await solve('file:///d.sudoku', 'sudoku', 'example.sudoku')).outcome, 'verified');
+      const maze = await solve('file:///d.maze', 'maze', 'example.maze');
+      assert.equal(maze.network, 'hrm');
+      assert.notEqual(maze.outcome, 'unavailable');
+      assert.match(maze.note ?? '', /^conv maze model off: models\/.*hrm-maze-conv\.onnx is corrupt/);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('a tokenizer whose sha256 matches but that does not parse: completion cannot run, and says why', async () => {
     const garbage = '{"model": {"type": "nonsense"}}';
     const dir = editedModelsDir(tiny, (m, d) => (m.brains.completion.files.tokenizer = { file: path.join(d, 'tokenizer.json'), sha256: sha(garbage) }), {

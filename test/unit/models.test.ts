@@ -131,6 +131,34 @@ describe('ModelRegistry', () => {
     assert.match((await partial.status('reasoning', 'maze')).detail, /models\/m\.onnx is missing/);
   });
 
+  it('stays ready when a helper file of reasoning (the conv maze model) is bad, and names it', async () => {
+    const files = { 's.onnx': 'S', 'm.onnx': 'M', 'c.onnx': 'C' };
+    const brains = (maze: string, conv: string) => ({
+      reasoning: {
+        files: {
+          sudoku: { file: 's.onnx', sha256: sha('S') },
+          maze: { file: 'm.onnx', sha256: sha(maze) },
+          mazeConv: { file: 'c.onnx', sha256: sha(conv) },
+        },
+      },
+    });
+    const reg = new ModelRegistry(modelsDir(files, brains('M', 'not C')));
+    const status = await reg.verify('reasoning');
+    assert.equal(status.state, 'ready');
+    assert.match(status.detail, /^mazeConv off: models\/c\.onnx is corrupt: sha256 .*; sudoku, maze works$/);
+    assert.equal((await reg.status('reasoning', 'maze')).state, 'ready');
+    assert.equal((await reg.status('reasoning', 'mazeConv')).state, 'corrupt');
+    const missing = new ModelRegistry(modelsDir({ 's.onnx': 'S', 'm.onnx': 'M' }, brains('M', 'C')));
+    assert.deepEqual(await missing.status('reasoning'), {
+      state: 'ready',
+      detail: 'mazeConv off: model not installed: models/c.onnx is missing; sudoku, maze works',
+    });
+    // A bad family still sets the state, whatever the helper's.
+    const both = new ModelRegistry(modelsDir(files, brains('not M', 'not C')));
+    assert.equal((await both.verify('reasoning')).state, 'corrupt');
+    assert.match((await both.status('reasoning')).detail, /^maze off: .*; mazeConv off: .*; sudoku works$/);
+  });
+
   it('records a failure found outside the registry until a reset', async () => {
     const dir = modelsDir(
       { 't.json': 'T', 'e.onnx': 'E', 'd.onnx': 'D' },

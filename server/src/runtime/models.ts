@@ -54,7 +54,9 @@ export const sessionFromBytes: SessionFactory = async (_sha256, bytes) => create
 
 /**
  * The files each brain cannot work without; a brain whose manifest entry lacks one is not installed.
- * Reasoning needs any one family's model (each family is checked when it is solved).
+ * Reasoning needs any one family's model (each family is checked when it is solved); its other files are
+ * helpers of a family (the conv maze model, a second network for mazes): one that is off leaves the brain
+ * ready, and the status says it is off.
  */
 const requiredFiles: Record<BrainName, { allOf?: string[]; anyOf?: string[] }> = {
   completion: { allOf: ['tokenizer', 'encode', 'denoise'] },
@@ -114,7 +116,10 @@ export class ModelRegistry {
     // One model per part (puzzle family): each works or fails alone; the status names the ones that are off.
     const good = [...files.keys()].filter((key) => files.get(key) === null);
     const off = bad.map(([key, f]) => `${key} off: ${f.detail}`).join('; ');
-    return { state: bad[0][1].state, detail: good.length ? `${off}; ${good.join(', ')} works` : off };
+    const detail = good.length ? `${off}; ${good.join(', ')} works` : off;
+    // A helper that is off (the conv maze model) turns off only itself: every family still works.
+    const family = bad.find(([key]) => requiredFiles[brain].anyOf!.includes(key));
+    return { state: family ? family[1].state : 'ready', detail };
   }
 
   /** Per file of a brain: the failure recorded for it, a missing file, or null when nothing is known wrong. */
