@@ -12,10 +12,12 @@
 #        larger shape, launches one training per shape (setsid) and returns
 #   bash training/gpu_session.sh poll SEC    # sleeps, prints progress (keeps the machine warm)
 #   bash training/gpu_session.sh collect SHAPE   # waits for that shape's export + pack; its graphs (or parts) and logs -> $OUT
+#        (WHAT=bundle: graphs + logs + maze checkpoints as one xz tar in 15 MiB pieces, one call)
+#   bash training/gpu_session.sh maze MIN    # the conv maze model trains beside them (training/hrm/conv_maze.py)
 # Knobs (env): INIT (folder of the shipped int8 graphs to start from, default models; .carry/init when models/ is
 # moved aside to make room), INIT_PT (instead: a folder with the last lease's bf16 parts INIT_SHAPE-{diffusion,ar}.partN.pt, INIT_SHAPE default
 # d256l8), SHAPES (default "d256l8 d384l8": d384l8 is the largest shape within the 50 ms warm
-# rule, models/MODEL_CARD.md "Session 8"), CMIN (training minutes, default 14), LR (6e-4), CARGS (extra train.py args),
+# rule, models/MODEL_CARD.md "Session 8"), CMIN (training minutes, default 14; 0: distillation only), LR (6e-4), CARGS (extra train.py args),
 # DISTILL=1 (one self-distillation round after training, DPOOL teacher spans, DMIN minutes: continued training on
 # true spans alone brings block tokens per pass back down), EARGS (extra eval.py args). Every shape is exported
 # to int8 ONNX (export.py, with spec.json and the parity fixture) on the box: there is no torch on the 2-core machine.
@@ -73,8 +75,11 @@ start)
     [ -n "${DISTILL:-}" ] && FINAL="python3 $C/distill.py --init $R/$S/diffusion-weights-final.pt --corpus $CV2 \
       --cache $TOK --out $R/$S/e --pool ${DPOOL:-65536} --minutes ${DMIN:-3} --seed 7 --eval-limit 240 > $R/$S/distill.log 2>&1 &&
       ln -sf e/diffusion-weights-final.pt $R/$S/diffusion-shipped.pt"
-    setsid nohup bash -c "python3 $C/train.py --modes diffusion,ar --shape $S --minutes ${CMIN:-14} --corpus $CV2 --cache $TOK \
-        --out $R/$S --workers 7 --eval-minutes 5 --init $D --init-ar $A --lr ${LR:-6e-4} --warmup 100 ${CARGS:-} &&
+    TRAIN="python3 $C/train.py --modes diffusion,ar --shape $S --minutes ${CMIN:-14} --corpus $CV2 --cache $TOK \
+        --out $R/$S --workers 7 --eval-minutes 5 --init $D --init-ar $A --lr ${LR:-6e-4} --warmup 100 ${CARGS:-}"
+    # CMIN=0: no continued training, the starting weights go straight to distillation (a lease too short to train)
+    [ "${CMIN:-14}" = 0 ] && TRAIN="ln -sf $PWD/$D $R/$S/diffusion-weights-final.pt && ln -sf $PWD/$A $R/$S/ar-weights-final.pt"
+    setsid nohup bash -c "$TRAIN &&
       $FINAL &&
       python3 $C/export.py --diffusion $R/$S/diffusion-shipped.pt --ar $R/$S/ar-weights-final.pt --out $R/$S/onnx \
         --parity-fixture $R/$S/onnx/completion-parity.json --no-latency > $R/$S/export.log 2>&1 &&
@@ -86,8 +91,19 @@ start)
   sleep 90; for S in $SHAPES; do tail -n 3 $R/$S.log; done
   nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
   ;;
+maze)  # MIN: the recurrent conv maze model (training/hrm/conv_maze.py) continued from the shipped graph on the same
+  # GPU while the completion models train (it takes ~6 of the 16 cores and a small share of the GPU); collect's
+  # bundle brings its checkpoints back
+  mkdir -p training/runs/maze
+  setsid nohup env PYTHONUNBUFFERED=1 python3 training/hrm/conv_maze.py train --minutes ${2:-16} \
+    --init models/hrm-maze-conv.onnx --device cuda --workers 4 --threads 2 --batch 128 --max-cycles 80 \
+    --start-cycles 16 --ramp 0.3 --k 6 --lr 2e-3 --far 0.5 --large-frac 0.5 \
+    --out training/runs/maze/conv_maze.pt > training/runs/maze/conv_maze.log 2>&1 < /dev/null &
+  sleep 45; tail -n 5 training/runs/maze/conv_maze.log
+  ;;
 poll)
   sleep ${2:-300}
+  [ -f training/runs/maze/conv_maze.log ] && { echo "== maze"; tail -n 2 training/runs/maze/conv_maze.log; }
   for S in $SHAPES; do echo "== $S"; grep -E "held-out|Error|error" $R/$S.log | tail -n 4; tail -n 1 $R/$S.log; done
   nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
   ;;
@@ -103,6 +119,15 @@ collect)
   # (onnx: laid out as a models folder, manifest.json rewritten by manifest.py: there is no onnx package here either)
   # (a d384l8 pair is 2 x 38 MB and its denoise graph 24 MB: bring one model's parts per call, WHAT=weights MODEL=ar, then
   # MODEL=diffusion, and export the int8 graphs here with export.py: a returned file is at most 16 MiB, a call 64 MiB)
+  if [ "${WHAT:-onnx}" = bundle ]; then
+    # the int8 graphs, spec, parity fixture, logs and the maze checkpoints in one xz tar, cut into 15 MiB pieces
+    # (a returned file is at most 16 MiB, at most 8 files a call): here, `cat bundle.tar.xz.* | tar xJ`
+    tar cf - $R/$S/onnx/*.int8.onnx $R/$S/onnx/spec.json $R/$S/onnx/completion-parity.json $R/$S.log \
+      $R/$S/log.txt $R/$S/*.json $R/$S/*.log $R/$S/e/*.json $R/$S/e/log.txt $R/prep/log.txt \
+      training/runs/maze/conv_maze*.pt training/runs/maze/conv_maze.log 2>/dev/null |
+      xz -T0 -3 | split -b 15M -d - $O/bundle.tar.xz.
+    ls -la $O; exit 0
+  fi
   if [ "${WHAT:-onnx}" = weights ]; then cp $R/$S/$S-${MODEL:-*}.part*.pt $O/ 2>/dev/null; else
     M=$O/models; mkdir -p $M && cp models/manifest.json $M/ && cp $R/$S/onnx/spec.json $R/$S/onnx/completion-parity.json $O/
     cp $R/$S/onnx/diffusion_encode.int8.onnx $M/completion-encode.int8.onnx
