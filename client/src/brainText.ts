@@ -12,6 +12,18 @@ export function brainProblem(brain: BrainName, s: BrainStatus): string | undefin
   return s.detail;
 }
 
+/**
+ * The status tooltip's line for a brain: why it cannot run, or "ready" with any part of it that is off (the
+ * reasoning brain stays ready when its second maze model is missing or damaged, and the server's detail says
+ * "mazeConv off: <why>").
+ */
+export function brainLine(brain: BrainName, s: BrainStatus): string {
+  const problem = brainProblem(brain, s);
+  if (problem !== undefined) return problem;
+  const off = s.detail.split('; ').filter((part) => /^\w+ off: /.test(part));
+  return off.length ? `ready (${off.join('; ')})` : 'ready';
+}
+
 /** The short label the status bar shows for a completion brain that cannot run. */
 export function completionProblemLabel(s: BrainStatus): string | undefined {
   switch (s.state) {

@@ -2,7 +2,7 @@
 // the client saw it (request sent -> answer received), and, when a brain cannot run, that it cannot and why.
 import * as vscode from 'vscode';
 import type { BrainName, ServerStatus } from '../../server/src/protocol';
-import { brainProblem, completionProblemLabel, formatMs } from './brainText';
+import { brainLine, completionProblemLabel, formatMs } from './brainText';
 
 export type ClientState = 'starting' | 'running' | 'stopped';
 
@@ -81,7 +81,7 @@ export class StatusBar implements vscode.Disposable {
     if (s) {
       md.appendMarkdown(`server ${s.version} (pid ${s.pid}), inline completion ${s.completionEnabled ? 'on' : 'off'}\n\n`);
       for (const [brain, b] of Object.entries(s.brains)) {
-        md.appendMarkdown(`- ${brain}: ${brainProblem(brain as BrainName, b) ?? 'ready'}\n`);
+        md.appendMarkdown(`- ${brain}: ${brainLine(brain as BrainName, b)}\n`);
       }
       if (s.lastCompletionMs != null) md.appendMarkdown(`\nthe server's own time for its last suggestion: ${formatMs(s.lastCompletionMs)}\n`);
     }

@@ -1,7 +1,7 @@
 // The words the status bar uses for a brain that cannot run (client/src/brainText.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { brainProblem, completionProblemLabel } from '../../client/src/brainText';
+import { brainLine, brainProblem, completionProblemLabel } from '../../client/src/brainText';
 
 describe('brain status wording', () => {
   it('calls a memory brain with no model in the manifest "not trained yet", not "not installed"', () => {
@@ -14,6 +14,16 @@ describe('brain status wording', () => {
     assert.equal(brainProblem('memory', missing), missing.detail);
     assert.equal(brainProblem('completion', { state: 'corrupt', detail: 'models/x.onnx: sha256 mismatch' }), 'models/x.onnx: sha256 mismatch');
     assert.equal(brainProblem('reasoning', { state: 'ready', detail: '2 file(s)' }), undefined);
+  });
+
+  it('says in the tooltip which part of a ready brain is off, and plain "ready" otherwise', () => {
+    const convOff = {
+      state: 'ready' as const,
+      detail: 'mazeConv off: models/hrm-maze-conv.onnx is corrupt: sha256 795b does not match; sudoku, maze works',
+    };
+    assert.equal(brainLine('reasoning', convOff), 'ready (mazeConv off: models/hrm-maze-conv.onnx is corrupt: sha256 795b does not match)');
+    assert.equal(brainLine('reasoning', { state: 'ready', detail: '3 file(s) in models' }), 'ready');
+    assert.equal(brainLine('completion', { state: 'corrupt', detail: 'models/x.onnx: sha256 mismatch' }), 'models/x.onnx: sha256 mismatch');
   });
 
   it('labels a completion brain that cannot run in the status bar', () => {
