@@ -50,7 +50,6 @@ import os
 import random
 import sys
 import time
-from collections import deque
 
 import numpy as np
 import torch
@@ -58,8 +57,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-from training.hrm.wide import maze_cells  # noqa: E402
-from training.hrm.data import WALL  # noqa: E402
+from training.hrm.wide import _bfs, maze_cells  # noqa: E402
+from training.hrm.data import OPEN, WALL  # noqa: E402
 
 # input classes
 C_WALL, C_OPEN, C_S, C_G, C_OUT = 0, 1, 2, 3, 4
@@ -70,23 +69,10 @@ CANVAS = 32  # the server's canvas (manifest mazeConv.canvas): a 30 x 30 maze at
 # ----------------------------------------------------------------------------- data
 
 def bfs(open_, src):
-    """open_: HxW bool array, src: (r, c) -> int distances, -1 unreachable.
-    Runs on a flat Python list (numpy scalar indexing is ~10x slower in this loop)."""
+    """open_: HxW bool array, src: (r, c) -> int distances, -1 unreachable (wide.py's BFS on the flat grid)."""
     h, w = open_.shape
-    free = open_.ravel().tolist()
-    d = [-1] * (h * w)
-    s = int(src[0]) * w + int(src[1])
-    d[s] = 0
-    q = deque([s])
-    while q:
-        i = q.popleft()
-        r, c = divmod(i, w)
-        nd = d[i] + 1
-        for j, ok in ((i - w, r > 0), (i + w, r < h - 1), (i - 1, c > 0), (i + 1, c < w - 1)):
-            if ok and free[j] and d[j] < 0:
-                d[j] = nd
-                q.append(j)
-    return np.array(d, np.int32).reshape(h, w)
+    cells = [OPEN if v else WALL for v in open_.ravel().tolist()]
+    return np.array(_bfs(cells, h, w, int(src[0]) * w + int(src[1])), np.int32).reshape(h, w)
 
 
 def _pick(rng, cells):
@@ -157,7 +143,7 @@ def draw_maze(rng, a):
     """One maze of the training mix: --large-frac at sizes --large-min..--max-size, the rest 4..--max-size."""
     while True:
         large = rng.random() < a.large_frac
-        m = gen_maze(rng, a.max_size, a.large_min if large else 4, a.far)
+        m = gen_maze(rng, a.max_size, min(a.large_min, a.max_size) if large else 4, a.far)
         if m is not None:
             return m
 
