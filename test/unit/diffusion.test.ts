@@ -151,6 +151,18 @@ describe('AutoregressiveModel prompt memory', () => {
     const fresh = await ar.infill(longer, suffix, special, 6, noEnd, never, undefined, new PromptMemory());
     assert.deepEqual(reused.ids, fresh.ids, 'reusing the cache changes nothing');
   });
+
+  it('a barred token is never its pick at that index: the rest of the middle follows from the next best', async () => {
+    const entry = await registry.brainEntry('completion');
+    const ar = new AutoregressiveModel(entry.spec as DiffusionSpec, await registry.session('completion', 'ar'), ort.Tensor);
+    const prefix = ids(80, 8);
+    const suffix = ids(20, 9);
+    const first = await ar.infill(prefix, suffix, special, 6, noEnd, never);
+    assert.equal(first.ids.length, 6);
+    const barred = await ar.infill(prefix, suffix, special, 6, noEnd, never, undefined, new PromptMemory(), { index: 2, id: first.ids[2] });
+    assert.deepEqual(barred.ids.slice(0, 2), first.ids.slice(0, 2), 'the tokens before the barred index are the same');
+    assert.notEqual(barred.ids[2], first.ids[2]);
+  });
 });
 
 describe('CompletionBrain on the tiny model', () => {
@@ -177,6 +189,22 @@ describe('CompletionBrain on the tiny model', () => {
     const block = async (threshold: number, singleLineThreshold: number) =>
       (await new CompletionBrain(registry).complete(doc, at, { ...settings, threshold, singleLineThreshold }, token)).forwards;
     assert.ok((await block(0, 1.01)) < (await block(1.01, 0)), 'a block follows threshold, not singleLineThreshold');
+  });
+
+  it('a single line that only repeats the line below gets a second answer that does not', async () => {
+    // The random model writes `### ### …` here; with that text already on the line below, post-processing cuts the
+    // first answer to nothing, and the second (the first token after the typed text barred) is shown instead.
+    const below = 'const mean = ### ### ### ### ### ### ### ### ###';
+    const repeat = TextDocument.create('file:///r.ts', 'typescript', 1, `const total = 1;\nconst mean = \n${below}\n`);
+    const end = { line: 1, character: 13 };
+    const ask = (options: { retryRepeat?: boolean }) =>
+      new CompletionBrain(registry).complete(repeat, end, settings, token, { mode: 'single_line', minConfidence: 0, ...options });
+    const once = await ask({ retryRepeat: false });
+    assert.equal(once.unchecked.text, '', 'the first answer repeats the line below: nothing to show');
+    const twice = await ask({});
+    assert.ok(twice.unchecked.text.trim() !== '', `a second answer: ${JSON.stringify(twice.unchecked)}`);
+    assert.notEqual(`const mean = ${twice.unchecked.text}`.trimEnd(), below);
+    assert.ok(twice.forwards > once.forwards, 'the second answer cost its own passes');
   });
 
   it('runs the autoregressive decoder when asked', async () => {

@@ -148,6 +148,25 @@ describe('sampleInfill', () => {
     assert.equal(r.forwards, 2);
   });
 
+  it('a barred token is never taken by its slot: the slot takes its next best', async () => {
+    // Slot 0 wants 1 most (0.6), then 2 (0.3); barred from 1, it takes 2, with 2's own probability.
+    const denoise: Denoise = async (_canvas, masked) => {
+      const probs = new Float32Array(masked.length * V);
+      masked.forEach((slot, k) => {
+        const row = slot === 0 ? [0.02, 0.6, 0.3, 0.04, 0.04, 0] : slot === 1 ? [0, 0.99, 0, 0, 0.01, 0] : [0, 0, 0, 0, 1, 0];
+        probs.set(row, k * V);
+      });
+      return probs;
+    };
+    const free = await sampleInfill({ ...base, threshold: 0.9, denoise });
+    assert.deepEqual(free.ids, [1, 1]);
+    const r = await sampleInfill({ ...base, threshold: 0.9, denoise, barred: { slot: 0, id: 1 } });
+    assert.deepEqual(r.ids, [2, 1]);
+    assert.ok(Math.abs(r.confidences[0] - 0.3) < 1e-6, 'its confidence is its own probability, not renormalised');
+    const other = await sampleInfill({ ...base, threshold: 0.9, denoise, barred: { slot: 1, id: 4 } });
+    assert.deepEqual(other.ids, [1, 1], 'a bar on another slot, for another token, changes nothing here');
+  });
+
   describe('single-line mode: a line-ending token closes the span', () => {
     // Token 3 stands for a token holding a line break.
     const endsSpan = (id: number) => id === 3;

@@ -37,7 +37,8 @@ export class AutoregressiveModel {
    * Greedy middle for (prefix, suffix): stops at <eos>, after `maxTokens` generated tokens, or — when
    * `endsSpan` says so for a generated token (a line break in single-line mode) — right after that token.
    * The middle starts with `heal.fixed` (the typed line) and its next tokens must spell `heal.rest`
-   * (the same healing as the diffusion sampler); the result's ids include the fixed ones.
+   * (the same healing as the diffusion sampler); the result's ids include the fixed ones. `barred`: the token the
+   * middle's id at `index` may not be (a second answer that must not start as the first did).
    */
   async infill(
     prefixIds: number[],
@@ -48,6 +49,7 @@ export class AutoregressiveModel {
     cancelled: () => boolean,
     heal: { fixed: number[]; rest: string; tokenText: (id: number) => string } = { fixed: [], rest: '', tokenText: () => '' },
     memory: PromptMemory = new PromptMemory(),
+    barred?: { index: number; id: number },
   ): Promise<ArResult> {
     const { vocabSize } = this.spec;
     const prompt = [special.fimPrefix, ...prefixIds, special.fimSuffix, ...suffixIds, special.fimMiddle, ...heal.fixed];
@@ -99,7 +101,7 @@ export class AutoregressiveModel {
         next = step.id;
         rest = step.rest;
       } else {
-        next = argmaxAllowed(logits, vocabSize, special.eos);
+        next = argmaxAllowed(logits, vocabSize, special.eos, barred?.index === ids.length ? barred.id : -1);
         if (next === special.eos) break;
         // Healed tokens spell what the user typed and the closing <eos> is not shown: neither counts (as in the sampler).
         minConfidence = Math.min(minConfidence, probabilityOfBest(logits, vocabSize, next, special.eos));
@@ -137,11 +139,12 @@ function probabilityOfBest(logits: Float32Array, vocab: number, best: number, eo
   return 1 / sum;
 }
 
-function argmaxAllowed(logits: Float32Array, vocab: number, eos: number): number {
-  let best = eos;
-  let bestLogit = logits[eos];
+/** The best of <eos> and the non-control tokens, other than `barred`. */
+function argmaxAllowed(logits: Float32Array, vocab: number, eos: number, barred = -1): number {
+  let best = barred === eos ? -1 : eos;
+  let bestLogit = barred === eos ? -Infinity : logits[eos];
   for (let v = controlTokens; v < vocab; v++) {
-    if (logits[v] > bestLogit) {
+    if (logits[v] > bestLogit && v !== barred) {
       bestLogit = logits[v];
       best = v;
     }

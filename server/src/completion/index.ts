@@ -90,6 +90,8 @@ export interface CompleteOptions {
   confidentLines?: boolean;
   /** A block's decoding window instead of the manifest's `blockWindow` (the benchmark compares them; Infinity: none). */
   multiLineWindow?: number;
+  /** False: a single line that post-processing cut to nothing (a repeat) shows nothing, without a second answer (the benchmark's ablation). */
+  retryRepeat?: boolean;
 }
 
 export class CompletionBrain {
@@ -365,6 +367,9 @@ export class CompletionBrain {
       const items = r.suggestion.text ? [item(r.suggestion)] : [];
       return { items, modelMs: performance.now() - started, forwards, tokens, encoded, unchecked: r.unchecked, confidence };
     };
+    /** A single line the model wrote (beyond the typed text) that post-processing cut to nothing (it repeated a line). */
+    const repeatsNeighbour = (unchecked: Suggestion, ids: number[], start: number) =>
+      mode === 'single_line' && !unchecked.text && ids.length > start && tokenizer.decode(ids).slice(w.typed.length).trim() !== '';
     const finish = async (ids: number[], forwards: number, confidence: number): Promise<CompletionOutcome> =>
       respond(await gated(tokenizer.decode(ids), confidence >= minConfidence), forwards, Math.max(0, ids.length - fixed.length), confidence);
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
@@ -383,7 +388,16 @@ export class CompletionBrain {
         heal,
         prompt,
       );
-      return r.cancelled ? none() : finish(r.ids, r.forwards, r.minConfidence);
+      if (r.cancelled) return none();
+      const outcome = await finish(r.ids, r.forwards, r.minConfidence);
+      // The same second answer as the diffusion model's below, when the first only repeated a line.
+      const at = fixed.length + (heal.rest ? 1 : 0);
+      if (options.retryRepeat === false || r.minConfidence < minConfidence || !repeatsNeighbour(outcome.unchecked, r.ids, at)) return outcome;
+      const other = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, endsLine, cancelled, heal, prompt, {
+        index: at,
+        id: r.ids[at],
+      });
+      return other.cancelled ? none() : finish(other.ids, r.forwards + other.forwards, other.minConfidence);
     }
     const memory = fullContext ?? this.contextMemory(doc.uri, engine);
     const policy = fullContext ? null : ((await this.memoryBrain?.policy(model)) ?? null);
@@ -397,7 +411,7 @@ export class CompletionBrain {
     // single line, 32 for a block, against 32 and 64 before).
     const limit = Math.min(model.spec.canvasMax, fixed.length + settings.maxTokens + 1);
     const first = mode === 'single_line' ? (options.singleLineCanvas ?? model.spec.canvasSingleLine) : (options.multiLineCanvas ?? model.spec.canvasMultiLine);
-    const sample = (given: { fixed: number[]; rest: string }, careful = false) =>
+    const sample = (given: { fixed: number[]; rest: string; barred?: { slot: number; id: number } }, careful = false) =>
       sampleGrowing({
         // With evictions the kept tokens are renumbered: the canvas follows the kept prefix (memory/documentMemory.ts).
         denoise: (canvas, masked) => model.denoise(kv, canvas, memory.canvasStart, masked),
@@ -430,6 +444,17 @@ export class CompletionBrain {
     }
     let forwards = firstSample.forwards;
     let tokens = Math.max(0, firstSample.ids.length - fixed.length);
+    // A small model often writes the line above or below the cursor again, which post-processing cuts to nothing
+    // (one held-out single line in eight): its best answer that does not start with that line's first token is then
+    // often the line meant. The slot after the typed text (after the healed one, when a word is cut) is barred it.
+    const startSlot = fixed.length + (heal.rest ? 1 : 0);
+    if (options.retryRepeat !== false && firstSample.status === 'done' && repeatsNeighbour(result.unchecked, firstSample.ids, startSlot)) {
+      const other = await sample({ ...heal, barred: { slot: startSlot, id: firstSample.ids[startSlot] } });
+      if (other.status === 'cancelled') return none();
+      forwards += other.forwards;
+      tokens = Math.max(0, other.ids.length - fixed.length);
+      result = await gated(tokenizer.decode(other.ids), other.status === 'done');
+    }
     // The gate cut or withheld the suggestion where it broke the code: the model decodes again from the part
     // it kept (given as typed text), more carefully, so the rest is written anew for that start instead of lost
     // (parallel decoding commits several tokens per pass, and one wrong token early on is often what the rest

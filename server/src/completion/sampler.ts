@@ -53,6 +53,8 @@ export interface SamplerOptions {
   finished?: (ids: number[]) => boolean;
   /** Only the first `window` masked slots (left to right) may commit in a pass (semi-autoregressive order); all when absent. */
   window?: number;
+  /** A token one slot may not take (a second answer that must not start as the first did). */
+  barred?: { slot: number; id: number };
 }
 
 export interface SampleResult {
@@ -85,7 +87,8 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
 
     const probs = await o.denoise(canvas, masked);
     forwards++;
-    const guesses = masked.map((slot, k) => argmaxRow(probs, k, o.vocabSize, slot));
+    const bar = o.barred;
+    const guesses = masked.map((slot, k) => argmaxRow(probs, k, o.vocabSize, slot, bar?.slot === slot ? bar.id : -1));
     if (rest) {
       // The leftmost masked slot continues the typed text: it commits, alone unless `rest` is now spelled.
       const heal = healStep(probs, 0, o.vocabSize, rest, o.tokenText!);
@@ -203,12 +206,13 @@ function spanEnd(canvas: Int32Array, maskId: number, eosId: number, endsSpan?: (
   return canvas.length;
 }
 
-function argmaxRow(probs: Float32Array, row: number, vocab: number, slot: number): { slot: number; id: number; p: number } {
+/** The best token of a row of `probs`, other than `barred`. */
+function argmaxRow(probs: Float32Array, row: number, vocab: number, slot: number, barred = -1): { slot: number; id: number; p: number } {
   let id = 0;
   let p = -Infinity;
   const base = row * vocab;
   for (let v = 0; v < vocab; v++) {
-    if (probs[base + v] > p) {
+    if (probs[base + v] > p && v !== barred) {
       p = probs[base + v];
       id = v;
     }
