@@ -27,7 +27,8 @@ set -euo pipefail
 cd "$(git rev-parse --show-toplevel 2>/dev/null || pwd)"
 CORPUS=.carry/corpus-v2
 XZDIR=.carry/corpus-v2-xz
-PART_LIMIT=$((50 * 1024 * 1024))
+# 48 MiB: a part and the tracked tree without the completion graphs (~15 MB) fit in one 64 MiB call
+PART_LIMIT=$(( ${PART_MIB:-48} * 1024 * 1024 ))
 
 pack() {
   [ -f "$CORPUS/manifest.json" ] || { echo "no $CORPUS/manifest.json: run build_corpus_v2.py first" >&2; exit 1; }
