@@ -31,6 +31,13 @@ async function canvasProbs(kv: KV, start: number): Promise<Float32Array> {
   return model.denoise(kv, canvas, start, [0, 1, 2, 3, 4, 5, 6, 7]);
 }
 
+/** The best token of each vocabulary-sized row. */
+const argmaxes = (p: Float32Array) =>
+  Array.from({ length: p.length / model.spec.vocabSize }, (_, r) => {
+    const row = p.subarray(r * model.spec.vocabSize, (r + 1) * model.spec.vocabSize);
+    return row.indexOf(Math.max(...row));
+  });
+
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
@@ -66,7 +73,11 @@ describe('document memory with evictions (shipped graphs)', () => {
     moveKeys(moved, new Array(kv.tokens).fill(-137), model.spec, 10000);
     const a = await canvasProbs(kv, 200);
     const b = await canvasProbs(moved, 63);
-    assert.ok(maxDiff(a, b) < 2e-3, `worst ${maxDiff(a, b)}`);
+    // Equal up to the int8 graph's rounding: activations are quantized per call, so a float difference of 1e-7 after
+    // the rotation can move a value by one quantization step, which later layers carry (session 16's model: < 2e-3,
+    // session 19's: 0.023, against 0.99 for a canvas moved alone).
+    assert.ok(maxDiff(a, b) < 0.05, `worst ${maxDiff(a, b)}`);
+    assert.deepEqual(argmaxes(a), argmaxes(b), 'every slot keeps its best token');
     const wrong = await canvasProbs(kv, 63);
     assert.ok(maxDiff(a, wrong) > 1e-2, 'moving the canvas alone changes the answer (the test can fail)');
   });
