@@ -446,7 +446,7 @@ export class CompletionBrain {
     let tokens = Math.max(0, firstSample.ids.length - fixed.length);
     // A small model often writes the line above or below the cursor again, which post-processing cuts to nothing
     // (one held-out single line in eight): its best answer that does not start with that line's first token is then
-    // often the line meant. The slot after the typed text (after the healed one, when a word is cut) is barred it.
+    // often the line meant. The first token after the typed text (after the healed one, when a word is cut) is barred.
     const startSlot = fixed.length + (heal.rest ? 1 : 0);
     if (options.retryRepeat !== false && firstSample.status === 'done' && repeatsNeighbour(result.unchecked, firstSample.ids, startSlot)) {
       const other = await sample({ ...heal, barred: { slot: startSlot, id: firstSample.ids[startSlot] } });
