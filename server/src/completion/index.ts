@@ -368,8 +368,10 @@ export class CompletionBrain {
       return { items, modelMs: performance.now() - started, forwards, tokens, encoded, unchecked: r.unchecked, confidence };
     };
     /** A single line the model wrote (beyond the typed text) that post-processing cut to nothing (it repeated a line). */
-    const repeatsNeighbour = (unchecked: Suggestion, ids: number[], start: number) =>
-      mode === 'single_line' && !unchecked.text && ids.length > start && tokenizer.decode(ids).slice(w.typed.length).trim() !== '';
+    const repeatsNeighbour = (unchecked: Suggestion, ids: number[]) =>
+      mode === 'single_line' && !unchecked.text && ids.length > firstFree && tokenizer.decode(ids).slice(w.typed.length).trim() !== '';
+    /** The first span index after the typed text (after the healed token, when a word is cut): a second answer's barred one. */
+    const firstFree = fixed.length + (heal.rest ? 1 : 0);
     const finish = async (ids: number[], forwards: number, confidence: number): Promise<CompletionOutcome> =>
       respond(await gated(tokenizer.decode(ids), confidence >= minConfidence), forwards, Math.max(0, ids.length - fixed.length), confidence);
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
@@ -391,11 +393,10 @@ export class CompletionBrain {
       if (r.cancelled) return none();
       const outcome = await finish(r.ids, r.forwards, r.minConfidence);
       // The same second answer as the diffusion model's below, when the first only repeated a line.
-      const at = fixed.length + (heal.rest ? 1 : 0);
-      if (options.retryRepeat === false || r.minConfidence < minConfidence || !repeatsNeighbour(outcome.unchecked, r.ids, at)) return outcome;
+      if (options.retryRepeat === false || r.minConfidence < minConfidence || !repeatsNeighbour(outcome.unchecked, r.ids)) return outcome;
       const other = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, endsLine, cancelled, heal, prompt, {
-        index: at,
-        id: r.ids[at],
+        index: firstFree,
+        id: r.ids[firstFree],
       });
       return other.cancelled ? none() : finish(other.ids, r.forwards + other.forwards, other.minConfidence);
     }
@@ -446,10 +447,9 @@ export class CompletionBrain {
     let tokens = Math.max(0, firstSample.ids.length - fixed.length);
     // A small model often writes the line above or below the cursor again, which post-processing cuts to nothing
     // (one held-out single line in eight): its best answer that does not start with that line's first token is then
-    // often the line meant. The first token after the typed text (after the healed one, when a word is cut) is barred.
-    const startSlot = fixed.length + (heal.rest ? 1 : 0);
-    if (options.retryRepeat !== false && firstSample.status === 'done' && repeatsNeighbour(result.unchecked, firstSample.ids, startSlot)) {
-      const other = await sample({ ...heal, barred: { slot: startSlot, id: firstSample.ids[startSlot] } });
+    // often the line meant: its first token after the typed text is barred.
+    if (options.retryRepeat !== false && firstSample.status === 'done' && repeatsNeighbour(result.unchecked, firstSample.ids)) {
+      const other = await sample({ ...heal, barred: { slot: firstFree, id: firstSample.ids[firstFree] } });
       if (other.status === 'cancelled') return none();
       forwards += other.forwards;
       tokens = Math.max(0, other.ids.length - fixed.length);
