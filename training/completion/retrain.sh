@@ -27,16 +27,19 @@
 #      16384 teacher spans, 3931 steps.
 #   H. (session 19) G's pair as shipped (its int8 graphs turned back into PyTorch weights by from_onnx.py, as the
 #      lease did: the bf16 weights were gone), continued in lockstep on corpus v2: 4989 steps, peak lr 4e-4,
-#      warmup 100 (10 minutes on an H100); one distillation round, 16384 teacher spans, 3691 steps. H's pair is
-#      what models/ ships.
+#      warmup 100 (10 minutes on an H100); one distillation round, 16384 teacher spans, 3691 steps.
+#   I. (session 20) H's pair as shipped (read back from its int8 graphs by from_onnx.py), continued in lockstep on
+#      corpus v2: 7825 steps, peak lr 3e-4 (lower than H's 4e-4: less of the loss re-opened at the start), warmup
+#      100 (14 minutes on an H100); one distillation round, 16384 teacher spans, 3869 steps. I's pair is what
+#      models/ ships.
 # Smoke test of the whole chain (a few steps, a corpus of one shard): CORPUS=DIR \
-#   STEPS_A=20 STEPS_B=20 STEPS_C=20 STEPS_D=20 CORPUS_V2=DIR STEPS_F=20 DSTEPS_F=10 STEPS_G=20 DSTEPS_G=10 STEPS_H=20 DSTEPS_H=10 POOL_F=512 POOL_G=512 POOL_H=512 LIMIT=60 EXTRA="--batch 8 --compile 0 --workers 2 --eval-cases 12" \
+#   STEPS_A=20 STEPS_B=20 STEPS_C=20 STEPS_D=20 CORPUS_V2=DIR STEPS_F=20 DSTEPS_F=10 STEPS_G=20 DSTEPS_G=10 STEPS_H=20 DSTEPS_H=10 STEPS_I=20 DSTEPS_I=10 POOL_F=512 POOL_G=512 POOL_H=512 POOL_I=512 LIMIT=60 EXTRA="--batch 8 --compile 0 --workers 2 --eval-cases 12" \
 #   POOL_E=512 MIN_E=0.2 DEXTRA="--batch 8 --compile 0 --workers 2 --gen-batch 64 --eval-limit 60" \
 #   bash training/completion/retrain.sh /tmp/smoke
 set -eu
 O=${1:-training/runs/completion}
 CORPUS=${CORPUS:-.carry/corpus}; SHAPE=${SHAPE:-d256l8}; STEPS_A=${STEPS_A:-7076}; STEPS_B=${STEPS_B:-16400}; STEPS_C=${STEPS_C:-11918}; STEPS_D=${STEPS_D:-12515}; POOL_E=${POOL_E:-131072}; MIN_E=${MIN_E:-8};
-CORPUS_V2=${CORPUS_V2:-.carry/corpus-v2}; STEPS_F=${STEPS_F:-18665}; DSTEPS_F=${DSTEPS_F:-4242}; STEPS_G=${STEPS_G:-6641}; DSTEPS_G=${DSTEPS_G:-3931}; POOL_F=${POOL_F:-32768}; POOL_G=${POOL_G:-16384}; STEPS_H=${STEPS_H:-4989}; DSTEPS_H=${DSTEPS_H:-3691}; POOL_H=${POOL_H:-16384}; EXTRA=${EXTRA:-}; DEXTRA=${DEXTRA:-}
+CORPUS_V2=${CORPUS_V2:-.carry/corpus-v2}; STEPS_F=${STEPS_F:-18665}; DSTEPS_F=${DSTEPS_F:-4242}; STEPS_G=${STEPS_G:-6641}; DSTEPS_G=${DSTEPS_G:-3931}; POOL_F=${POOL_F:-32768}; POOL_G=${POOL_G:-16384}; STEPS_H=${STEPS_H:-4989}; DSTEPS_H=${DSTEPS_H:-3691}; POOL_H=${POOL_H:-16384}; STEPS_I=${STEPS_I:-7825}; DSTEPS_I=${DSTEPS_I:-3869}; POOL_I=${POOL_I:-16384}; EXTRA=${EXTRA:-}; DEXTRA=${DEXTRA:-}
 C=training/completion
 mkdir -p $O/corpus-b $O/corpus-c $O/corpus-e
 for f in $CORPUS/train-0000[0-8].jsonl.gz $CORPUS/eval-00001.jsonl.gz; do [ -f $f ] && ln -f $f $O/corpus-b/; done
@@ -76,14 +79,21 @@ python3 $C/train.py --modes diffusion,ar --shape d384l8 --steps $STEPS_H --warmu
     --cache $O/tok-v2 --init $O/g/e/diffusion-int8-rebuilt.pt --init-ar $O/g/ar-int8-rebuilt.pt --out $O/h $EXTRA
 python3 $C/distill.py --init $O/h/diffusion-weights-final.pt --corpus $CORPUS_V2 --cache $O/tok-v2 --out $O/h/e \
     --pool $POOL_H --steps $DSTEPS_H --seed 7 $DEXTRA
-python3 $C/eval.py --diffusion $O/h/e/diffusion-weights-final.pt --ar $O/h/ar-weights-final.pt --out $O/h/e/eval-all.json \
+python3 $C/export.py --diffusion $O/h/e/diffusion-weights-final.pt --ar $O/h/ar-weights-final.pt --out $O/onnx-h --no-latency
+python3 $C/from_onnx.py $O/onnx-h/diffusion_denoise.int8.onnx $O/h/e/diffusion-int8-rebuilt.pt
+python3 $C/from_onnx.py $O/onnx-h/ar_step.int8.onnx $O/h/ar-int8-rebuilt.pt --kind ar
+python3 $C/train.py --modes diffusion,ar --shape d384l8 --steps $STEPS_I --warmup 100 --lr 3e-4 --corpus $CORPUS_V2 \
+    --cache $O/tok-v2 --init $O/h/e/diffusion-int8-rebuilt.pt --init-ar $O/h/ar-int8-rebuilt.pt --out $O/i $EXTRA
+python3 $C/distill.py --init $O/i/diffusion-weights-final.pt --corpus $CORPUS_V2 --cache $O/tok-v2 --out $O/i/e \
+    --pool $POOL_I --steps $DSTEPS_I --seed 7 $DEXTRA
+python3 $C/eval.py --diffusion $O/i/e/diffusion-weights-final.pt --ar $O/i/ar-weights-final.pt --out $O/i/e/eval-all.json \
     --threshold 0.3 --limit ${LIMIT:-0}
-python3 $C/export.py --diffusion $O/h/e/diffusion-weights-final.pt --ar $O/h/ar-weights-final.pt --out $O/onnx \
+python3 $C/export.py --diffusion $O/i/e/diffusion-weights-final.pt --ar $O/i/ar-weights-final.pt --out $O/onnx \
     --spec $C/spec.json --parity-fixture test/fixtures/completion-parity.json --no-latency
 cp $O/onnx/diffusion_encode.int8.onnx models/completion-encode.int8.onnx
 cp $O/onnx/diffusion_denoise.int8.onnx models/completion-denoise.int8.onnx
 cp $O/onnx/ar_step.int8.onnx models/completion-ar.int8.onnx
-python3 $C/manifest.py --spec $C/spec.json --eval $O/h/e/eval-all.json --train $O/d/done.json --train $O/e1/done.json \
+python3 $C/manifest.py --spec $C/spec.json --eval $O/i/e/eval-all.json --train $O/d/done.json --train $O/e1/done.json \
     --train $O/e2/done.json --train $O/f/done.json --train $O/f/e/done.json --train $O/g/done.json --train $O/g/e/done.json \
-    --train $O/h/done.json --train $O/h/e/done.json
+    --train $O/h/done.json --train $O/h/e/done.json --train $O/i/done.json --train $O/i/e/done.json
 # Then the confidence gate for the new pair, on training-split infills (no GPU): npm run bench:completion-gate -- --apply
