@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { editSimilarity, spread } from '../../bench/completion';
+import { judge } from '../../bench/snippets';
 
 describe('bench:completion case selection', () => {
   it('--limit at or above the number of cases takes each case once', () => {
@@ -21,5 +22,30 @@ describe('bench:completion case selection', () => {
     assert.equal(editSimilarity('return x;', 'return x;'), 1);
     assert.ok(Math.abs(editSimilarity('return x;', 'return y;') - 8 / 9) < 1e-9);
     assert.equal(editSimilarity('', 'abc'), 0);
+  });
+});
+
+describe('bench:snippets judging', () => {
+  const text = 'def squares(n):\n    return [i * i for i in ]\n';
+  const at = text.indexOf(']');
+
+  it('judges the line the user gets after Tab, the replaced closing bracket included', () => {
+    assert.equal(judge(text, at, 'range(n)', at, ['range(n)']).right, true);
+    assert.equal(judge(text, at, 'range(n)]', at + 1, ['range(n)']).right, true, 'the suggestion replaces the auto-closed ]');
+    assert.equal(judge(text, at, 'range(n)]', at, ['range(n)']).right, false, 'inserted before ], it doubles the bracket');
+    assert.equal(judge(text, at, '', at, ['range(n)']).right, false);
+  });
+
+  it('judges a suggestion that goes on past the line by the line it finishes', () => {
+    const t = 'try {\n  run();\n} catch (\n';
+    const c = t.indexOf('(\n') + 1;
+    assert.equal(judge(t, c, 'e) {\n  log(e);\n}', c, ['err) {', 'e) {']).right, true);
+    assert.equal(judge(t, c, 'e)', c, ['err) {', 'e) {']).right, false);
+  });
+
+  it('scores near misses by edit similarity against the first accepted answer', () => {
+    const { editSimilarity: near } = judge(text, at, 'range(m)]', at + 1, ['range(n)']);
+    const { editSimilarity: far } = judge(text, at, 'x', at, ['range(n)']);
+    assert.ok(near > far && near < 1);
   });
 });
