@@ -241,9 +241,11 @@ const judge = new SyntaxGate((m) => console.error(m));
 
 export const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
 
-/** A completion brain as the server builds it (main.ts): the memory brain, with the default budget, decides what the context keeps. */
-export function serverBrain(registry: ModelRegistry): CompletionBrain {
-  const memory = new MemoryBrain(registry);
+/**
+ * A completion brain as the server builds it (main.ts): the memory brain (`memory`, when the caller wants to read its
+ * state), with the default budget, decides what the context keeps.
+ */
+export function serverBrain(registry: ModelRegistry, memory = new MemoryBrain(registry)): CompletionBrain {
   memory.configure(defaultSettings.memory);
   return new CompletionBrain(registry, { memory });
 }

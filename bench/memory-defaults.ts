@@ -13,7 +13,7 @@ import { CompletionBrain } from '../server/src/completion';
 import { MemoryBrain } from '../server/src/memory';
 import { defaultSettings } from '../server/src/protocol';
 import { ModelRegistry } from '../server/src/runtime/models';
-import { arg, editSimilarity, readCases, spread, token } from './completion';
+import { arg, editSimilarity, readCases, serverBrain, spread, token } from './completion';
 import { machineDescription } from './machine';
 
 const root = path.resolve(__dirname, '..');
@@ -32,9 +32,9 @@ async function main(): Promise<void> {
   for (const side of ['with', 'without'] as const) {
     const registry = new ModelRegistry(dir);
     const memory = side === 'with' ? new MemoryBrain(registry) : undefined;
-    if (memory && (await registry.status('memory')).state !== 'ready')
-      throw new Error(`the memory brain is not ready: ${(await registry.status('memory')).detail}`);
-    const brain = new CompletionBrain(registry, memory ? { memory } : {});
+    const status = await registry.status('memory');
+    if (memory && status.state !== 'ready') throw new Error(`the memory brain is not ready: ${status.detail}`);
+    const brain = memory ? serverBrain(registry, memory) : new CompletionBrain(registry);
     for (const c of cases) {
       const doc = TextDocument.create(`file:///memory-defaults/${side}/${c.id}`, c.language, 1, c.prefix + c.suffix);
       const at = doc.positionAt(c.prefix.length);

@@ -367,11 +367,11 @@ export class CompletionBrain {
       const items = r.suggestion.text ? [item(r.suggestion)] : [];
       return { items, modelMs: performance.now() - started, forwards, tokens, encoded, unchecked: r.unchecked, confidence };
     };
+    /** The first span index after the typed text (after the healed token, when a word is cut): a second answer's barred one. */
+    const firstFree = fixed.length + (heal.rest ? 1 : 0);
     /** A single line the model wrote (beyond the typed text) that post-processing cut to nothing (it repeated a line). */
     const repeatsNeighbour = (unchecked: Suggestion, ids: number[]) =>
       mode === 'single_line' && !unchecked.text && ids.length > firstFree && tokenizer.decode(ids).slice(w.typed.length).trim() !== '';
-    /** The first span index after the typed text (after the healed token, when a word is cut): a second answer's barred one. */
-    const firstFree = fixed.length + (heal.rest ? 1 : 0);
     const finish = async (ids: number[], forwards: number, confidence: number): Promise<CompletionOutcome> =>
       respond(await gated(tokenizer.decode(ids), confidence >= minConfidence), forwards, Math.max(0, ids.length - fixed.length), confidence);
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
