@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { editSimilarity, spread } from '../../bench/completion';
+import { blockCase, endingOpener, typingCase } from '../../bench/completion-mode';
 import { judge } from '../../bench/snippets';
 
 describe('bench:completion case selection', () => {
@@ -47,5 +48,35 @@ describe('bench:snippets judging', () => {
     const { editSimilarity: near } = judge(text, at, 'range(m)]', at + 1, ['range(n)']);
     const { editSimilarity: far } = judge(text, at, 'x', at, ['range(n)']);
     assert.ok(near > far && near < 1);
+  });
+});
+
+describe('bench:completion-mode cases', () => {
+  const base = { id: 'x', language: 'typescript' as const, prefix: 'const a = 1;\n', suffix: 'f();\n' };
+
+  it('finds the opener a typed-so-far line ends with, not one followed by a space', () => {
+    assert.equal(endingOpener('  users.map('), '(');
+    assert.equal(endingOpener('const f = (x) =>'), '=>');
+    assert.equal(endingOpener('if (x) {'), '{');
+    assert.equal(endingOpener('users.map( '), null);
+    assert.equal(endingOpener('x + 1'), null);
+  });
+
+  it('a typing case cuts the line after its first opener and leaves the rest of the line untyped', () => {
+    const c = typingCase({ ...base, kind: 'single_line', middle: 'return users.map((u) => u.name);\n' })!;
+    assert.equal(c.opener, '(');
+    assert.equal(c.text, 'const a = 1;\nreturn users.map(\nf();\n');
+    assert.equal(c.text.slice(0, c.at), 'const a = 1;\nreturn users.map(');
+    assert.equal(c.truth, '(u) => u.name);');
+    assert.equal(typingCase({ ...base, kind: 'single_line', middle: 'x = 1\n' }), null, 'no opener, no case');
+  });
+
+  it('a block case puts the cursor at the end of the line above a span that line opens', () => {
+    const c = blockCase({ ...base, prefix: 'function f() {\n', kind: 'multi_line', middle: '  return 1;\n' })!;
+    assert.equal(c.opener, '{');
+    assert.equal(c.text, 'function f() {\nf();\n');
+    assert.equal(c.text.slice(0, c.at), 'function f() {');
+    assert.equal(c.truth, '  return 1;');
+    assert.equal(blockCase({ ...base, kind: 'multi_line', middle: '  return 1;\n' }), null, 'the line above opens nothing');
   });
 });

@@ -10,13 +10,16 @@ function trimSuggestion(raw: string, ctx: TrimContext): string {
 }
 
 describe('completionMode', () => {
-  it('is multi-line at a line start or after a block opener, single-line otherwise', () => {
+  it('is multi-line at a line start or after a block opener ({ or :), single-line otherwise', () => {
     assert.equal(completionMode('    ', ''), 'multi_line');
     assert.equal(completionMode('', 'return x;'), 'multi_line', 'new lines may go above existing code');
     assert.equal(completionMode('function f() {', ''), 'multi_line');
     assert.equal(completionMode('def f(x):', ''), 'multi_line');
     assert.equal(completionMode('const x = a.', ''), 'single_line');
     assert.equal(completionMode('f(', ')'), 'single_line', 'text after the cursor keeps it on one line');
+    assert.equal(completionMode('  return users.map(', ''), 'single_line', 'mostly typed in the middle of a line');
+    assert.equal(completionMode('const xs = [', ''), 'single_line');
+    assert.equal(completionMode('const double = (x) =>', ''), 'single_line');
   });
 });
 
