@@ -68,24 +68,28 @@ python3 $C/distill.py --init $O/f/diffusion-weights-final.pt --corpus $CORPUS_V2
     --pool $POOL_F --steps $DSTEPS_F --seed 7 $DEXTRA
 python3 $C/grow.py $O/f/e/diffusion-weights-final.pt --shape d384l8 $O/g0-diffusion.pt --check
 python3 $C/grow.py $O/f/ar-weights-final.pt --shape d384l8 $O/g0-ar.pt --check
-python3 $C/train.py --modes diffusion,ar --shape d384l8 --steps $STEPS_G --warmup 100 --lr 4e-4 --corpus $CORPUS_V2 \
-    --cache $O/tok-v2 --init $O/g0-diffusion.pt --init-ar $O/g0-ar.pt --out $O/g $EXTRA
-python3 $C/distill.py --init $O/g/diffusion-weights-final.pt --corpus $CORPUS_V2 --cache $O/tok-v2 --out $O/g/e \
-    --pool $POOL_G --steps $DSTEPS_G --seed 7 $DEXTRA
-python3 $C/export.py --diffusion $O/g/e/diffusion-weights-final.pt --ar $O/g/ar-weights-final.pt --out $O/onnx-g --no-latency
-python3 $C/from_onnx.py $O/onnx-g/diffusion_denoise.int8.onnx $O/g/e/diffusion-int8-rebuilt.pt
-python3 $C/from_onnx.py $O/onnx-g/ar_step.int8.onnx $O/g/ar-int8-rebuilt.pt --kind ar
-python3 $C/train.py --modes diffusion,ar --shape d384l8 --steps $STEPS_H --warmup 100 --lr 4e-4 --corpus $CORPUS_V2 \
-    --cache $O/tok-v2 --init $O/g/e/diffusion-int8-rebuilt.pt --init-ar $O/g/ar-int8-rebuilt.pt --out $O/h $EXTRA
-python3 $C/distill.py --init $O/h/diffusion-weights-final.pt --corpus $CORPUS_V2 --cache $O/tok-v2 --out $O/h/e \
-    --pool $POOL_H --steps $DSTEPS_H --seed 7 $DEXTRA
-python3 $C/export.py --diffusion $O/h/e/diffusion-weights-final.pt --ar $O/h/ar-weights-final.pt --out $O/onnx-h --no-latency
-python3 $C/from_onnx.py $O/onnx-h/diffusion_denoise.int8.onnx $O/h/e/diffusion-int8-rebuilt.pt
-python3 $C/from_onnx.py $O/onnx-h/ar_step.int8.onnx $O/h/ar-int8-rebuilt.pt --kind ar
-python3 $C/train.py --modes diffusion,ar --shape d384l8 --steps $STEPS_I --warmup 100 --lr 3e-4 --corpus $CORPUS_V2 \
-    --cache $O/tok-v2 --init $O/h/e/diffusion-int8-rebuilt.pt --init-ar $O/h/ar-int8-rebuilt.pt --out $O/i $EXTRA
-python3 $C/distill.py --init $O/i/diffusion-weights-final.pt --corpus $CORPUS_V2 --cache $O/tok-v2 --out $O/i/e \
-    --pool $POOL_I --steps $DSTEPS_I --seed 7 $DEXTRA
+# One continuation (stages G on): a diffusion model and its AR twin (weights D and A) trained in lockstep on corpus v2
+# into $O/STAGE, then one self-distillation round of the diffusion model into $O/STAGE/e:
+#   continue_pair STAGE D A STEPS PEAK_LR DISTILL_STEPS TEACHER_SPANS [WARMUP_STEPS, default 100]
+# (call it as a plain command, never in `a && b`: bash ignores `set -e` inside a function called there)
+continue_pair() {
+  python3 $C/train.py --modes diffusion,ar --shape d384l8 --steps $4 --warmup ${8:-100} --lr $5 --corpus $CORPUS_V2 \
+      --cache $O/tok-v2 --init $2 --init-ar $3 --out $O/$1 $EXTRA
+  python3 $C/distill.py --init $O/$1/diffusion-weights-final.pt --corpus $CORPUS_V2 --cache $O/tok-v2 --out $O/$1/e \
+      --pool $7 --steps $6 --seed 7 $DEXTRA
+}
+# A stage's pair as the next lease started from it: exported to int8 ONNX and read back into PyTorch (from_onnx.py;
+# the leases kept only the graphs): read_back STAGE
+read_back() {
+  python3 $C/export.py --diffusion $O/$1/e/diffusion-weights-final.pt --ar $O/$1/ar-weights-final.pt --out $O/onnx-$1 --no-latency
+  python3 $C/from_onnx.py $O/onnx-$1/diffusion_denoise.int8.onnx $O/$1/e/diffusion-int8-rebuilt.pt
+  python3 $C/from_onnx.py $O/onnx-$1/ar_step.int8.onnx $O/$1/ar-int8-rebuilt.pt --kind ar
+}
+continue_pair g $O/g0-diffusion.pt $O/g0-ar.pt $STEPS_G 4e-4 $DSTEPS_G $POOL_G
+read_back g
+continue_pair h $O/g/e/diffusion-int8-rebuilt.pt $O/g/ar-int8-rebuilt.pt $STEPS_H 4e-4 $DSTEPS_H $POOL_H
+read_back h
+continue_pair i $O/h/e/diffusion-int8-rebuilt.pt $O/h/ar-int8-rebuilt.pt $STEPS_I 3e-4 $DSTEPS_I $POOL_I
 python3 $C/eval.py --diffusion $O/i/e/diffusion-weights-final.pt --ar $O/i/ar-weights-final.pt --out $O/i/e/eval-all.json \
     --threshold 0.3 --limit ${LIMIT:-0}
 python3 $C/export.py --diffusion $O/i/e/diffusion-weights-final.pt --ar $O/i/ar-weights-final.pt --out $O/onnx \
