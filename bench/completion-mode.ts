@@ -14,14 +14,13 @@
 // how often each situation occurs among the tuning files' lines and how well each mode does in it.
 // Usage: npm run bench:completion-mode [-- --models DIR] [--limit N]
 // Writes bench/results/completion-mode.json and prints a table.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CompletionMode } from '../server/src/completion/postprocess';
 import { defaultSettings } from '../server/src/protocol';
 import { ModelRegistry } from '../server/src/runtime/models';
 import { arg, editSimilarity, readCases, serverBrain, spread, token, type Case } from './completion';
-import { machineDescription } from './machine';
+import { machineDescription, writeResult } from './machine';
 import { judge } from './snippets';
 
 const root = path.resolve(__dirname, '..');
@@ -44,9 +43,8 @@ interface ModeCase {
 
 /** The opener a line's text (cut at the cursor) ends with, as completionMode would see it; null if none. */
 export function endingOpener(linePrefix: string): Opener | null {
-  const t = linePrefix.trimEnd();
-  if (t !== linePrefix) return null; // the user typed a space after it: not the moment in question
-  return openers.find((o) => t.endsWith(o)) ?? null;
+  if (/\s$/.test(linePrefix)) return null; // the user typed a space after it: not the moment in question
+  return openers.find((o) => linePrefix.endsWith(o)) ?? null;
 }
 
 /** The typing case of a single-line case: cut its line after the first opener that has code after it. */
@@ -124,11 +122,11 @@ function frequencies(cases: Case[]): Record<Opener, { typing: number; block: num
 
 async function main(): Promise<void> {
   const all = readCases('infill-tuning.jsonl.gz');
-  const limit = Number(arg('--limit') ?? Infinity);
+
   const cases = [...all.filter((c) => c.kind === 'single_line').map(typingCase), ...all.filter((c) => c.kind === 'multi_line').map(blockCase)].filter(
     (c): c is ModeCase => c !== null,
   );
-  const chosen = Number.isFinite(limit) ? spread(cases, limit) : cases;
+  const chosen = spread(cases, Number(arg('--limit') ?? Infinity));
   const dir = path.resolve(arg('--models') ?? path.join(root, 'models'));
   const registry = new ModelRegistry(dir);
   const status = await registry.status('completion');
@@ -159,17 +157,14 @@ async function main(): Promise<void> {
     `${(100 * s.exact_match).toFixed(1)}% / ${s.edit_similarity.toFixed(3)} / ${(100 * s.shown).toFixed(0)}%`;
   for (const r of rows)
     console.log(`| \`${r.opener}\` | ${r.situation} | ${r.lines_in_tuning_files} | ${r.single_line.n} | ${cell(r.single_line)} | ${cell(r.multi_line)} |`);
-  const out = path.join(root, 'bench', 'results', arg('--out') ?? 'completion-mode.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(
-    out,
-    JSON.stringify(
-      { machine: machineDescription(), date: new Date().toISOString(), models: dir, data: 'bench/data/infill-tuning.jsonl.gz (training split)', rows, answers },
-      null,
-      2,
-    ) + '\n',
-  );
-  console.log(`wrote ${path.relative(root, out)}`);
+  writeResult(arg('--out') ?? 'completion-mode.json', {
+    machine: machineDescription(),
+    date: new Date().toISOString(),
+    models: dir,
+    data: 'bench/data/infill-tuning.jsonl.gz (training split)',
+    rows,
+    answers,
+  });
   process.exit(0);
 }
 

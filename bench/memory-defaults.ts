@@ -6,7 +6,6 @@
 // scorer reads, so this is re-run whenever the completion weights change.
 // Usage: npm run bench:memory-defaults [-- --limit N] [--models DIR]
 // Writes bench/results/memory-defaults.json and prints a table.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CompletionBrain } from '../server/src/completion';
@@ -14,7 +13,7 @@ import { MemoryBrain } from '../server/src/memory';
 import { defaultSettings } from '../server/src/protocol';
 import { ModelRegistry } from '../server/src/runtime/models';
 import { arg, editSimilarity, readCases, serverBrain, spread, token } from './completion';
-import { machineDescription } from './machine';
+import { machineDescription, writeResult } from './machine';
 
 const root = path.resolve(__dirname, '..');
 
@@ -74,10 +73,7 @@ async function main(): Promise<void> {
   );
   console.log(`| off | ${cases.length} | ${pct(result.without_memory.exact_match)} | ${result.without_memory.edit_similarity.toFixed(3)} | all | 0 |`);
   console.log(`answers that differ: ${result.answers_that_differ} of ${cases.length}`);
-  const out = path.join(root, 'bench', 'results', 'memory-defaults.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  console.log(`wrote ${path.relative(root, out)}`);
+  writeResult('memory-defaults.json', result);
   process.exit(0);
 }
 

@@ -10,13 +10,13 @@
 // ghost text is mostly asked for: the end of a line already begun.
 // Usage: npm run bench:snippets [-- --candidate DIR] [--names SHIPPED,CANDIDATE] [--out NAME]
 // Writes bench/results/completion-snippets.json (or --out NAME there) and prints a table.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { defaultSettings } from '../server/src/protocol';
 import { ModelRegistry } from '../server/src/runtime/models';
 import { arg, editSimilarity, serverBrain, token } from './completion';
-import { machineDescription } from './machine';
+import { machineDescription, writeResult } from './machine';
 
 const root = path.resolve(__dirname, '..');
 const cursor = '<|>';
@@ -131,10 +131,12 @@ async function main(): Promise<void> {
       .join(', ');
     console.log(`${n}: right ${all.right}/${all.n} (${langs}), shown ${all.shown}/${all.n}, edit similarity ${all.edit_similarity.toFixed(3)}`);
   }
-  const out = path.join(root, 'bench', 'results', arg('--out') ?? 'completion-snippets.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ machine: machineDescription(), date: new Date().toISOString(), snippets: snippets.length, results }, null, 2) + '\n');
-  console.log(`wrote ${path.relative(root, out)}`);
+  writeResult(arg('--out') ?? 'completion-snippets.json', {
+    machine: machineDescription(),
+    date: new Date().toISOString(),
+    snippets: snippets.length,
+    results,
+  });
   process.exit(0);
 }
 

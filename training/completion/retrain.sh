@@ -70,10 +70,10 @@ python3 $C/grow.py $O/f/e/diffusion-weights-final.pt --shape d384l8 $O/g0-diffus
 python3 $C/grow.py $O/f/ar-weights-final.pt --shape d384l8 $O/g0-ar.pt --check
 # One continuation (stages G on): a diffusion model and its AR twin (weights D and A) trained in lockstep on corpus v2
 # into $O/STAGE, then one self-distillation round of the diffusion model into $O/STAGE/e:
-#   continue_pair STAGE D A STEPS PEAK_LR DISTILL_STEPS TEACHER_SPANS [WARMUP_STEPS, default 100]
+#   continue_pair STAGE D A STEPS PEAK_LR DISTILL_STEPS TEACHER_SPANS   (warmup 100 steps)
 # (call it as a plain command, never in `a && b`: bash ignores `set -e` inside a function called there)
 continue_pair() {
-  python3 $C/train.py --modes diffusion,ar --shape d384l8 --steps $4 --warmup ${8:-100} --lr $5 --corpus $CORPUS_V2 \
+  python3 $C/train.py --modes diffusion,ar --shape d384l8 --steps $4 --warmup 100 --lr $5 --corpus $CORPUS_V2 \
       --cache $O/tok-v2 --init $2 --init-ar $3 --out $O/$1 $EXTRA
   python3 $C/distill.py --init $O/$1/diffusion-weights-final.pt --corpus $CORPUS_V2 --cache $O/tok-v2 --out $O/$1/e \
       --pool $7 --steps $6 --seed 7 $DEXTRA
