@@ -159,6 +159,28 @@ describe('ModelRegistry', () => {
     assert.match((await both.status('reasoning')).detail, /^maze off: .*; mazeConv off: .*; sudoku works$/);
   });
 
+  it('names a file of reasoning not hashed yet as being checked, not as working', async () => {
+    const dir = modelsDir(
+      { 's.onnx': 'S', 'm.onnx': 'M', 'c.onnx': 'C' },
+      {
+        reasoning: {
+          files: {
+            sudoku: { file: 's.onnx', sha256: sha('S') },
+            maze: { file: 'm.onnx', sha256: sha('not M') },
+            mazeConv: { file: 'c.onnx', sha256: sha('C') },
+          },
+        },
+      },
+    );
+    // verify hashes the files in order; the moment maze is found corrupt (onChange), mazeConv has not been read.
+    let during: Promise<{ detail: string }> | undefined;
+    const reg: ModelRegistry = new ModelRegistry(dir, undefined, () => (during ??= reg.status('reasoning')));
+    const after = await reg.verify('reasoning');
+    assert.ok(during, 'the corrupt maze file was reported');
+    assert.match((await during).detail, /^maze off: models\/m\.onnx is corrupt: .*; sudoku works; mazeConv being checked$/);
+    assert.match(after.detail, /^maze off: models\/m\.onnx is corrupt: .*; sudoku, mazeConv works$/);
+  });
+
   it('records a failure found outside the registry until a reset', async () => {
     const dir = modelsDir(
       { 't.json': 'T', 'e.onnx': 'E', 'd.onnx': 'D' },

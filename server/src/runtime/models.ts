@@ -68,6 +68,8 @@ export class ModelRegistry {
   private manifest: Promise<Manifest | ModelError> | undefined;
   /** Files whose sha256 has been checked; their bytes are not kept (sessions hold the weights). */
   private readonly verified = new Set<string>();
+  /** Brains whose files `verify` is hashing now: a file of theirs not hashed yet is reported as being checked. */
+  private readonly verifying = new Set<BrainName>();
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
   /** Why a brain (key: the brain) or one of its files (key: brain/file key) cannot be used. */
   private readonly failures = new Map<string, BrainStatus>();
@@ -115,8 +117,16 @@ export class ModelRegistry {
     }
     // One model per part (puzzle family): each works or fails alone; the status names the ones that are off.
     const good = [...files.keys()].filter((key) => files.get(key) === null);
-    const off = bad.map(([key, f]) => `${key} off: ${f.detail}`).join('; ');
-    const detail = good.length ? `${off}; ${good.join(', ')} works` : off;
+    const unchecked = (key: string) => this.verifying.has(brain) && !this.verified.has(`${brain}/${key}`);
+    const works = good.filter((key) => !unchecked(key));
+    const checking = good.filter(unchecked);
+    const detail = [
+      bad.map(([key, f]) => `${key} off: ${f.detail}`).join('; '),
+      works.length ? `${works.join(', ')} works` : '',
+      checking.length ? `${checking.join(', ')} being checked` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     // A helper that is off (the conv maze model) turns off only itself: every family still works.
     const family = bad.find(([key]) => requiredFiles[brain].anyOf!.includes(key));
     return { state: family ? family[1].state : 'ready', detail };
@@ -189,6 +199,7 @@ export class ModelRegistry {
   /** Reads and hashes every file of a brain now, so a corrupt file shows in the status at start.
    * An optional file (the benchmark's AR twin, left out of the VSIX) is checked only where it is present. */
   async verify(brain: BrainName): Promise<BrainStatus> {
+    this.verifying.add(brain);
     try {
       const entry = await this.brainEntry(brain);
       for (const [key, spec] of Object.entries(entry.files)) {
@@ -201,6 +212,8 @@ export class ModelRegistry {
       }
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
+    } finally {
+      this.verifying.delete(brain);
     }
     return this.status(brain);
   }
