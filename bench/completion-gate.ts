@@ -8,7 +8,8 @@
 // confidences (the least confidence among the first decoding's committed tokens, the value the gate compares).
 // Cases: bench/data/infill-tuning.jsonl.gz, built from TRAINING-split files (training/completion/build_eval.py
 // --split train), so the held-out cases of bench:completion never choose a setting.
-// Usage: npm run bench:completion-gate -- [--models DIR] [--limit N] [--break-even C] [--apply] [--out NAME]
+// Usage: npm run bench:completion-gate -- [--models DIR] [--limit N] [--break-even C] [--context N] [--apply] [--out NAME]
+// --context N: the context window in tokens (setting nanomind.completion.maxContextTokens) the gate is tuned at.
 // The diffusion model's blocks are then decoded once more at the chosen gate with what the server does under it:
 // a block shows its whole lines before the first token under the gate (reported as "+ whole lines under it").
 // --apply writes the chosen gates into DIR/manifest.json (brains.completion.spec.confidenceGate), which the server
@@ -28,6 +29,7 @@ const limit = Number(arg('--limit') ?? Infinity);
 const breakEven = Number(arg('--break-even') ?? 0.25);
 const apply = process.argv.includes('--apply');
 const outName = arg('--out') ?? 'completion-gate.json';
+const maxContextTokens = Number(arg('--context') ?? defaultSettings.completion.maxContextTokens);
 const casesFile = 'infill-tuning.jsonl.gz';
 const modes = ['single_line', 'multi_line'] as const;
 const decoders = ['diffusion', 'autoregressive'] as const;
@@ -80,7 +82,7 @@ async function answers(
   options: { minConfidence: number; confidentLines?: boolean } = { minConfidence: 0 },
 ): Promise<Answer[]> {
   const brain = serverBrain(registry);
-  const settings = { ...defaultSettings.completion, decoder };
+  const settings = { ...defaultSettings.completion, decoder, maxContextTokens };
   const out: Answer[] = [];
   for (const c of cases) {
     const doc = TextDocument.create(`file:///gate/${decoder}/${c.id}`, c.language, 1, c.prefix + c.suffix);
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
     models: modelsDir,
     cases: `bench/data/${casesFile} (training-split files), ${cases.length} of ${all.length}`,
     break_even: breakEven,
+    context_tokens: maxContextTokens,
     gates: {},
   };
   const chosen: Record<string, Record<string, number>> = {};

@@ -7,7 +7,7 @@
 // The warm answer must equal the cold one (the memory is exact); the run fails otherwise. The diffusion model and
 // the AR twin are also timed "after Enter" (typingFlow below): the request that follows an edit, with the
 // client's debounce in between, during which the server encodes what the edit changed.
-// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line] [--candidate DIR] [--dump FILE]
+// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line] [--candidate DIR] [--context N] [--candidate-context N] [--dump FILE]
 // --candidate DIR: a models folder (a copy of models/ with new completion graphs and its manifest) whose systems run
 // in the same process right after the shipped ones, named "NAME (candidate)", so old and new are compared in one run.
 // Writes bench/results/completion.json and prints a table.
@@ -39,6 +39,13 @@ const kinds = arg('--kinds')?.split(',');
 const singleLineCanvas = arg('--single-canvas') === undefined ? undefined : Number(arg('--single-canvas'));
 const multiLineCanvas = arg('--multi-canvas') === undefined ? undefined : Number(arg('--multi-canvas'));
 const candidateDir = arg('--candidate');
+/**
+ * --context N: the context window in tokens (setting nanomind.completion.maxContextTokens) for every system;
+ * --candidate-context N: for the candidate's systems only (a model trained on longer contexts against the shipped
+ * one at its own window). Both default to the setting's default.
+ */
+const context = Number(arg('--context') ?? defaultSettings.completion.maxContextTokens);
+const candidateContext = Number(arg('--candidate-context') ?? context);
 /** --dump FILE: one JSON line per system and case (what was expected, shown and decoded), to read the misses. */
 const dumpFile = arg('--dump');
 
@@ -251,9 +258,9 @@ export function serverBrain(registry: ModelRegistry, memory = new MemoryBrain(re
 }
 
 /** Runs `system` (a key of `systems`) with the models of `registry`; `name` labels its documents and errors. */
-async function runSystem(system: string, name: string, cases: Case[], registry: ModelRegistry): Promise<Row[]> {
+async function runSystem(system: string, name: string, cases: Case[], registry: ModelRegistry, maxContextTokens: number): Promise<Row[]> {
   const brain = serverBrain(registry);
-  const settings = { ...defaultSettings.completion, ...systems[system] };
+  const settings = { ...defaultSettings.completion, ...systems[system], maxContextTokens };
   const rows: Row[] = [];
   for (const c of cases) {
     const doc = TextDocument.create(`file:///bench/${slug(name)}/${c.id}`, c.language, 1, c.prefix + c.suffix);
@@ -357,27 +364,29 @@ async function main(): Promise<void> {
     systems: {},
   };
   const table: string[] = [];
-  const modelSets: { suffix: string; registry: ModelRegistry }[] = [{ suffix: '', registry }];
+  const modelSets: { suffix: string; registry: ModelRegistry; context: number }[] = [{ suffix: '', registry, context }];
+  result.context = context;
   if (candidateDir) {
     const candidate = new ModelRegistry(path.resolve(candidateDir));
     const cs = await candidate.status('completion');
     if (cs.state !== 'ready') throw new Error(`the candidate's completion brain is not ready: ${cs.detail}`);
-    modelSets.push({ suffix: ' (candidate)', registry: candidate });
+    modelSets.push({ suffix: ' (candidate)', registry: candidate, context: candidateContext });
     result.candidate = candidateDir;
+    result.candidate_context = candidateContext;
   }
   const runs = modelSets.flatMap((m) =>
     Object.keys(systems)
       .filter((n) => (only ? only.includes(n) : !exploratory.test(n)))
       .map((n) => ({ ...m, name: n })),
   );
-  for (const { suffix, registry, name: system } of runs) {
+  for (const { suffix, registry, context: maxContextTokens, name: system } of runs) {
     const name = system + suffix;
     if (systems[system].decoder === 'autoregressive' && !(await registry.hasFile('completion', 'ar'))) {
       (result.systems as Record<string, unknown>)[name] = { unavailable: "no 'ar' file for completion in the manifest or on disk" };
       table.push(`| ${name} | — | — | not run: no 'ar' file in the manifest or on disk | | | | | | | | | |`);
       continue;
     }
-    const rows = await runSystem(system, name, cases, registry);
+    const rows = await runSystem(system, name, cases, registry, maxContextTokens);
     if (dumpFile) {
       const lines = rows.map((r) =>
         JSON.stringify({
@@ -425,9 +434,11 @@ async function main(): Promise<void> {
     arg('--single-threshold') !== undefined ||
     singleLineCanvas !== undefined ||
     multiLineCanvas !== undefined ||
+    context !== defaultSettings.completion.maxContextTokens ||
+    candidateContext !== context ||
     kinds;
   const out = partial
-    ? `completion-partial-t${threshold}-s${singleLineThreshold}-n${cases.length}${candidateDir ? '-candidate' : ''}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}.json`
+    ? `completion-partial-t${threshold}-s${singleLineThreshold}-n${cases.length}${candidateDir ? '-candidate' : ''}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}${candidateContext !== context || context !== defaultSettings.completion.maxContextTokens ? `-ctx${context}-${candidateContext}` : ''}.json`
     : 'completion.json';
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);

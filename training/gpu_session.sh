@@ -19,7 +19,8 @@
 # d256l8), SHAPES (default "d256l8 d384l8": d384l8 is the largest shape within the 50 ms warm
 # rule, models/MODEL_CARD.md "Session 8"), CMIN (training minutes, default 14; 0: distillation only), LR (6e-4), CARGS (extra train.py args),
 # DISTILL=1 (one self-distillation round after training, DPOOL teacher spans, DMIN minutes: continued training on
-# true spans alone brings block tokens per pass back down), EARGS (extra eval.py args). Every shape is exported
+# true spans alone brings block tokens per pass back down), EARGS (extra eval.py args), NANOMIND_MAX_PREFIX /
+# NANOMIND_MAX_SUFFIX (context tokens read around a span, default 384 / 128: training/completion/data.py). Every shape is exported
 # to int8 ONNX (export.py, with spec.json and the parity fixture) on the box: there is no torch on the 2-core machine.
 set -u
 export PYTHONUNBUFFERED=1

@@ -37,14 +37,18 @@ import numpy as np
 
 from model import PAD, EOS, MASK, FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE
 
-MAX_PREFIX = 384     # context tokens before the cursor (the server's default budget)
-MAX_SUFFIX = 128     # context tokens after the span
+# Context read around the span, in tokens: 384 before + 128 after is the server's default 512-token window.
+# A lease may train on longer contexts (the memory brain reads whole files and keeps a budget of them) by setting
+# NANOMIND_MAX_PREFIX / NANOMIND_MAX_SUFFIX in the environment: every script of that lease (train, distill, eval,
+# export, whose spec.json records the layout) then reads the same context.
+MAX_PREFIX = int(os.environ.get("NANOMIND_MAX_PREFIX", 384))
+MAX_SUFFIX = int(os.environ.get("NANOMIND_MAX_SUFFIX", 128))
 MAX_SPAN = 63        # longest middle; +1 slot for at least one <eos>
 BUCKETS = (8, 16, 32, 64)
 GAP = 64             # suffix starts at P + GAP
 CHUNK = 64           # context chunk size for block-causal encoding
-SEQ_DIFF = MAX_PREFIX + MAX_SUFFIX + BUCKETS[-1]          # 576
-SEQ_AR = MAX_PREFIX + MAX_SUFFIX + MAX_SPAN + 1 + 3       # 579 -> padded to 580 below
+SEQ_DIFF = MAX_PREFIX + MAX_SUFFIX + BUCKETS[-1]          # 576 at the default context
+SEQ_AR = MAX_PREFIX + MAX_SUFFIX + MAX_SPAN + 1 + 3       # 579 -> padded to 580 below (default context)
 SEQ_AR = SEQ_AR + (SEQ_AR % 2)
 LANGS = ("typescript", "javascript", "python")
 KIND_P = (0.5, 0.3, 0.2)   # single line, 2-8 lines, block
