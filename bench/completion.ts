@@ -7,7 +7,7 @@
 // The warm answer must equal the cold one (the memory is exact); the run fails otherwise. The diffusion model and
 // the AR twin are also timed "after Enter" (typingFlow below): the request that follows an edit, with the
 // client's debounce in between, during which the server encodes what the edit changed.
-// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line] [--candidate DIR] [--context N] [--candidate-context N] [--dump FILE]
+// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line] [--candidate DIR] [--split heldout|tuning] [--context N] [--candidate-context N] [--dump FILE]
 // --candidate DIR: a models folder (a copy of models/ with new completion graphs and its manifest) whose systems run
 // in the same process right after the shipped ones, named "NAME (candidate)", so old and new are compared in one run.
 // Writes bench/results/completion.json and prints a table.
@@ -39,6 +39,13 @@ const kinds = arg('--kinds')?.split(',');
 const singleLineCanvas = arg('--single-canvas') === undefined ? undefined : Number(arg('--single-canvas'));
 const multiLineCanvas = arg('--multi-canvas') === undefined ? undefined : Number(arg('--multi-canvas'));
 const candidateDir = arg('--candidate');
+/**
+ * --split tuning: cases from TRAINING-split files (bench/data/infill-tuning.jsonl.gz), where a decoding setting may
+ * be chosen before the held-out cases (the default) judge it.
+ */
+const split = arg('--split') ?? 'heldout';
+if (split !== 'heldout' && split !== 'tuning') throw new Error(`--split must be heldout or tuning, not ${split}`);
+const casesFile = `infill-${split}.jsonl.gz`;
 /**
  * --context N: the context window in tokens (setting nanomind.completion.maxContextTokens) for every system;
  * --candidate-context N: for the candidate's systems only (a model trained on longer contexts against the shipped
@@ -127,8 +134,8 @@ const systems: Record<string, Partial<NanomindSettings['completion']>> = {
 };
 /** Options of a system beyond its settings. */
 const systemOptions: Record<string, CompleteOptions> = { diffusion_no_redecode: { redecode: false } };
-/** Systems run only when named in --systems (the windows the shipped one was chosen from). */
-const exploratory = /^diffusion_window\d+$/;
+/** Systems run only when named in --systems (the windows the shipped one was chosen from, and single-line windows). */
+const exploratory = /^diffusion_(window\d+|line_window\d+|line_no_window)$/;
 // A block's decoding order (the manifest's spec.blockWindow ships one): any slot before the span's end may commit
 // (no window), or only the first N masked slots (semi-autoregressive).
 for (const [name, window] of [
@@ -140,6 +147,18 @@ for (const [name, window] of [
 ] as const) {
   systems[`diffusion_${name}`] = systems.diffusion;
   systemOptions[`diffusion_${name}`] = { multiLineWindow: window };
+}
+// A single line's decoding order (the manifest's spec.lineWindow may ship one): any slot before the line's end may
+// commit (no window), or only the first N masked slots (window 1: left to right).
+for (const [name, window] of [
+  ['line_no_window', Infinity],
+  ['line_window1', 1],
+  ['line_window2', 2],
+  ['line_window3', 3],
+  ['line_window4', 4],
+] as const) {
+  systems[`diffusion_${name}`] = { decoder: 'diffusion', threshold, singleLineThreshold };
+  systemOptions[`diffusion_${name}`] = { singleLineWindow: window };
 }
 /** The extension's default pause before it sends a request (package.json, nanomind.completion.debounceMs). */
 const clientDebounceMs = (
@@ -158,7 +177,7 @@ export function readCases(name: string): Case[] {
 }
 
 function loadCases(): Case[] {
-  const cases = readCases('infill-heldout.jsonl.gz').filter((c) => !kinds || kinds.includes(c.kind));
+  const cases = readCases(casesFile).filter((c) => !kinds || kinds.includes(c.kind));
   // Sorted by id, so --limit keeps the mix.
   return Number.isFinite(limit) ? spread(cases, limit) : cases;
 }
@@ -359,6 +378,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     models: modelsDir,
     cases: cases.length,
+    cases_file: `bench/data/${casesFile}`,
     threshold,
     singleLineThreshold,
     systems: {},
@@ -436,9 +456,10 @@ async function main(): Promise<void> {
     multiLineCanvas !== undefined ||
     context !== defaultSettings.completion.maxContextTokens ||
     candidateContext !== context ||
+    split !== 'heldout' ||
     kinds;
   const out = partial
-    ? `completion-partial-t${threshold}-s${singleLineThreshold}-n${cases.length}${candidateDir ? '-candidate' : ''}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}${candidateContext !== context || context !== defaultSettings.completion.maxContextTokens ? `-ctx${context}-${candidateContext}` : ''}.json`
+    ? `completion-partial${split === 'tuning' ? '-tuning' : ''}-t${threshold}-s${singleLineThreshold}-n${cases.length}${candidateDir ? '-candidate' : ''}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}${candidateContext !== context || context !== defaultSettings.completion.maxContextTokens ? `-ctx${context}-${candidateContext}` : ''}.json`
     : 'completion.json';
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);

@@ -83,13 +83,31 @@ describe("a block's decoding window from the manifest (spec.blockWindow)", () =>
   });
 
   it('a window that is not a positive integer turns the completion brain off with the reason', async () => {
-    for (const blockWindow of [0, -2, 1.5, '4']) {
-      const registry = withSpec({ blockWindow });
-      await assert.rejects(new CompletionBrain(registry).complete(doc, cursor, settings, token), /blockWindow/);
-      const status = await registry.status('completion');
-      assert.equal(status.state, 'corrupt', JSON.stringify(blockWindow));
-      assert.match(status.detail, /blockWindow/);
+    for (const key of ['blockWindow', 'lineWindow']) {
+      for (const window of [0, -2, 1.5, '4']) {
+        const registry = withSpec({ [key]: window });
+        await assert.rejects(new CompletionBrain(registry).complete(doc, cursor, settings, token), new RegExp(key));
+        const status = await registry.status('completion');
+        assert.equal(status.state, 'corrupt', `${key} ${JSON.stringify(window)}`);
+        assert.match(status.detail, new RegExp(key));
+      }
     }
+  });
+});
+
+describe("a single line's decoding window from the manifest (spec.lineWindow)", () => {
+  // Threshold 0: without a window every slot before the line's end commits in the first pass.
+  const eager = { ...settings, singleLineThreshold: 0 };
+  const line = { mode: 'single_line', minConfidence: 0, redecode: false } as const;
+
+  it('a window of 1 commits one token per pass; without one, one pass commits several', async () => {
+    const one = await new CompletionBrain(withSpec({ lineWindow: 1 })).complete(doc, cursor, eager, token, line);
+    assert.ok(one.tokens > 1, `a span of several tokens (${one.tokens})`);
+    assert.ok(one.forwards >= one.tokens - 1 && one.forwards <= one.tokens + 1, `${one.forwards} passes for ${one.tokens} tokens`);
+    const free = await new CompletionBrain(withSpec({})).complete(doc, cursor, eager, token, line);
+    assert.ok(free.forwards < free.tokens, `no window: ${free.forwards} passes for ${free.tokens} tokens`);
+    const overridden = await new CompletionBrain(withSpec({ lineWindow: 1 })).complete(doc, cursor, eager, token, { ...line, singleLineWindow: Infinity });
+    assert.equal(overridden.forwards, free.forwards, "a request's singleLineWindow overrides the manifest's");
   });
 });
 

@@ -27,6 +27,12 @@ export interface DiffusionSpec {
    * bench:completion (the `diffusion_windowN` systems).
    */
   blockWindow?: number;
+  /**
+   * A single line's decoding order, the same way: only the first `lineWindow` masked slots may commit in a pass;
+   * absent: any slot before the line's end may. Chosen on training-split cases (bench:completion --split tuning,
+   * the `diffusion_line_windowN` systems).
+   */
+  lineWindow?: number;
   /** Rotary base (the manifest's config.rope_theta; 10000 when absent). */
   ropeTheta?: number;
   /**

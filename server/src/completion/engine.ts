@@ -32,8 +32,11 @@ export async function openDiffusionModel(registry: ModelRegistry): Promise<{ mod
   if (!sizes || !sizes.every((n) => Number.isInteger(n) && n > 0)) {
     throw new ModelError('completion', { state: 'corrupt', detail: 'models/manifest.json: the completion entry has no valid "spec"' });
   }
-  if (spec.blockWindow !== undefined && !(Number.isInteger(spec.blockWindow) && spec.blockWindow > 0)) {
-    throw new ModelError('completion', { state: 'corrupt', detail: 'models/manifest.json: the completion spec\'s "blockWindow" must be a positive integer' });
+  for (const key of ['blockWindow', 'lineWindow'] as const) {
+    const window = spec[key];
+    if (window !== undefined && !(Number.isInteger(window) && window > 0)) {
+      throw new ModelError('completion', { state: 'corrupt', detail: `models/manifest.json: the completion spec's "${key}" must be a positive integer` });
+    }
   }
   if (!validGates(spec.confidenceGate)) {
     throw new ModelError('completion', {

@@ -90,6 +90,8 @@ export interface CompleteOptions {
   confidentLines?: boolean;
   /** A block's decoding window instead of the manifest's `blockWindow` (the benchmark compares them; Infinity: none). */
   multiLineWindow?: number;
+  /** A single line's decoding window instead of the manifest's `lineWindow` (the benchmark compares them; Infinity: none). */
+  singleLineWindow?: number;
   /** False: a single line that post-processing cut to nothing (a repeat) shows nothing, without a second answer (the benchmark's ablation). */
   retryRepeat?: boolean;
 }
@@ -429,7 +431,7 @@ export class CompletionBrain {
           },
         },
         endsSpan: mode === 'single_line' ? endsLine : undefined,
-        window: mode === 'multi_line' ? (options.multiLineWindow ?? model.spec.blockWindow) : undefined,
+        window: mode === 'multi_line' ? (options.multiLineWindow ?? model.spec.blockWindow) : (options.singleLineWindow ?? model.spec.lineWindow),
         finished: mode === 'multi_line' ? (ids) => blockEnded(tokenizer.decode(ids).slice(w.typed.length), w.linePrefix) : undefined,
         tokenText,
         ...given,
