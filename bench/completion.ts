@@ -7,7 +7,7 @@
 // The warm answer must equal the cold one (the memory is exact); the run fails otherwise. The diffusion model and
 // the AR twin are also timed "after Enter" (typingFlow below): the request that follows an edit, with the
 // client's debounce in between, during which the server encodes what the edit changed.
-// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line] [--candidate DIR] [--split heldout|tuning] [--context N] [--candidate-context N] [--dump FILE]
+// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line] [--candidate DIR] [--split heldout|tuning] [--context N] [--candidate-context N] [--dump FILE] [--out NAME]
 // --candidate DIR: a models folder (a copy of models/ with new completion graphs and its manifest) whose systems run
 // in the same process right after the shipped ones, named "NAME (candidate)", so old and new are compared in one run.
 // Writes bench/results/completion.json and prints a table.
@@ -53,6 +53,8 @@ const casesFile = `infill-${split}.jsonl.gz`;
  */
 const context = Number(arg('--context') ?? defaultSettings.completion.maxContextTokens);
 const candidateContext = Number(arg('--candidate-context') ?? context);
+/** --out NAME: the result file's name under bench/results (default: completion.json for the full run, else a partial name from the flags). */
+const outName = arg('--out');
 /** --dump FILE: one JSON line per system and case (what was expected, shown and decoded), to read the misses. */
 const dumpFile = arg('--dump');
 
@@ -458,9 +460,11 @@ async function main(): Promise<void> {
     candidateContext !== context ||
     split !== 'heldout' ||
     kinds;
-  const out = partial
-    ? `completion-partial${split === 'tuning' ? '-tuning' : ''}-t${threshold}-s${singleLineThreshold}-n${cases.length}${candidateDir ? '-candidate' : ''}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}${candidateContext !== context || context !== defaultSettings.completion.maxContextTokens ? `-ctx${context}-${candidateContext}` : ''}.json`
-    : 'completion.json';
+  const out =
+    outName ??
+    (partial
+      ? `completion-partial${split === 'tuning' ? '-tuning' : ''}-t${threshold}-s${singleLineThreshold}-n${cases.length}${candidateDir ? '-candidate' : ''}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}${candidateContext !== context || context !== defaultSettings.completion.maxContextTokens ? `-ctx${context}-${candidateContext}` : ''}.json`
+      : 'completion.json');
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);
   console.log(
