@@ -122,7 +122,6 @@ function frequencies(cases: Case[]): Record<Opener, { typing: number; block: num
 
 async function main(): Promise<void> {
   const all = readCases('infill-tuning.jsonl.gz');
-
   const cases = [...all.filter((c) => c.kind === 'single_line').map(typingCase), ...all.filter((c) => c.kind === 'multi_line').map(blockCase)].filter(
     (c): c is ModeCase => c !== null,
   );

@@ -53,6 +53,7 @@ const casesFile = `infill-${split}.jsonl.gz`;
  */
 const context = Number(arg('--context') ?? defaultSettings.completion.maxContextTokens);
 const candidateContext = Number(arg('--candidate-context') ?? context);
+const contextChanged = context !== defaultSettings.completion.maxContextTokens || candidateContext !== context;
 /** --out NAME: the result file's name under bench/results (default: completion.json for the full run, else a partial name from the flags). */
 const outName = arg('--out');
 /** --dump FILE: one JSON line per system and case (what was expected, shown and decoded), to read the misses. */
@@ -138,29 +139,22 @@ const systems: Record<string, Partial<NanomindSettings['completion']>> = {
 const systemOptions: Record<string, CompleteOptions> = { diffusion_no_redecode: { redecode: false } };
 /** Systems run only when named in --systems (the windows the shipped one was chosen from, and single-line windows). */
 const exploratory = /^diffusion_(window\d+|line_window\d+|line_no_window)$/;
-// A block's decoding order (the manifest's spec.blockWindow ships one): any slot before the span's end may commit
-// (no window), or only the first N masked slots (semi-autoregressive).
-for (const [name, window] of [
-  ['no_window', Infinity],
-  ['window2', 2],
-  ['window4', 4],
-  ['window6', 6],
-  ['window8', 8],
+// Decoding order, for a block (the manifest's spec.blockWindow ships one) and a single line (spec.lineWindow): any
+// slot before the span's end may commit (no window), or only the first N masked slots (semi-autoregressive).
+for (const [name, options] of [
+  ['no_window', { multiLineWindow: Infinity }],
+  ['window2', { multiLineWindow: 2 }],
+  ['window4', { multiLineWindow: 4 }],
+  ['window6', { multiLineWindow: 6 }],
+  ['window8', { multiLineWindow: 8 }],
+  ['line_no_window', { singleLineWindow: Infinity }],
+  ['line_window1', { singleLineWindow: 1 }],
+  ['line_window2', { singleLineWindow: 2 }],
+  ['line_window3', { singleLineWindow: 3 }],
+  ['line_window4', { singleLineWindow: 4 }],
 ] as const) {
   systems[`diffusion_${name}`] = systems.diffusion;
-  systemOptions[`diffusion_${name}`] = { multiLineWindow: window };
-}
-// A single line's decoding order (the manifest's spec.lineWindow may ship one): any slot before the line's end may
-// commit (no window), or only the first N masked slots (window 1: left to right).
-for (const [name, window] of [
-  ['line_no_window', Infinity],
-  ['line_window1', 1],
-  ['line_window2', 2],
-  ['line_window3', 3],
-  ['line_window4', 4],
-] as const) {
-  systems[`diffusion_${name}`] = { decoder: 'diffusion', threshold, singleLineThreshold };
-  systemOptions[`diffusion_${name}`] = { singleLineWindow: window };
+  systemOptions[`diffusion_${name}`] = options;
 }
 /** The extension's default pause before it sends a request (package.json, nanomind.completion.debounceMs). */
 const clientDebounceMs = (
@@ -383,11 +377,11 @@ async function main(): Promise<void> {
     cases_file: `bench/data/${casesFile}`,
     threshold,
     singleLineThreshold,
+    context,
     systems: {},
   };
   const table: string[] = [];
   const modelSets: { suffix: string; registry: ModelRegistry; context: number }[] = [{ suffix: '', registry, context }];
-  result.context = context;
   if (candidateDir) {
     const candidate = new ModelRegistry(path.resolve(candidateDir));
     const cs = await candidate.status('completion');
@@ -456,14 +450,13 @@ async function main(): Promise<void> {
     arg('--single-threshold') !== undefined ||
     singleLineCanvas !== undefined ||
     multiLineCanvas !== undefined ||
-    context !== defaultSettings.completion.maxContextTokens ||
-    candidateContext !== context ||
+    contextChanged ||
     split !== 'heldout' ||
     kinds;
   const out =
     outName ??
     (partial
-      ? `completion-partial${split === 'tuning' ? '-tuning' : ''}-t${threshold}-s${singleLineThreshold}-n${cases.length}${candidateDir ? '-candidate' : ''}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}${candidateContext !== context || context !== defaultSettings.completion.maxContextTokens ? `-ctx${context}-${candidateContext}` : ''}.json`
+      ? `completion-partial${split === 'tuning' ? '-tuning' : ''}-t${threshold}-s${singleLineThreshold}-n${cases.length}${candidateDir ? '-candidate' : ''}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}${contextChanged ? `-ctx${context}-${candidateContext}` : ''}.json`
       : 'completion.json');
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);

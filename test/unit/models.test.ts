@@ -131,47 +131,38 @@ describe('ModelRegistry', () => {
     assert.match((await partial.status('reasoning', 'maze')).detail, /models\/m\.onnx is missing/);
   });
 
-  it('stays ready when a helper file of reasoning (the conv maze model) is bad, and names it', async () => {
-    const files = { 's.onnx': 'S', 'm.onnx': 'M', 'c.onnx': 'C' };
-    const brains = (maze: string, conv: string) => ({
-      reasoning: {
-        files: {
-          sudoku: { file: 's.onnx', sha256: sha('S') },
-          maze: { file: 'm.onnx', sha256: sha(maze) },
-          mazeConv: { file: 'c.onnx', sha256: sha(conv) },
-        },
+  // Reasoning's three files, and a manifest whose maze / conv maze hashes are those of `maze` / `conv`.
+  const reasoningFiles = { 's.onnx': 'S', 'm.onnx': 'M', 'c.onnx': 'C' };
+  const reasoningManifest = (maze: string, conv: string) => ({
+    reasoning: {
+      files: {
+        sudoku: { file: 's.onnx', sha256: sha('S') },
+        maze: { file: 'm.onnx', sha256: sha(maze) },
+        mazeConv: { file: 'c.onnx', sha256: sha(conv) },
       },
-    });
-    const reg = new ModelRegistry(modelsDir(files, brains('M', 'not C')));
+    },
+  });
+
+  it('stays ready when a helper file of reasoning (the conv maze model) is bad, and names it', async () => {
+    const reg = new ModelRegistry(modelsDir(reasoningFiles, reasoningManifest('M', 'not C')));
     const status = await reg.verify('reasoning');
     assert.equal(status.state, 'ready');
     assert.match(status.detail, /^mazeConv off: models\/c\.onnx is corrupt: sha256 .*; sudoku, maze works$/);
     assert.equal((await reg.status('reasoning', 'maze')).state, 'ready');
     assert.equal((await reg.status('reasoning', 'mazeConv')).state, 'corrupt');
-    const missing = new ModelRegistry(modelsDir({ 's.onnx': 'S', 'm.onnx': 'M' }, brains('M', 'C')));
+    const missing = new ModelRegistry(modelsDir({ 's.onnx': 'S', 'm.onnx': 'M' }, reasoningManifest('M', 'C')));
     assert.deepEqual(await missing.status('reasoning'), {
       state: 'ready',
       detail: 'mazeConv off: model not installed: models/c.onnx is missing; sudoku, maze works',
     });
     // A bad family still sets the state, whatever the helper's.
-    const both = new ModelRegistry(modelsDir(files, brains('not M', 'not C')));
+    const both = new ModelRegistry(modelsDir(reasoningFiles, reasoningManifest('not M', 'not C')));
     assert.equal((await both.verify('reasoning')).state, 'corrupt');
     assert.match((await both.status('reasoning')).detail, /^maze off: .*; mazeConv off: .*; sudoku works$/);
   });
 
   it('names a file of reasoning not hashed yet as being checked, not as working', async () => {
-    const dir = modelsDir(
-      { 's.onnx': 'S', 'm.onnx': 'M', 'c.onnx': 'C' },
-      {
-        reasoning: {
-          files: {
-            sudoku: { file: 's.onnx', sha256: sha('S') },
-            maze: { file: 'm.onnx', sha256: sha('not M') },
-            mazeConv: { file: 'c.onnx', sha256: sha('C') },
-          },
-        },
-      },
-    );
+    const dir = modelsDir(reasoningFiles, reasoningManifest('not M', 'C'));
     // verify hashes the files in order; the moment maze is found corrupt (onChange), mazeConv has not been read.
     let during: Promise<{ detail: string }> | undefined;
     const reg: ModelRegistry = new ModelRegistry(dir, undefined, () => (during ??= reg.status('reasoning')));
