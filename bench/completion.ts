@@ -7,7 +7,7 @@
 // The warm answer must equal the cold one (the memory is exact); the run fails otherwise. The diffusion model and
 // the AR twin are also timed "after Enter" (typingFlow below): the request that follows an edit, with the
 // client's debounce in between, during which the server encodes what the edit changed.
-// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line] [--candidate DIR] [--split heldout|tuning] [--context N] [--candidate-context N] [--dump FILE] [--out NAME]
+// Usage: npm run bench:completion [-- --limit N] [--threshold T] [--single-threshold T] [--systems diffusion,autoregressive] [--single-canvas C] [--multi-canvas C] [--kinds single_line] [--candidate DIR] [--split heldout|tuning] [--context N] [--candidate-context N] [--open-lines] [--dump FILE] [--out NAME]
 // --candidate DIR: a models folder (a copy of models/ with new completion graphs and its manifest) whose systems run
 // in the same process right after the shipped ones, named "NAME (candidate)", so old and new are compared in one run.
 // Writes bench/results/completion.json and prints a table.
@@ -54,6 +54,12 @@ const casesFile = `infill-${split}.jsonl.gz`;
 const context = Number(arg('--context') ?? defaultSettings.completion.maxContextTokens);
 const candidateContext = Number(arg('--candidate-context') ?? context);
 const contextChanged = context !== defaultSettings.completion.maxContextTokens || candidateContext !== context;
+/**
+ * --open-lines: the single-line cases whose line assigns (`x = …`, `self.total += …`), each asked with its line typed up
+ * to and including the operator and the blank after it: the cursor in a line the user has left open, where an empty
+ * suggestion is never right (the second answer `retryUnfinished` of completion/index.ts is for it).
+ */
+const openLines = process.argv.includes('--open-lines');
 /** --out NAME: the result file's name under bench/results (default: completion.json for the full run, else a partial name from the flags). */
 const outName = arg('--out');
 /** --dump FILE: one JSON line per system and case (what was expected, shown and decoded), to read the misses. */
@@ -133,12 +139,14 @@ const systems: Record<string, Partial<NanomindSettings['completion']>> = {
   diffusion_one_token_per_step: { decoder: 'diffusion', threshold: 1.01, singleLineThreshold: 1.01 },
   // The shipped decoder without its second decoding after a syntax-gate cut (completion/index.ts).
   diffusion_no_redecode: { decoder: 'diffusion', threshold, singleLineThreshold },
+  // Without the last answer on a line left open that shows nothing (completion/index.ts); --open-lines measures it.
+  diffusion_no_open_line_retry: { decoder: 'diffusion', threshold, singleLineThreshold },
   autoregressive: { decoder: 'autoregressive' },
 };
 /** Options of a system beyond its settings. */
-const systemOptions: Record<string, CompleteOptions> = { diffusion_no_redecode: { redecode: false } };
+const systemOptions: Record<string, CompleteOptions> = { diffusion_no_redecode: { redecode: false }, diffusion_no_open_line_retry: { retryUnfinished: false } };
 /** Systems run only when named in --systems (the windows the shipped one was chosen from, and single-line windows). */
-const exploratory = /^diffusion_(window\d+|line_window\d+|line_no_window)$/;
+const exploratory = /^diffusion_(window\d+|line_window\d+|line_no_window|no_open_line_retry)$/;
 // Decoding order, for a block (the manifest's spec.blockWindow ships one) and a single line (spec.lineWindow): any
 // slot before the span's end may commit (no window), or only the first N masked slots (semi-autoregressive).
 for (const [name, options] of [
@@ -172,8 +180,21 @@ export function readCases(name: string): Case[] {
   return lines.map((l) => JSON.parse(l) as Case).sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/**
+ * The case asked with its line typed up to its first assignment operator and the blanks after it (`x = `), or null
+ * when its line assigns nothing or nothing follows the operator on it.
+ */
+export function openLineCase(c: Case): Case | null {
+  if (c.kind !== 'single_line') return null;
+  const line = c.middle.split('\n')[0];
+  const m = /^[^=]*?[^=!<>+\-*/%&|^ ]\s*(?:[+\-*/%&|^]|\*\*|\/\/)?=(?![=>])\s*/.exec(line);
+  if (!m || !line.slice(m[0].length).trim()) return null;
+  return { ...c, id: `${c.id}-open`, prefix: c.prefix + m[0], middle: c.middle.slice(m[0].length) };
+}
+
 function loadCases(): Case[] {
-  const cases = readCases(casesFile).filter((c) => !kinds || kinds.includes(c.kind));
+  const all = readCases(casesFile).filter((c) => !kinds || kinds.includes(c.kind));
+  const cases = openLines ? all.map(openLineCase).filter((c): c is Case => c !== null) : all;
   // Sorted by id, so --limit keeps the mix.
   return Number.isFinite(limit) ? spread(cases, limit) : cases;
 }
@@ -452,11 +473,12 @@ async function main(): Promise<void> {
     multiLineCanvas !== undefined ||
     contextChanged ||
     split !== 'heldout' ||
+    openLines ||
     kinds;
   const out =
     outName ??
     (partial
-      ? `completion-partial${split === 'tuning' ? '-tuning' : ''}-t${threshold}-s${singleLineThreshold}-n${cases.length}${candidateDir ? '-candidate' : ''}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}${contextChanged ? `-ctx${context}-${candidateContext}` : ''}.json`
+      ? `completion-partial${split === 'tuning' ? '-tuning' : ''}${openLines ? '-open-lines' : ''}-t${threshold}-s${singleLineThreshold}-n${cases.length}${candidateDir ? '-candidate' : ''}${singleLineCanvas ? `-c${singleLineCanvas}` : ''}${multiLineCanvas ? `-m${multiLineCanvas}` : ''}${contextChanged ? `-ctx${context}-${candidateContext}` : ''}.json`
       : 'completion.json');
   writeFileSync(path.join(root, 'bench', 'results', out), JSON.stringify(result, null, 2) + '\n');
   console.log(`machine: ${result.machine}`);

@@ -8,12 +8,15 @@
 // with the line the first accepted answer makes.
 // The held-out infills of bench:completion ask for a whole line from its first column; this set asks for what
 // ghost text is mostly asked for: the end of a line already begun.
-// Usage: npm run bench:snippets [-- --candidate DIR] [--names SHIPPED,CANDIDATE] [--out NAME]
+// Usage: npm run bench:snippets [-- --candidate DIR] [--names SHIPPED,CANDIDATE] [--without OPTION] [--out NAME]
+// --without OPTION adds the shipped models with that CompleteOptions switch off (retryUnfinished, retryRepeat, redecode:
+// the server's second answers), side by side in the same run.
 // Writes bench/results/completion-snippets.json (or --out NAME there) and prints a table.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { defaultSettings } from '../server/src/protocol';
+import type { CompleteOptions } from '../server/src/completion';
 import { ModelRegistry } from '../server/src/runtime/models';
 import { arg, editSimilarity, serverBrain, token } from './completion';
 import { machineDescription, writeResult } from './machine';
@@ -70,7 +73,7 @@ export function judge(text: string, at: number, shown: string, end: number, acce
   return { right: wanted.includes(line), editSimilarity: editSimilarity(line, wanted[0]) };
 }
 
-async function run(dir: string, snippets: Snippet[]): Promise<Answer[]> {
+async function run(dir: string, snippets: Snippet[], options: CompleteOptions = {}): Promise<Answer[]> {
   const registry = new ModelRegistry(dir);
   const status = await registry.status('completion');
   if (status.state !== 'ready') throw new Error(`${dir}: the completion brain is not ready: ${status.detail}`);
@@ -80,7 +83,7 @@ async function run(dir: string, snippets: Snippet[]): Promise<Answer[]> {
     const at = s.text.indexOf(cursor);
     const doc = TextDocument.create(`file:///snippets/${path.basename(dir)}/${s.id}`, s.language, 1, s.text.replace(cursor, ''));
     const t = performance.now();
-    const out = await brain.complete(doc, doc.positionAt(at), defaultSettings.completion, token);
+    const out = await brain.complete(doc, doc.positionAt(at), defaultSettings.completion, token, options);
     const ms = performance.now() - t;
     const item = out.items[0];
     const shown = (item?.insertText as string | undefined) ?? '';
@@ -103,17 +106,26 @@ function summary(answers: Answer[], snippets: Snippet[]) {
   return { all: of(() => true), by_language: Object.fromEntries(['python', 'typescript', 'javascript'].map((l) => [l, of((s) => s.language === l)])) };
 }
 
+/** The server's second answers a column may switch off (--without). */
+const switches = ['retryUnfinished', 'retryRepeat', 'redecode'] as const;
+
 async function main(): Promise<void> {
   const snippets = readSnippets();
   // --names A,B labels the two folders in the table and the JSON (an older model given as --candidate, say).
   const [shippedName, candidateName] = arg('--names')?.split(',') ?? ['shipped', 'candidate'];
-  const folders: [string, string][] = [[shippedName, path.join(root, 'models')]];
+  const shipped = path.join(root, 'models');
+  const columns: [string, string, CompleteOptions][] = [[shippedName, shipped, {}]];
+  const without = arg('--without');
+  if (without) {
+    if (!switches.includes(without as (typeof switches)[number])) throw new Error(`--without: one of ${switches.join(', ')}`);
+    columns.push([`${shippedName} without ${without}`, shipped, { [without]: false }]);
+  }
   const candidate = arg('--candidate');
-  if (candidate) folders.push([candidateName, path.resolve(candidate)]);
-  const results: Record<string, { models: string; summary: ReturnType<typeof summary>; answers: Answer[] }> = {};
-  for (const [name, dir] of folders) {
-    const answers = await run(dir, snippets);
-    results[name] = { models: dir, summary: summary(answers, snippets), answers };
+  if (candidate) columns.push([candidateName, path.resolve(candidate), {}]);
+  const results: Record<string, { models: string; options: CompleteOptions; summary: ReturnType<typeof summary>; answers: Answer[] }> = {};
+  for (const [name, dir, options] of columns) {
+    const answers = await run(dir, snippets, options);
+    results[name] = { models: dir, options, summary: summary(answers, snippets), answers };
   }
   const names = Object.keys(results);
   console.log(`machine: ${machineDescription()}`);

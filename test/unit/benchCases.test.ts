@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { editSimilarity, spread } from '../../bench/completion';
+import { editSimilarity, openLineCase, spread, type Case } from '../../bench/completion';
 import { blockCase, endingOpener, typingCase } from '../../bench/completion-mode';
 import { judge } from '../../bench/snippets';
 
@@ -23,6 +23,26 @@ describe('bench:completion case selection', () => {
     assert.equal(editSimilarity('return x;', 'return x;'), 1);
     assert.ok(Math.abs(editSimilarity('return x;', 'return y;') - 8 / 9) < 1e-9);
     assert.equal(editSimilarity('', 'abc'), 0);
+  });
+});
+
+describe('bench:completion --open-lines', () => {
+  const line = (middle: string, kind: Case['kind'] = 'single_line'): Case => ({ id: 'c', language: 'python', kind, prefix: 'x = 1\n', suffix: 'y\n', middle });
+
+  it('types each line up to its assignment operator and the blank after it', () => {
+    const c = openLineCase(line('    total = total + v\n'))!;
+    assert.equal(c.prefix, 'x = 1\n    total = ');
+    assert.equal(c.middle, 'total + v\n');
+    assert.equal(c.prefix + c.middle + c.suffix, 'x = 1\n    total = total + v\ny\n', 'the document is unchanged');
+    assert.equal(openLineCase(line('self.n += 1\n'))!.middle, '1\n', 'augmented assignment');
+    assert.equal(openLineCase(line('const f = (a) => a;\n'))!.middle, '(a) => a;\n', 'the arrow is not the operator');
+  });
+
+  it('passes over lines that assign nothing or have nothing after the operator, and blocks', () => {
+    assert.equal(openLineCase(line('if a == b:\n')), null);
+    assert.equal(openLineCase(line('return x => x;\n')), null);
+    assert.equal(openLineCase(line('x =\n')), null);
+    assert.equal(openLineCase(line('a = 1\nb = 2\n', 'multi_line')), null);
   });
 });
 

@@ -160,10 +160,10 @@ describe('sampleInfill', () => {
     };
     const free = await sampleInfill({ ...base, threshold: 0.9, denoise });
     assert.deepEqual(free.ids, [1, 1]);
-    const r = await sampleInfill({ ...base, threshold: 0.9, denoise, barred: { slot: 0, id: 1 } });
+    const r = await sampleInfill({ ...base, threshold: 0.9, denoise, barred: { slot: 0, bars: (id) => id === 1 } });
     assert.deepEqual(r.ids, [2, 1]);
     assert.ok(Math.abs(r.confidences[0] - 0.3) < 1e-6, 'its confidence is its own probability, not renormalised');
-    const other = await sampleInfill({ ...base, threshold: 0.9, denoise, barred: { slot: 1, id: 4 } });
+    const other = await sampleInfill({ ...base, threshold: 0.9, denoise, barred: { slot: 1, bars: (id) => id === 4 } });
     assert.deepEqual(other.ids, [1, 1], 'a bar on another slot, for another token, changes nothing here');
   });
 
@@ -247,6 +247,15 @@ describe('sampleInfill', () => {
         ],
         "pass 1 commits 'ret' alone; pass 2 'urn' and the <eos>",
       );
+    });
+
+    it('a bar on the healed slot holds there too: the slot takes the best agreeing token not barred', async () => {
+      // 'return' (1) would spell the rest 're' best; barred, the slot takes 'ret' (0) and the next spells 'urn'.
+      const denoise = rows({ 0: [0.3, 0.6, 0, 0, 0], 1: [0, 0, 0.2, 0.8, 0] }, []);
+      const free = await sampleInfill({ ...base, threshold: 0.9, denoise, rest: 're', tokenText });
+      assert.deepEqual(free.ids, [1, 3]);
+      const r = await sampleInfill({ ...base, threshold: 0.9, denoise, rest: 're', tokenText, barred: { slot: 0, bars: (id) => id === 1 } });
+      assert.deepEqual(r.ids, [0, 3]);
     });
 
     it('gives no suggestion when no token agrees with the typed text', async () => {

@@ -106,6 +106,30 @@ describe('syntax gate', () => {
     assert.equal(await gated('python', py, '    b = = a\n'), '    b = a\n');
   });
 
+  it('tells a typed line that still needs an operand from a finished one or a block opener', async () => {
+    const needs = (languageId: string, text: string) => gate.needsOperand(languageId, text, text.length);
+    const open: [string, string][] = [
+      ['javascript', 'function add(a, b) {\n  return a + b;\n}\nmodule.exports = '],
+      ['javascript', 'function f(a) {\n  return a + '],
+      ['typescript', 'const total = '],
+      ['python', 'x = '],
+      ['python', 'class A:\n    def pop(self):\n        return self.'],
+      ['python', 'def f(n):\n    return n % '],
+    ];
+    for (const [languageId, text] of open) assert.equal(await needs(languageId, text), true, `${languageId}: ${JSON.stringify(text)}`);
+    const finished: [string, string][] = [
+      ['javascript', 'module.exports = add;'],
+      ['javascript', 'function f(a) {\n  return '], // a bare return is a whole statement
+      ['javascript', 'function f(a) {'], // a block opener: its body goes on the next line
+      ['typescript', 'const a: number[] = ['], // closing the bracket finishes it
+      ['python', 'if x:'],
+      ['python', 'def f(n):\n    return '],
+      ['python', ''],
+      ['markdown', 'x = '], // a language the gate does not check
+    ];
+    for (const [languageId, text] of finished) assert.equal(await needs(languageId, text), false, `${languageId}: ${JSON.stringify(text)}`);
+  });
+
   it('finds stutters: a token or a run of up to three written twice on one line', () => {
     const removed = (text: string) => stutters(text).map((cut) => text.slice(0, cut.start) + text.slice(cut.end));
     assert.deepEqual(removed('var a = = require require("a");'), ['var a = require require("a");', 'var a = = require("a");']);

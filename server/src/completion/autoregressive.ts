@@ -37,8 +37,9 @@ export class AutoregressiveModel {
    * Greedy middle for (prefix, suffix): stops at <eos>, after `maxTokens` generated tokens, or — when
    * `endsSpan` says so for a generated token (a line break in single-line mode) — right after that token.
    * The middle starts with `heal.fixed` (the typed line) and its next tokens must spell `heal.rest`
-   * (the same healing as the diffusion sampler); the result's ids include the fixed ones. `barred`: the token the
-   * middle's id at `index` may not be (a second answer that must not start as the first did).
+   * (the same healing as the diffusion sampler); the result's ids include the fixed ones. `barred`: the tokens the
+   * middle's id at `index` may not be (a second answer that must not start as the first did, or must not end the
+   * line at once).
    */
   async infill(
     prefixIds: number[],
@@ -49,7 +50,7 @@ export class AutoregressiveModel {
     cancelled: () => boolean,
     heal: { fixed: number[]; rest: string; tokenText: (id: number) => string } = { fixed: [], rest: '', tokenText: () => '' },
     memory: PromptMemory = new PromptMemory(),
-    barred?: { index: number; id: number },
+    barred?: { index: number; bars: (id: number) => boolean },
   ): Promise<ArResult> {
     const { vocabSize } = this.spec;
     const prompt = [special.fimPrefix, ...prefixIds, special.fimSuffix, ...suffixIds, special.fimMiddle, ...heal.fixed];
@@ -96,12 +97,12 @@ export class AutoregressiveModel {
       }
       let next: number;
       if (rest) {
-        const step = healStep(logits, 0, vocabSize, rest, heal.tokenText);
+        const step = healStep(logits, 0, vocabSize, rest, heal.tokenText, barred?.index === ids.length ? barred.bars : undefined);
         if (!step) break; // nothing spells the typed text: the caller sees no suggestion
         next = step.id;
         rest = step.rest;
       } else {
-        next = argmaxAllowed(logits, vocabSize, special.eos, barred?.index === ids.length ? barred.id : -1);
+        next = argmaxAllowed(logits, vocabSize, special.eos, barred?.index === ids.length ? barred.bars : undefined);
         if (next === special.eos) break;
         // Healed tokens spell what the user typed and the closing <eos> is not shown: neither counts (as in the sampler).
         minConfidence = Math.min(minConfidence, probabilityOfBest(logits, vocabSize, next, special.eos));
@@ -139,12 +140,13 @@ function probabilityOfBest(logits: Float32Array, vocab: number, best: number, eo
   return 1 / sum;
 }
 
-/** The best of <eos> and the non-control tokens, other than `barred`. */
-function argmaxAllowed(logits: Float32Array, vocab: number, eos: number, barred = -1): number {
-  let best = barred === eos ? -1 : eos;
-  let bestLogit = barred === eos ? -Infinity : logits[eos];
+/** The best of <eos> and the non-control tokens, other than those `barred`. */
+function argmaxAllowed(logits: Float32Array, vocab: number, eos: number, barred?: (id: number) => boolean): number {
+  const eosBarred = barred?.(eos) ?? false;
+  let best = eosBarred ? -1 : eos;
+  let bestLogit = eosBarred ? -Infinity : logits[eos];
   for (let v = controlTokens; v < vocab; v++) {
-    if (logits[v] > bestLogit && v !== barred) {
+    if (logits[v] > bestLogit && !barred?.(v)) {
       bestLogit = logits[v];
       best = v;
     }

@@ -94,6 +94,8 @@ export interface CompleteOptions {
   singleLineWindow?: number;
   /** False: a single line that post-processing cut to nothing (a repeat) shows nothing, without a second answer (the benchmark's ablation). */
   retryRepeat?: boolean;
+  /** False: a single line left empty where the typed line needs an operand shows nothing, without a second answer (the benchmark's ablation). */
+  retryUnfinished?: boolean;
 }
 
 export class CompletionBrain {
@@ -374,6 +376,23 @@ export class CompletionBrain {
     /** A single line the model wrote (beyond the typed text) that post-processing cut to nothing (it repeated a line). */
     const repeatsNeighbour = (unchecked: Suggestion, ids: number[]) =>
       mode === 'single_line' && !unchecked.text && ids.length > firstFree && tokenizer.decode(ids).slice(w.typed.length).trim() !== '';
+    /**
+     * A single line that shows nothing (the model ended the line at once, or what it wrote was cut or withheld)
+     * where the parser says the typed line still needs an operand (`module.exports = `) gets a last answer whose
+     * first new token may neither end the line, nor add only blanks, nor be the first answer's. That token is the
+     * healed one when the typed line ends inside a token (`= ` ends in a blank that ` add` spells on): it must then
+     * spell all of the typed rest and more. Null: no such answer (the line is finished, or something is shown).
+     */
+    const openLineBar = async (shown: boolean, ids: number[]): Promise<{ slot: number; bars: (id: number) => boolean } | null> => {
+      if (mode !== 'single_line' || shown || options.retryUnfinished === false) return null;
+      if (!(await this.syntax.needsOperand(doc.languageId, text, offset))) return null;
+      const slot = fixed.length;
+      const first = ids.length > slot ? ids[slot] : -1;
+      // <eos> and the other control tokens have no text, so they count as blanks.
+      const adds = (t: string) => t.trim() !== '' && !t.includes('\n');
+      if (heal.rest) return { slot, bars: (id) => id === first || !adds(tokenText(id).slice(heal.rest.length)) };
+      return { slot, bars: (id) => id === first || !adds(tokenText(id)) };
+    };
     const finish = async (ids: number[], forwards: number, confidence: number): Promise<CompletionOutcome> =>
       respond(await gated(tokenizer.decode(ids), confidence >= minConfidence), forwards, Math.max(0, ids.length - fixed.length), confidence);
     // The AR twin is optional (not in the VSIX): without it the diffusion model answers.
@@ -394,12 +413,14 @@ export class CompletionBrain {
       );
       if (r.cancelled) return none();
       const outcome = await finish(r.ids, r.forwards, r.minConfidence);
-      // The same second answer as the diffusion model's below, when the first only repeated a line.
-      if (options.retryRepeat === false || r.minConfidence < minConfidence || !repeatsNeighbour(outcome.unchecked, r.ids)) return outcome;
-      const other = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, endsLine, cancelled, heal, prompt, {
-        index: firstFree,
-        id: r.ids[firstFree],
-      });
+      // The same second answers as the diffusion model's below: when the first only repeated a line, and when
+      // a line left open shows nothing.
+      if (r.minConfidence < minConfidence) return outcome;
+      const repeat = options.retryRepeat !== false && repeatsNeighbour(outcome.unchecked, r.ids);
+      const open = repeat ? null : await openLineBar(outcome.items.length > 0, r.ids);
+      if (!repeat && !open) return outcome;
+      const barred = open ? { index: open.slot, bars: open.bars } : { index: firstFree, bars: (id: number) => id === r.ids[firstFree] };
+      const other = await twin.infill(w.prefixIds, w.suffixIds, tokenizer.special, settings.maxTokens, endsLine, cancelled, heal, prompt, barred);
       return other.cancelled ? none() : finish(other.ids, r.forwards + other.forwards, other.minConfidence);
     }
     const memory = fullContext ?? this.contextMemory(doc.uri, engine);
@@ -414,7 +435,7 @@ export class CompletionBrain {
     // single line, 32 for a block, against 32 and 64 before).
     const limit = Math.min(model.spec.canvasMax, fixed.length + settings.maxTokens + 1);
     const first = mode === 'single_line' ? (options.singleLineCanvas ?? model.spec.canvasSingleLine) : (options.multiLineCanvas ?? model.spec.canvasMultiLine);
-    const sample = (given: { fixed: number[]; rest: string; barred?: { slot: number; id: number } }, careful = false) =>
+    const sample = (given: { fixed: number[]; rest: string; barred?: { slot: number; bars: (id: number) => boolean } }, careful = false) =>
       sampleGrowing({
         // With evictions the kept tokens are renumbered: the canvas follows the kept prefix (memory/documentMemory.ts).
         denoise: (canvas, masked) => model.denoise(kv, canvas, memory.canvasStart, masked),
@@ -451,7 +472,7 @@ export class CompletionBrain {
     // (one held-out single line in eight): its best answer that does not start with that line's first token is then
     // often the line meant: its first token after the typed text is barred.
     if (options.retryRepeat !== false && firstSample.status === 'done' && repeatsNeighbour(result.unchecked, firstSample.ids)) {
-      const other = await sample({ ...heal, barred: { slot: firstFree, id: firstSample.ids[firstFree] } });
+      const other = await sample({ ...heal, barred: { slot: firstFree, bars: (id) => id === firstSample.ids[firstFree] } });
       if (other.status === 'cancelled') return none();
       forwards += other.forwards;
       tokens = Math.max(0, other.ids.length - fixed.length);
@@ -473,6 +494,18 @@ export class CompletionBrain {
           result = { unchecked: result.unchecked, suggestion: retry.suggestion };
           tokens += Math.max(0, second.ids.length - again.fixed.length);
         }
+      }
+    }
+    // Still nothing to show on a line the user left open (`x = `): one last answer that may not end it at once.
+    const open = firstSample.status === 'done' ? await openLineBar(result.suggestion.text !== '', firstSample.ids) : null;
+    if (open) {
+      const last = await sample({ ...heal, barred: open });
+      if (last.status === 'cancelled') return none();
+      forwards += last.forwards;
+      const answer = await gated(tokenizer.decode(last.ids), last.status === 'done');
+      if (answer.suggestion.text) {
+        result = answer;
+        tokens = Math.max(0, last.ids.length - fixed.length);
       }
     }
     const outcome = respond(result, forwards, tokens, firstSample.minCommittedConfidence);

@@ -53,8 +53,11 @@ export interface SamplerOptions {
   finished?: (ids: number[]) => boolean;
   /** Only the first `window` masked slots (left to right) may commit in a pass (semi-autoregressive order); all when absent. */
   window?: number;
-  /** A token one slot may not take (a second answer that must not start as the first did). */
-  barred?: { slot: number; id: number };
+  /**
+   * Tokens one slot may not take: a second answer that must not start as the first did, or that must not end
+   * the line at once where the typed line still needs an operand.
+   */
+  barred?: { slot: number; bars: (id: number) => boolean };
 }
 
 export interface SampleResult {
@@ -88,10 +91,10 @@ export async function sampleInfill(o: SamplerOptions): Promise<SampleResult> {
     const probs = await o.denoise(canvas, masked);
     forwards++;
     const bar = o.barred;
-    const guesses = masked.map((slot, k) => argmaxRow(probs, k, o.vocabSize, slot, bar?.slot === slot ? bar.id : -1));
+    const guesses = masked.map((slot, k) => argmaxRow(probs, k, o.vocabSize, slot, bar?.slot === slot ? bar.bars : undefined));
     if (rest) {
       // The leftmost masked slot continues the typed text: it commits, alone unless `rest` is now spelled.
-      const heal = healStep(probs, 0, o.vocabSize, rest, o.tokenText!);
+      const heal = healStep(probs, 0, o.vocabSize, rest, o.tokenText!, bar?.slot === masked[0] ? bar.bars : undefined);
       if (!heal) return { status: 'low-confidence', ids: [], forwards, minCommittedConfidence: 0, confidences: [] };
       canvas[masked[0]] = heal.id;
       rest = heal.rest;
@@ -177,8 +180,8 @@ export function agreesWith(t: string, rest: string): boolean {
 
 /**
  * One healing step, shared by both decoders: the highest-scoring token in `scores[base .. base+vocab)`
- * (probabilities or logits) that agrees with `rest`, and the text still to spell after it; null when no
- * token agrees. Control tokens have no text, so they never agree.
+ * (probabilities or logits) that agrees with `rest` and is not `barred`, and the text still to spell after
+ * it; null when no token agrees. Control tokens have no text, so they never agree.
  */
 export function healStep(
   scores: Float32Array,
@@ -186,10 +189,11 @@ export function healStep(
   vocab: number,
   rest: string,
   tokenText: (id: number) => string,
+  barred?: (id: number) => boolean,
 ): { id: number; rest: string } | null {
   let best = -1;
   for (let v = 0; v < vocab; v++) {
-    if ((best < 0 || scores[base + v] > scores[base + best]) && agreesWith(tokenText(v), rest)) best = v;
+    if ((best < 0 || scores[base + v] > scores[base + best]) && agreesWith(tokenText(v), rest) && !barred?.(v)) best = v;
   }
   if (best < 0) return null;
   const text = tokenText(best);
@@ -206,13 +210,13 @@ function spanEnd(canvas: Int32Array, maskId: number, eosId: number, endsSpan?: (
   return canvas.length;
 }
 
-/** The best token of a row of `probs`, other than `barred`. */
-function argmaxRow(probs: Float32Array, row: number, vocab: number, slot: number, barred = -1): { slot: number; id: number; p: number } {
+/** The best token of a row of `probs`, other than those `barred`. */
+function argmaxRow(probs: Float32Array, row: number, vocab: number, slot: number, barred?: (id: number) => boolean): { slot: number; id: number; p: number } {
   let id = 0;
   let p = -Infinity;
   const base = row * vocab;
   for (let v = 0; v < vocab; v++) {
-    if (probs[base + v] > p && v !== barred) {
+    if (probs[base + v] > p && !barred?.(v)) {
       p = probs[base + v];
       id = v;
     }

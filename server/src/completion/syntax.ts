@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Edit, Language, Parser, type Point, type Tree } from 'web-tree-sitter';
 import type { Suggestion } from './postprocess';
-import { judge, readableErrors, stutters, syntaxErrors, type Parse, type Parsed, type Verdict } from './syntaxVerdict';
+import { brackets, judge, readableErrors, stutters, syntaxErrors, type Parse, type Parsed, type Verdict } from './syntaxVerdict';
 
 export type { Verdict } from './syntaxVerdict';
 
@@ -219,6 +219,36 @@ export class SyntaxGate {
     } catch (e) {
       this.log(`syntax check failed for ${languageId} (${e instanceof Error ? e.message : String(e)}); the suggestion passes unchecked`);
       return suggestion;
+    }
+  }
+
+  /**
+   * Whether the line the cursor is on still needs an operand where the cursor is (`module.exports = `,
+   * `return a + `, `x = f(a, b) or `): the text up to the cursor, with every bracket still open closed, has an
+   * error on the cursor line, and an operand typed before those closers mends it. An empty suggestion there is
+   * never what the user wants. A line that only opens a block (`if x:`, `{`) does not count: its body goes on the
+   * next line. False for unchecked languages, grammars that failed to load and text the parser cannot read.
+   */
+  async needsOperand(languageId: string, text: string, offset: number): Promise<boolean> {
+    const grammar = await this.grammar(languageId);
+    if (!grammar) return false;
+    try {
+      const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+      const typed = text.slice(lineStart, offset).trimEnd();
+      if (!typed.trim() || (languageId === 'python' && typed.endsWith(':'))) return false;
+      // The window's start (gateWindow) up to the cursor: what the user has typed, without what follows.
+      const head = text.slice(gateWindow(text, offset).start, offset);
+      const line = head.length - (offset - lineStart);
+      return this.withParses(grammar, false, (parse) => {
+        const upTo = parse(head);
+        if (syntaxErrors(upTo.tree).length > readableErrors) return false;
+        const { closers } = brackets(upTo.tree, head.length);
+        const onLine = (p: Parsed) => syntaxErrors(p.tree).some((e) => e.end > line || (e.start === e.end && e.start >= line));
+        return onLine(parse(head + closers)) && !onLine(parse(`${head} x${closers}`));
+      });
+    } catch (e) {
+      this.log(`syntax check failed for ${languageId} (${e instanceof Error ? e.message : String(e)}); the typed line counts as finished`);
+      return false;
     }
   }
 
