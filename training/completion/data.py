@@ -239,8 +239,11 @@ def context_of(d: dict, doc: int, s: int, e: int):
 # ----------------------------------------------------------------------------------------------- layouts
 
 def diffusion_example(prefix, middle, suffix, rng, ctx_noise_p=0.5, evict_p=0.5, eps=0.02, ctx_weight=1.0,
-                      canvas_size: int | None = None):
-    """One diffusion training sequence (numpy arrays of length SEQ_DIFF). See module docstring."""
+                      canvas_size: int | None = None, typed: int = 0):
+    """One diffusion training sequence (numpy arrays of length SEQ_DIFF). See module docstring.
+    typed > 0: the span's first `typed` tokens are given, never masked, and the rest masked at the drawn rate: the
+    canvas the server builds while the user types a line (the typed part as given tokens, the rest to write), which
+    independent masking almost never draws (a run of given slots followed by masked ones only)."""
     P, S, L = len(prefix), len(suffix), len(middle)
     fits = [c for c in BUCKETS if c >= L + 1]
     C = canvas_size or int(fits[rng.integers(len(fits))])
@@ -261,8 +264,9 @@ def diffusion_example(prefix, middle, suffix, rng, ctx_noise_p=0.5, evict_p=0.5,
     # mask the canvas at rate t (at least one slot), CE weighted 1/t (MDLM), normalised per slot
     t = eps + (1 - eps) * rng.random()
     m = rng.random(C) < t
+    m[:typed] = False
     if not m.any():
-        m[rng.integers(C)] = True
+        m[typed + rng.integers(C - typed)] = True
     ids[c0:c0 + C][m] = MASK
     w[c0:c0 + C][m] = 1.0 / (t * C)
     # plain MDLM on the context too, in some sequences (more supervision per sequence than the span's slots alone)
@@ -313,8 +317,17 @@ class Batches(torch.utils.data.IterableDataset if torch is not None else object)
     the seed and the worker, never on the mode, so AR and diffusion trained with the same seed -- or together
     in one process (train.py --modes diffusion,ar) -- see exactly the same spans. Keys are prefixed by mode."""
 
-    def __init__(self, data: dict, modes, batch: int, seed: int):
+    def __init__(self, data: dict, modes, batch: int, seed: int, typed_p: float = 0.0):
         self.data, self.modes, self.batch, self.seed = data, list(modes), batch, seed
+        # typed_p: the share of diffusion examples given a typed start (diffusion_example's `typed`): a random
+        # number of their first line's tokens, at least one and at least one short of the line.
+        self.typed_p = typed_p
+
+    def _first_line(self, s: int, e: int) -> int:
+        """Tokens in the first line of the span [s, e) (line starts are sorted token indices)."""
+        ls = self.data["ls"]
+        j = int(np.searchsorted(ls, s, side="right"))
+        return min(int(ls[j]) if j < len(ls) else e, e) - s
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -326,8 +339,13 @@ class Batches(torch.utils.data.IterableDataset if torch is not None else object)
             for _ in range(self.batch):
                 doc, s, e, kind = spans.draw()
                 p, mid, sfx = context_of(self.data, doc, s, e)
+                typed = 0
+                if "diffusion" in self.modes and self.typed_p > 0 and noise.random() < self.typed_p:
+                    n1 = self._first_line(s, e)
+                    typed = int(noise.integers(1, n1)) if n1 >= 2 else 0
                 for m in self.modes:
-                    exs[m].append(diffusion_example(p, mid, sfx, noise) if m == "diffusion" else ar_example(p, mid, sfx))
+                    exs[m].append(diffusion_example(p, mid, sfx, noise, typed=typed) if m == "diffusion"
+                                  else ar_example(p, mid, sfx))
             yield {m: {k: torch.from_numpy(np.stack([x[k] for x in xs])) for k in xs[0] if k not in ("C", "L")}
                    for m, xs in exs.items()}
 

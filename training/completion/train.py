@@ -154,6 +154,9 @@ def main():
     ap.add_argument("--compile", type=int, default=1)
     ap.add_argument("--workers", type=int, default=6)
     ap.add_argument("--prep-only", action="store_true", help="tokenize the corpus into --cache and exit")
+    ap.add_argument("--typed-p", type=float, default=0.0,
+                    help="share of diffusion spans given a typed start of their first line (data.Batches); the "
+                         "held-out loss batches never are, so it stays comparable")
     args = ap.parse_args()
 
     out, log, logf = start_run(args.out, args.seed)
@@ -214,7 +217,8 @@ def main():
             raise SystemExit(f"--resume: the checkpoints are at different steps {steps}")
         step = next(iter(steps.values()))
     # A resumed run draws fresh batches (another seed per resumed step), not the ones it already trained on.
-    loader = torch.utils.data.DataLoader(D.Batches(train, modes, args.batch, seed=args.seed + 7919 * step), batch_size=None,
+    loader = torch.utils.data.DataLoader(D.Batches(train, modes, args.batch, seed=args.seed + 7919 * step, typed_p=args.typed_p),
+                                         batch_size=None,
                                          num_workers=args.workers, pin_memory=True, prefetch_factor=4,
                                          persistent_workers=True)
     first_step = step
