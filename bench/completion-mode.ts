@@ -26,7 +26,8 @@ import { judge } from './snippets';
 const root = path.resolve(__dirname, '..');
 
 /** The openers whose mode is in question, as completionMode matches them at a line's end. */
-const openers = ['(', '[', '{', '=>', ':'] as const;
+/** (`${`, a template string's substitution, before `{`: the first that matches is the one.) */
+const openers = ['(', '[', '${', '{', '=>', ':'] as const;
 type Opener = (typeof openers)[number];
 
 interface ModeCase {

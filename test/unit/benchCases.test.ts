@@ -78,6 +78,7 @@ describe('bench:completion-mode cases', () => {
     assert.equal(endingOpener('  users.map('), '(');
     assert.equal(endingOpener('const f = (x) =>'), '=>');
     assert.equal(endingOpener('if (x) {'), '{');
+    assert.equal(endingOpener('return `Hi ${'), '${', 'a template substitution, not a block');
     assert.equal(endingOpener('users.map( '), null);
     assert.equal(endingOpener('x + 1'), null);
   });

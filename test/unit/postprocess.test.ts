@@ -20,6 +20,7 @@ describe('completionMode', () => {
     assert.equal(completionMode('  return users.map(', ''), 'single_line', 'mostly typed in the middle of a line');
     assert.equal(completionMode('const xs = [', ''), 'single_line');
     assert.equal(completionMode('const double = (x) =>', ''), 'single_line');
+    assert.equal(completionMode('  return `Hello, ${', ''), 'single_line', "a template string's substitution holds an expression");
   });
 });
 

@@ -115,6 +115,7 @@ describe('syntax gate', () => {
       ['python', 'x = '],
       ['python', 'class A:\n    def pop(self):\n        return self.'],
       ['python', 'def f(n):\n    return n % '],
+      ['javascript', 'function greet(name) {\n  return `Hello, ${'], // a template string's substitution
     ];
     for (const [languageId, text] of open) assert.equal(await needs(languageId, text), true, `${languageId}: ${JSON.stringify(text)}`);
     const finished: [string, string][] = [
@@ -125,6 +126,7 @@ describe('syntax gate', () => {
       ['python', 'if x:'],
       ['python', 'def f(n):\n    return '],
       ['python', ''],
+      ['javascript', 'const s = `Hello, ${name}'], // the template string is only left open
       ['markdown', 'x = '], // a language the gate does not check
     ];
     for (const [languageId, text] of finished) assert.equal(await needs(languageId, text), false, `${languageId}: ${JSON.stringify(text)}`);

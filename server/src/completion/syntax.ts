@@ -244,7 +244,12 @@ export class SyntaxGate {
         if (syntaxErrors(upTo.tree).length > readableErrors) return false;
         const { closers } = brackets(upTo.tree, head.length);
         const onLine = (p: Parsed) => syntaxErrors(p.tree).some((e) => e.end > line || (e.start === e.end && e.start >= line));
-        return onLine(parse(head + closers)) && !onLine(parse(`${head} x${closers}`));
+        const mendedBy = (close: string) => onLine(parse(head + close)) && !onLine(parse(`${head} x${close}`));
+        if (mendedBy(closers)) return true;
+        // Inside a template string's `${` the closing backtick is no bracket: in JavaScript and TypeScript it is tried
+        // after the substitution's `}` (the innermost closer, or the next one out).
+        if (languageId === 'python' || !head.slice(line).includes('`')) return false;
+        return [1, 2].some((k) => k <= closers.length && mendedBy(`${closers.slice(0, k)}\`${closers.slice(k)}`));
       });
     } catch (e) {
       this.log(`syntax check failed for ${languageId} (${e instanceof Error ? e.message : String(e)}); the typed line counts as finished`);
