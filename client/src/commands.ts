@@ -10,7 +10,7 @@ export function registerCommands(ctx: Ctx): void {
   reg('nanomind.toggleInlineCompletion', () => toggleInlineCompletion(ctx));
   reg('nanomind.restartServer', () => restartServer(ctx));
   reg('nanomind.solvePuzzle', () => ctx.puzzles.solveActiveEditor());
-  reg('nanomind.solvePuzzleExactly', () => ctx.puzzles.solveExactly());
+  reg('nanomind.solvePuzzleExactly', () => ctx.puzzles.solveActiveEditor(true));
   reg('nanomind.applyPuzzleAnswer', () => ctx.puzzles.apply());
   // For tests: what the puzzle view shows now.
   reg('nanomind.puzzleViewState', () => ctx.puzzles.panel.current);

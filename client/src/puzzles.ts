@@ -24,18 +24,26 @@ export class PuzzleController implements vscode.Disposable {
     this.panel.onAction((action) => void (action === 'apply' ? this.apply() : this.solveExactly()));
   }
 
-  /** Solve the active editor's puzzle (its selection, or the whole document) with the network. */
-  async solveActiveEditor(): Promise<SolvePuzzleResult | undefined> {
-    const editor = vscode.window.activeTextEditor;
+  /**
+   * Solve the active editor's puzzle (its selection, or the whole document) with the network, or with the
+   * classical solver when `exact`. With the focus in the puzzle view (no active text editor), the editor of the
+   * puzzle it shows, else a visible puzzle file.
+   */
+  async solveActiveEditor(exact = false): Promise<SolvePuzzleResult | undefined> {
+    const shown = this.target?.uri.toString();
+    const editor =
+      vscode.window.activeTextEditor ??
+      vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === shown) ??
+      vscode.window.visibleTextEditors.find((e) => e.document.languageId === 'sudoku' || e.document.languageId === 'maze');
     if (!editor) {
-      void vscode.window.showErrorMessage('nanomind: open a puzzle file (.sudoku or .maze) to solve it.');
+      void vscode.window.showErrorMessage('nanomind: open a puzzle file (.sudoku or .maze), or select a puzzle in any file, to solve it.');
       return undefined;
     }
     this.target = { uri: editor.document.uri, range: editor.selection.isEmpty ? undefined : editor.selection };
-    return this.run(false);
+    return this.run(exact);
   }
 
-  /** Solve the current target with the classical solver (labelled as such in the view). */
+  /** Solve the puzzle the view shows with the classical solver (its button; labelled as such in the view). */
   solveExactly(): Promise<SolvePuzzleResult | undefined> {
     return this.run(true);
   }
@@ -79,6 +87,10 @@ export class PuzzleController implements vscode.Disposable {
     const steps = onNotification(client, PuzzleStepNotification, (s) => s.runId === runId && this.panel.addStep(s));
     const args: SolvePuzzleArgs = { uri: target.uri.toString(), runId, exact };
     if (target.range) args.range = client.code2ProtocolConverter.asRange(target.range);
+    // The server is sent only the documents of the completion languages and puzzle files: a puzzle selected in
+    // any other file (Markdown, plain text) travels with the request (the server's own copy wins where it has one).
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === args.uri);
+    if (doc) args.document = { text: doc.getText(), languageId: doc.languageId, version: doc.version };
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'nanomind: solving puzzle', cancellable: true },

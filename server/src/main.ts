@@ -180,7 +180,12 @@ connection.onExecuteCommand(async (params, token) => {
   if (params.command !== ServerCommands.solvePuzzle) throw invalid(`unknown command '${params.command}'`);
   if (params.arguments !== undefined && !Array.isArray(params.arguments)) throw invalid('arguments must be an array');
   const args = (params.arguments?.[0] ?? null) as SolvePuzzleArgs | null;
-  const doc = openDocument(requireDocumentUri({ textDocument: args }));
+  const uri = requireDocumentUri({ textDocument: args });
+  // A puzzle may sit in any file; one the client does not synchronize comes with the request.
+  const given = args?.document;
+  const doc =
+    documents.get(uri) ??
+    (given === undefined ? openDocument(uri) : TextDocument.create(...requireOpenedDocument(uri, given?.languageId, given?.version, given?.text)));
   if (args?.range !== undefined) requireRange(args.range);
   try {
     return await puzzles.solve(doc, args!, token, (step) => void sendNotification(connection, PuzzleStepNotification, step));

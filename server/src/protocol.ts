@@ -188,6 +188,12 @@ export interface TextRange {
 /** Arguments of `nanomind.server.solvePuzzle` (the first element of `arguments`). */
 export interface SolvePuzzleArgs {
   uri: string;
+  /**
+   * The document itself, for one the server is not sent (a language outside the completion languages, say a
+   * puzzle selected in a Markdown file): its text, language id and version. A synchronized document's own
+   * state wins.
+   */
+  document?: { text: string; languageId: string; version: number };
   /** Solve only this part of the document; the whole document when absent. */
   range?: TextRange;
   /** Use the classical solver instead of the network (the view labels it as such). */

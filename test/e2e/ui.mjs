@@ -423,6 +423,35 @@ export const tests = [
     },
   },
   {
+    name: 'palette: "nanomind: Solve Puzzle" on a Sudoku in a Markdown file (not sent to the server), then the classical solver on it',
+    timeout: 90_000,
+    async fn({ page, workspace }) {
+      // Any file may hold a puzzle; Markdown is not among the completion languages, so the client never sent it
+      // to the server and the request carries it. The classical solver from the palette solves this file too.
+      // (A puzzle of its own: an earlier check wrote the solution into example.sudoku.)
+      const puzzle = ['53..7....', '6..195...', '.98....6.', '8...6...3', '4..8.3..1', '7...2...6', '.6....28.', '...419..5', '....8..79', ''];
+      fs.writeFileSync(path.join(workspace, 'notes.md'), puzzle.join('\n'));
+      await h.runCommand(page, 'View: Join All Editor Groups');
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' }).first().click({ timeout: 15_000 });
+      await h.runCommand(page, 'nanomind: Solve Puzzle');
+      const verdictText = async () => (await h.webviewText(page).catch(() => '')).trim();
+      const first = await h.waitFor(async () => (/verified ✓|could not run/.test(await verdictText()) ? verdictText() : null), {
+        timeout: 30_000,
+        what: 'a verdict for notes.md in the puzzle view',
+      });
+      assert.match(first, /notes\.md — the network/, first);
+      assert.doesNotMatch(first, /is not open/, first);
+      // Back in the file (its tab: Quick Open lists only the files found when the workbench opened).
+      await page.locator('.tabs-container .tab[data-resource-name="notes.md"]').first().click({ timeout: 15_000 });
+      await h.runCommand(page, 'nanomind: Solve Puzzle with the Classical Solver');
+      const exact = await h.waitFor(async () => (/notes\.md — classical solver[\s\S]*verified ✓/.test(await verdictText()) ? verdictText() : null), {
+        timeout: 30_000,
+        what: 'the classical solver verified on notes.md',
+      });
+      assert.match(exact, /Classical solver \(exact, not the network\)/, exact);
+    },
+  },
+  {
     name: 'palette: "nanomind: Show Memory Map" fades the dropped text until the next edit; the status menu shows the memory brain',
     timeout: 150_000,
     sourceOnly: true,

@@ -125,6 +125,24 @@ describe('server with no models installed', () => {
     assert.equal(exact.answerText, SOLVED);
   });
 
+  it('solves a puzzle selected in a file the server is not sent (Markdown): the document comes with the request', async () => {
+    const notes = 'file:///work/notes.md';
+    const text = `# Today's puzzle\n\n${SUDOKU}`;
+    const range = { start: { line: 2, character: 0 }, end: { line: 2 + SUDOKU.trimEnd().split('\n').length, character: 0 } };
+    const solve = (args: object) =>
+      server.request<{ outcome: string; solver: string; answerText: string | null; version: number }>('workspace/executeCommand', {
+        command: 'nanomind.server.solvePuzzle',
+        arguments: [{ uri: notes, range, exact: true, ...args }],
+      });
+    const exact = await solve({ document: { text, languageId: 'markdown', version: 7 } });
+    assert.equal(exact.outcome, 'verified');
+    assert.equal(exact.answerText, SOLVED);
+    assert.equal(exact.version, 7, 'the version the client sent, for Apply to check against');
+    // Without its text the server cannot know it, and says so; a malformed document is refused.
+    assert.equal(await errorCode(solve({})), InvalidParams);
+    assert.equal(await errorCode(solve({ document: { text: 3, languageId: 'markdown', version: 1 } })), InvalidParams);
+  });
+
   it('rejects a bad puzzle with its line and column, and keeps serving', async () => {
     const bad = 'file:///work/bad.sudoku';
     await server.open(bad, 'sudoku', SUDOKU.replace('6 . . | 1 9 5', '6 . . | 1 x 5'));
