@@ -1,7 +1,8 @@
 // The memory map in the editor: the text the completion model dropped from its memory in the last completion (the
 // server's nanomind/memoryMap `droppedRanges`) is faded in every visible editor of the document, and a status bar
 // message says what was kept, until the document is next edited or closed. An editor that comes into view while
-// its document is faded (another tab, a split) is faded too.
+// its document is faded (another tab, a split) is faded too; the message is that of the active editor's document
+// (none when it is not faded), so it never describes another file.
 import * as vscode from 'vscode';
 import type { TextRange } from '../../server/src/protocol';
 
@@ -10,8 +11,8 @@ export const fadedOpacity = '0.45';
 
 interface Faded {
   ranges: vscode.Range[];
-  /** The status bar message shown while the document is faded. */
-  message: vscode.Disposable;
+  /** The status bar message shown while the document is faded and its editor active. */
+  message: string;
 }
 
 export class MemoryMap implements vscode.Disposable {
@@ -21,6 +22,8 @@ export class MemoryMap implements vscode.Disposable {
   });
   /** Faded documents by uri. */
   private readonly faded = new Map<string, Faded>();
+  /** The status bar message on screen now (the active editor's document's), if any. */
+  private message: vscode.Disposable | undefined;
   private readonly listeners: vscode.Disposable[] = [
     vscode.workspace.onDidChangeTextDocument((e) => {
       // A change event without content changes only tells of the dirty flag: no edit.
@@ -28,6 +31,7 @@ export class MemoryMap implements vscode.Disposable {
     }),
     vscode.workspace.onDidCloseTextDocument((doc) => this.clear(doc.uri)),
     vscode.window.onDidChangeVisibleTextEditors((editors) => this.paint(editors)),
+    vscode.window.onDidChangeActiveTextEditor(() => this.showMessage()),
   ];
 
   /** Fades `ranges` of `doc` and shows `message` in the status bar, both until `doc` is edited or closed. */
@@ -35,9 +39,18 @@ export class MemoryMap implements vscode.Disposable {
     this.clear(doc.uri);
     this.faded.set(doc.uri.toString(), {
       ranges: ranges.map((r) => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character)),
-      message: vscode.window.setStatusBarMessage(message),
+      message,
     });
     this.paint(vscode.window.visibleTextEditors);
+    this.showMessage();
+  }
+
+  /** The active editor's document's message in the status bar, or none. */
+  private showMessage(): void {
+    this.message?.dispose();
+    const active = vscode.window.activeTextEditor?.document.uri.toString();
+    const f = active === undefined ? undefined : this.faded.get(active);
+    this.message = f && vscode.window.setStatusBarMessage(f.message);
   }
 
   private paint(editors: readonly vscode.TextEditor[]): void {
@@ -52,7 +65,7 @@ export class MemoryMap implements vscode.Disposable {
     const f = this.faded.get(key);
     if (!f) return;
     this.faded.delete(key);
-    f.message.dispose();
+    this.showMessage();
     for (const editor of vscode.window.visibleTextEditors) {
       if (editor.document.uri.toString() === key) editor.setDecorations(this.decoration, []);
     }
@@ -60,7 +73,7 @@ export class MemoryMap implements vscode.Disposable {
 
   /** Takes the fade off every editor (disposing the decoration type removes it everywhere) and stops listening. */
   dispose(): void {
-    for (const f of this.faded.values()) f.message.dispose();
+    this.message?.dispose();
     this.faded.clear();
     for (const l of this.listeners) l.dispose();
     this.decoration.dispose();

@@ -518,6 +518,13 @@ export const tests = [
         const after = await statusMenuRow(page, 'Show memory map', /memory\.ts: kept \d+ of \d+ context tokens/);
         assert.match(after, /memory\.ts: kept \d+ of \d+ context tokens \(\d+\.\d% saved\) · last completion \d+ ms/, after);
 
+        // The message is the active file's: another file's editor has none, and back in memory.ts it is there again.
+        const savings = async () => (await h.statusBarTexts(page)).some((t) => /context tokens/.test(t));
+        await h.openFile(page, 'example.ts');
+        await h.waitFor(async () => !(await savings()), { timeout: 5_000, what: 'no savings message in another file' });
+        await page.locator('.tabs-container .tab[data-resource-name="memory.ts"]').first().click({ timeout: 15_000 });
+        await h.waitFor(savings, { timeout: 5_000, what: "memory.ts's savings message back with its editor" });
+
         // The next edit takes the fade and the message away (the status menu left the focus on the status bar).
         assert.ok((await fadedText(page)).length > 0, 'still faded after the status menu');
         await h.runCommand(page, 'View: Focus Active Editor Group');

@@ -93,7 +93,7 @@ describe('memory brain over the protocol (shipped models)', () => {
       assert.ok(m, hover.contents.value);
       assert.deepEqual(m.slice(1, 3).map(Number), [map.tokensKept, map.tokensRead]);
       assert.deepEqual(m.slice(4, 7).map(Number), [map.dropped.comment, map.dropped.whitespace, map.dropped.code]);
-      assert.match(hover.contents.value, / · budget 25% of the context\.$/);
+      assert.match(hover.contents.value, / · budget 25% of the context, nearest lines always kept\.$/);
       assert.equal(hover.contents.value.split('\n').length, 1, 'one line');
       for (const r of map.droppedRanges) assert.ok(r.start.line <= r.end.line && r.end.line <= position.line + 3);
 

@@ -39,8 +39,8 @@ describe('memory wording', () => {
     assert.equal(savedPercent(0, 0), 0);
     assert.equal(keptText(measured), 'kept 100 of 400 context tokens (75.0% saved)');
     assert.equal(keptText({ tokensRead: null, tokensKept: null }), null);
-    assert.equal(budgetText(0.25), '25% of the context');
-    assert.equal(budgetText(1), 'scores only');
+    assert.equal(budgetText(0.25), '25% of the context, nearest lines always kept');
+    assert.equal(budgetText(1), 'none, the scorer alone decides');
   });
 
   it('the memory map fades what was dropped, and says so', () => {
@@ -65,8 +65,8 @@ describe('memory wording', () => {
 
   it('the status menu says whether the brain is on, its budget, or why it is off', () => {
     const ready = { state: 'ready' as const, detail: '1 file(s)' };
-    assert.equal(memoryBrainText(ready, undefined, 1), 'memory brain on, budget scores only');
-    assert.equal(memoryBrainText(ready, measured, 1), 'memory brain on, budget 25% of the context', "the server's budget in force");
+    assert.equal(memoryBrainText(ready, undefined, 1), 'memory brain on, budget none, the scorer alone decides');
+    assert.equal(memoryBrainText(ready, measured, 1), 'memory brain on, budget 25% of the context, nearest lines always kept', "the server's budget in force");
     const noGraph = { ...measured, unavailable: 'the encode graph has no attention_received output' };
     assert.equal(memoryBrainText(ready, noGraph, 1), 'memory brain off: the encode graph has no attention_received output');
     const untrained = { state: 'not-installed' as const, detail: 'model not installed: no memory model in models/manifest.json' };

@@ -15,9 +15,12 @@ export function keptText(report: Pick<MemoryReport, 'tokensRead' | 'tokensKept'>
   return `kept ${kept} of ${report.tokensRead} context tokens (${savedPercent(report.tokensRead, kept).toFixed(1)}% saved)`;
 }
 
-/** The `nanomind.memory.budget` cap in words: a share of the context, or none (the scores alone decide). */
+/**
+ * The `nanomind.memory.budget` cap in words: a share of the context (the lines nearest the cursor are kept
+ * whatever it says, so a short file may keep all), or none (the scorer alone decides what goes).
+ */
 export function budgetText(budget: number): string {
-  return budget < 1 ? `${Math.round(budget * 100)}% of the context` : 'scores only';
+  return budget < 1 ? `${Math.round(budget * 100)}% of the context, nearest lines always kept` : 'none, the scorer alone decides';
 }
 
 /** "last completion T ms (F ms with the full context)"; the part in brackets only where the full context was timed. */

@@ -49,7 +49,10 @@ export class OptimizedModelCache {
     const partial = `${file}.${process.pid}.partial`;
     let session: InferenceSession;
     try {
-      session = await ort.InferenceSession.create(await bytes(), { ...cpuSessionOptions, optimizedModelFilePath: partial });
+      // Saving a graph optimized past 'extended' makes onnxruntime warn on stderr that it may be hardware-specific,
+      // which the client's output channel shows as an error at every start: the cache key holds the environment
+      // (environmentKey), so only errors are logged here.
+      session = await ort.InferenceSession.create(await bytes(), { ...cpuSessionOptions, optimizedModelFilePath: partial, logSeverityLevel: 3 });
     } catch (e) {
       await fs.rm(partial, { force: true });
       throw e;
