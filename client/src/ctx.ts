@@ -67,6 +67,17 @@ export class Ctx implements vscode.Disposable {
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.push(reportSettledCursor(() => this.client, this.config));
+    this.push(vscode.window.onDidChangeActiveTextEditor(() => this.showEditorLanguage()));
+    this.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('nanomind.completion.languages') && this.showEditorLanguage()));
+    this.showEditorLanguage();
+  }
+
+  /** Tells the status bar when the active file's language gets no inline completion (puzzle files need none). */
+  private showEditorLanguage(): void {
+    const doc = vscode.window.activeTextEditor?.document;
+    const id = doc && ['file', 'untitled'].includes(doc.uri.scheme) ? doc.languageId : undefined;
+    const completed = !id || this.config.languages.includes(id) || id === 'sudoku' || id === 'maze';
+    this.statusBar.setLanguageNotCompleted(completed ? undefined : id);
   }
 
   get languageClient(): LanguageClient | undefined {

@@ -1,5 +1,6 @@
 // The status bar item: server state, whether inline completion is on, the time the last suggestion took as
-// the client saw it (request sent -> answer received), and, when a brain cannot run, that it cannot and why.
+// the client saw it (request sent -> answer received), when a brain cannot run, that it cannot and why, and when
+// the active editor's language gets no inline completion (not in nanomind.completion.languages), that it does not.
 import * as vscode from 'vscode';
 import type { BrainName, ServerStatus } from '../../server/src/protocol';
 import { brainLine, completionProblemLabel, formatMs } from './brainText';
@@ -22,6 +23,8 @@ export class StatusBar implements vscode.Disposable {
   private server: ServerStatus | undefined;
   private stoppedReason = '';
   private last: RequestTiming | undefined;
+  /** The active editor's language when it gets no inline completion (undefined: it does, or no editor). */
+  private notCompleted: string | undefined;
 
   constructor() {
     this.item.name = 'nanomind';
@@ -33,6 +36,14 @@ export class StatusBar implements vscode.Disposable {
   setState(state: ClientState, reason = ''): void {
     this.state = state;
     this.stoppedReason = reason;
+    // A new server has answered nothing yet: the last request's time was the old one's.
+    if (state === 'starting') this.last = undefined;
+    this.render();
+  }
+
+  /** The active editor's language, when inline completion is not offered for it (else undefined). */
+  setLanguageNotCompleted(languageId: string | undefined): void {
+    this.notCompleted = languageId;
     this.render();
   }
 
@@ -62,6 +73,8 @@ export class StatusBar implements vscode.Disposable {
       this.item.text = '$(circle-slash) nanomind: off';
     } else if (completionProblem) {
       this.item.text = `$(warning) nanomind: ${completionProblem}`;
+    } else if (this.notCompleted) {
+      this.item.text = `$(circle-slash) nanomind: not for ${this.notCompleted}`;
     } else {
       this.item.text = `$(sparkle) nanomind${this.last ? ` ${formatMs(this.last.ms)}` : ''}`;
     }
@@ -72,6 +85,7 @@ export class StatusBar implements vscode.Disposable {
   private tooltip(): vscode.MarkdownString {
     const s = this.server;
     const md = new vscode.MarkdownString(`**nanomind** — ${this.state}${this.stoppedReason ? `: ${this.stoppedReason}` : ''}\n\n`);
+    if (this.notCompleted) md.appendMarkdown(`no inline completion in ${this.notCompleted} files (setting \`nanomind.completion.languages\`)\n\n`);
     if (this.last) {
       const l = this.last;
       md.appendMarkdown(

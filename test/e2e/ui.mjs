@@ -433,6 +433,11 @@ export const tests = [
       fs.writeFileSync(path.join(workspace, 'notes.md'), puzzle.join('\n'));
       await h.runCommand(page, 'View: Join All Editor Groups');
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' }).first().click({ timeout: 15_000 });
+      // The status bar says this file gets no ghost text (Markdown is not in nanomind.completion.languages).
+      await h.waitFor(async () => (await h.statusBarTexts(page)).some((t) => /nanomind: not for markdown/.test(t)), {
+        timeout: 10_000,
+        what: 'the status bar to say there is no completion for markdown',
+      });
       await h.runCommand(page, 'nanomind: Solve Puzzle');
       const verdictText = async () => (await h.webviewText(page).catch(() => '')).trim();
       const first = await h.waitFor(async () => (/verified ✓|could not run/.test(await verdictText()) ? verdictText() : null), {
