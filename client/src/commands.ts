@@ -28,6 +28,8 @@ async function toggleInlineCompletion(ctx: Ctx): Promise<void> {
 
 async function restartServer(ctx: Ctx): Promise<void> {
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'nanomind: restarting server' }, () => ctx.restart());
+  // The status bar item looks the same before and after: say that it happened.
+  vscode.window.setStatusBarMessage('nanomind: server restarted', 3000);
 }
 
 /**

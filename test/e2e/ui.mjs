@@ -548,6 +548,20 @@ export const tests = [
       }
     },
   },
+  {
+    // Last: the server restarts under the checks that would follow.
+    name: 'palette: "nanomind: Restart Server" says so, and the item comes back running',
+    timeout: 60_000,
+    sourceOnly: true,
+    async fn({ page }) {
+      await h.runCommand(page, 'nanomind: Restart Server');
+      await h.waitFor(async () => (await h.statusBarTexts(page)).some((t) => /nanomind: server restarted/.test(t)), {
+        timeout: 30_000,
+        what: 'the status bar to say the server restarted',
+      });
+      assert.match(await nanomindItem(page, 30_000), /nanomind/i);
+    },
+  },
 ];
 
 // A deliberate failure, to prove that a failing UI check fails the run (and
