@@ -16,7 +16,7 @@ import { Config } from './config';
 import { reportSettledCursor } from './cursor';
 import { debounceInlineCompletions } from './debounce';
 import { MemoryMap } from './memoryMap';
-import { PuzzleController } from './puzzles';
+import { PuzzleController, puzzleLanguages } from './puzzles';
 import { StatusBar, type RequestTiming } from './statusBar';
 import { onNotification, sendRequest } from './typed';
 
@@ -50,7 +50,11 @@ export class Ctx implements vscode.Disposable {
   readonly statusBar = new StatusBar();
   /** The "Show log" channel: the client's own lines and everything the server logs (the LanguageClient writes here). */
   readonly output = vscode.window.createOutputChannel('nanomind', { log: true });
-  readonly puzzles = new PuzzleController(() => this.client, this.output);
+  readonly puzzles = new PuzzleController(
+    () => this.client,
+    this.output,
+    (languageId) => this.syncedLanguages().includes(languageId),
+  );
   /** "Show Memory Map"'s fade of the text the completion model dropped. */
   readonly memoryMap = new MemoryMap();
   private client: LanguageClient | undefined;
@@ -72,12 +76,16 @@ export class Ctx implements vscode.Disposable {
     this.showEditorLanguage();
   }
 
+  /** The languages whose documents the client sends to the server: the completion languages and puzzle files. */
+  private syncedLanguages(): string[] {
+    return [...this.config.languages, ...puzzleLanguages];
+  }
+
   /** Tells the status bar when the active file's language gets no inline completion (puzzle files need none). */
   private showEditorLanguage(): void {
     const doc = vscode.window.activeTextEditor?.document;
     const id = doc && ['file', 'untitled'].includes(doc.uri.scheme) ? doc.languageId : undefined;
-    const completed = !id || this.config.languages.includes(id) || id === 'sudoku' || id === 'maze';
-    this.statusBar.setLanguageNotCompleted(completed ? undefined : id);
+    this.statusBar.setLanguageNotCompleted(id && !this.syncedLanguages().includes(id) ? id : undefined);
   }
 
   get languageClient(): LanguageClient | undefined {
@@ -99,7 +107,7 @@ export class Ctx implements vscode.Disposable {
     };
     const clientOptions: LanguageClientOptions = {
       // vscode-languageclient registers its inline completion provider only for a client with a document selector.
-      documentSelector: [...this.config.languages.map((language) => ({ language })), { language: 'sudoku' }, { language: 'maze' }],
+      documentSelector: this.syncedLanguages().map((language) => ({ language })),
       // The server keeps its optimized model graphs there (server/src/runtime/optimizedModels.ts).
       initializationOptions: { settings: this.config.serverSettings, storagePath: this.extension.globalStorageUri.fsPath },
       outputChannel: this.output,

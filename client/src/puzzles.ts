@@ -6,6 +6,9 @@ import { PuzzleStepNotification, ServerCommands, type SolvePuzzleArgs, type Solv
 import { PuzzlePanel } from './puzzleView';
 import { onNotification } from './typed';
 
+/** The puzzle files' language ids (package.json's languages): the client sends them to the server like code. */
+export const puzzleLanguages = ['sudoku', 'maze'];
+
 interface Target {
   uri: vscode.Uri;
   range?: vscode.Range;
@@ -20,6 +23,8 @@ export class PuzzleController implements vscode.Disposable {
   constructor(
     private readonly client: () => BaseLanguageClient | undefined,
     private readonly log: vscode.LogOutputChannel,
+    /** Whether the client sends documents of this language to the server (its document selector). */
+    private readonly synced: (languageId: string) => boolean,
   ) {
     this.panel.onAction((action) => void (action === 'apply' ? this.apply() : this.solveExactly()));
   }
@@ -34,7 +39,7 @@ export class PuzzleController implements vscode.Disposable {
     const editor =
       vscode.window.activeTextEditor ??
       vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === shown) ??
-      vscode.window.visibleTextEditors.find((e) => e.document.languageId === 'sudoku' || e.document.languageId === 'maze');
+      vscode.window.visibleTextEditors.find((e) => puzzleLanguages.includes(e.document.languageId));
     if (!editor) {
       void vscode.window.showErrorMessage('nanomind: open a puzzle file (.sudoku or .maze), or select a puzzle in any file, to solve it.');
       return undefined;
@@ -88,9 +93,9 @@ export class PuzzleController implements vscode.Disposable {
     const args: SolvePuzzleArgs = { uri: target.uri.toString(), runId, exact };
     if (target.range) args.range = client.code2ProtocolConverter.asRange(target.range);
     // The server is sent only the documents of the completion languages and puzzle files: a puzzle selected in
-    // any other file (Markdown, plain text) travels with the request (the server's own copy wins where it has one).
+    // any other file (Markdown, plain text) travels with the request.
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === args.uri);
-    if (doc) args.document = { text: doc.getText(), languageId: doc.languageId, version: doc.version };
+    if (doc && !this.synced(doc.languageId)) args.document = { text: doc.getText(), languageId: doc.languageId, version: doc.version };
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'nanomind: solving puzzle', cancellable: true },

@@ -185,7 +185,7 @@ connection.onExecuteCommand(async (params, token) => {
   const given = args?.document;
   const doc =
     documents.get(uri) ??
-    (given === undefined ? openDocument(uri) : TextDocument.create(...requireOpenedDocument(uri, given?.languageId, given?.version, given?.text)));
+    (given === undefined ? openDocument(uri) : TextDocument.create(...requireOpenedDocument(uri, given.languageId, given.version, given.text)));
   if (args?.range !== undefined) requireRange(args.range);
   try {
     return await puzzles.solve(doc, args!, token, (step) => void sendNotification(connection, PuzzleStepNotification, step));

@@ -388,10 +388,13 @@ export class CompletionBrain {
       if (!(await this.syntax.needsOperand(doc.languageId, text, offset))) return null;
       const slot = fixed.length;
       const first = ids.length > slot ? ids[slot] : -1;
-      // <eos> and the other control tokens have no text, so they count as blanks.
-      const adds = (t: string) => t.trim() !== '' && !t.includes('\n');
-      if (heal.rest) return { slot, bars: (id) => id === first || !adds(tokenText(id).slice(heal.rest.length)) };
-      return { slot, bars: (id) => id === first || !adds(tokenText(id)) };
+      // What a token adds after the typed rest it spells ('' when none is left) must be neither blank nor a line
+      // break; <eos> and the other control tokens have no text, so they count as blanks.
+      const adds = (id: number) => {
+        const more = tokenText(id).slice(heal.rest.length);
+        return more.trim() !== '' && !more.includes('\n');
+      };
+      return { slot, bars: (id) => id === first || !adds(id) };
     };
     const finish = async (ids: number[], forwards: number, confidence: number): Promise<CompletionOutcome> =>
       respond(await gated(tokenizer.decode(ids), confidence >= minConfidence), forwards, Math.max(0, ids.length - fixed.length), confidence);
